@@ -1,0 +1,42 @@
+"""User-facing content errors: one `file:line:col: field: message` line each."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
+@dataclass(frozen=True, order=True)
+class ContentError:
+    """One problem in one model file, at a 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class InvalidContent(Exception):
+    """Raised with every problem found, so a user fixes all of them in one round."""
+
+    def __init__(self, errors: list[ContentError]):
+        self.errors = sorted(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+
+class UsageError(Exception):
+    """A bad command-line or configuration choice (unknown model, kit or paper)."""

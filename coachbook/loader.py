@@ -1,0 +1,287 @@
+"""Load model files: strict YAML with positions, validated into `ConversationModel`s."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ContentError, InvalidContent, display_path
+from .schema import ConversationModel, WholeNumberText
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+NULL_SCALARS = {"", "~", "null", "Null", "NULL"}
+WHOLE_NUMBER = re.compile(r"^[-+]?[0-9]+$")
+
+Position = tuple[int, int]
+FieldPath = tuple[typing.Union[str, int], ...]
+
+
+class _NoImplicitTypesLoader(yaml.SafeLoader):
+    """A SafeLoader that resolves no implicit types: `NO`, `1.10` and dates stay text."""
+
+
+_NoImplicitTypesLoader.yaml_implicit_resolvers = {}
+
+
+def _position(mark: yaml.Mark) -> Position:
+    return mark.line + 1, mark.column + 1
+
+
+def format_field_path(path: FieldPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _Document:
+    """A YAML document turned into plain data, with the position of every key and value."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.errors: list[ContentError] = []
+        self.value_positions: dict[FieldPath, Position] = {}
+        self.key_positions: dict[FieldPath, Position] = {}
+
+    def error(self, position: Position, field: FieldPath, message: str) -> None:
+        self.errors.append(ContentError(self.file, *position, format_field_path(field), message))
+
+    def scan_events(self, text: str) -> bool:
+        """Report YAML features that PyYAML would accept but that have no place in a model.
+
+        Returns False when nesting is too deep to compose safely.
+        """
+        depth = 0
+        documents = 0
+        for event in yaml.parse(text, Loader=_NoImplicitTypesLoader):
+            position = _position(event.start_mark)
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents == 2:
+                    self.error(position, (), "only one YAML document is allowed per file (found a second '---')")
+            if isinstance(event, yaml.AliasEvent):
+                self.error(position, (), f"aliases (*{event.anchor}) are not allowed: write the text out")
+                continue
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                self.error(position, (), f"anchors (&{anchor}) are not allowed: write the text out")
+            tag = getattr(event, "tag", None)
+            explicit = tag is not None and not (
+                isinstance(event, yaml.ScalarEvent) and event.implicit[0] and tag == "!"
+            )
+            if explicit and isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
+                self.error(position, (), f"YAML tags ({tag}) are not allowed")
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    self.error(position, (), f"nesting is deeper than {MAX_DEPTH} levels")
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return True
+
+    def to_data(self, node: yaml.Node, path: FieldPath = ()) -> object:
+        self.value_positions.setdefault(path, _position(node.start_mark))
+        if isinstance(node, yaml.MappingNode):
+            data: dict[str, object] = {}
+            for key_node, value_node in node.value:
+                key_position = _position(key_node.start_mark)
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.error(key_position, path, "a key must be plain text")
+                    continue
+                key = key_node.value
+                if key == "<<" and key_node.style is None:
+                    self.error(key_position, path, "merge keys (<<) are not allowed: write the keys out")
+                    continue
+                if key in data:
+                    first = self.key_positions[(*path, key)]
+                    self.error(key_position, (*path, key), f"duplicate key (first defined at line {first[0]})")
+                    continue
+                self.key_positions[(*path, key)] = key_position
+                data[key] = self.to_data(value_node, (*path, key))
+            return data
+        if isinstance(node, yaml.SequenceNode):
+            return [self.to_data(item, (*path, index)) for index, item in enumerate(node.value)]
+        if node.style is None:
+            if node.value in NULL_SCALARS:
+                return None
+            if WHOLE_NUMBER.match(node.value):
+                return WholeNumberText(node.value)
+        return node.value
+
+    def position_of(self, path: FieldPath, *, key: bool = False) -> Position:
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path not in self.value_positions and path:
+            path = path[:-1]
+        return self.value_positions.get(path, (1, 1))
+
+
+def _decode(raw: bytes, document: _Document) -> str | None:
+    if len(raw) > MAX_FILE_BYTES:
+        document.error((1, 1), (), f"file is larger than 1 MiB ({len(raw)} bytes)")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        before = raw[: problem.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        document.error((line, column), (), f"not valid UTF-8 (byte 0x{raw[problem.start]:02x}); save the file as UTF-8")
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _model_class_at(path: FieldPath) -> type[BaseModel] | None:
+    """The pydantic model whose keys live at `path`, to suggest a key for a typo."""
+    model: type[BaseModel] = ConversationModel
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        found = _find_model(field.annotation)
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _find_model(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _find_model(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{str(value)!r}"
+
+
+def _message(error: dict) -> str:
+    kind, value, context = error["type"], error.get("input"), error.get("ctx") or {}
+    path = tuple(error["loc"])
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        model = _model_class_at(path[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
+        return f"unknown key ({hint})"
+    if kind in ("string_type", "int_type", "list_type", "model_type", "dict_type", "model_attributes_type"):
+        if value is None:
+            return "must not be empty"
+        expected = {"string_type": "text", "int_type": "a whole number", "list_type": "a list"}.get(kind, "a mapping of keys")
+        return f"must be {expected} (got {_describe(value)})"
+    if kind == "too_short":
+        return "must have at least one item"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {next(iter(context.values()))} (got {value})"
+    return error["msg"][0].lower() + error["msg"][1:]
+
+
+def _check_ids(model: ConversationModel, stem: str, document: _Document) -> None:
+    if model.id != stem:
+        document.error(document.position_of(("id",)), ("id",), f"must equal the file name '{stem}' (got '{model.id}')")
+    seen: dict[str, FieldPath] = {}
+    for stage_index, stage in enumerate(model.stages):
+        entries = [(("stages", stage_index, "id"), stage.id)]
+        entries += [(("stages", stage_index, "steps", step_index, "id"), step.id) for step_index, step in enumerate(stage.steps)]
+        for path, identifier in entries:
+            if identifier in seen:
+                first_line = document.position_of(seen[identifier])[0]
+                document.error(document.position_of(path), path,
+                               f"duplicate id '{identifier}' (already used at line {first_line}); stage and step ids must be unique in a model")
+            else:
+                seen[identifier] = path
+
+
+def load_model(path: Path) -> ConversationModel:
+    """Load and validate one model file, raising `InvalidContent` with every problem found."""
+    path = Path(path)
+    document = _Document(display_path(path))
+    text = _decode(path.read_bytes(), document)
+    model = None
+    if text is not None:
+        try:
+            if document.scan_events(text):
+                nodes = list(yaml.compose_all(text, Loader=_NoImplicitTypesLoader))
+                data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
+                model = _validate(data, document)
+        except yaml.MarkedYAMLError as problem:
+            mark = problem.problem_mark or problem.context_mark
+            document.errors.clear()
+            document.error(_position(mark) if mark else (1, 1), (), f"YAML syntax: {problem.problem or problem.context}")
+        except yaml.YAMLError as problem:  # ReaderError: a character YAML does not allow
+            position = (1, 1)
+            if isinstance(problem, yaml.reader.ReaderError):
+                before = text[: problem.position]
+                position = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+            document.error(position, (), f"YAML: {getattr(problem, 'reason', problem)} (character {getattr(problem, 'character', '?')!r})")
+    if model is not None and not document.errors:
+        _check_ids(model, path.stem, document)
+    if document.errors or model is None:
+        raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
+    return model
+
+
+def _validate(data: object, document: _Document) -> ConversationModel | None:
+    if not isinstance(data, dict):
+        document.error((1, 1), (), f"must be a mapping of keys such as id, title, stages (got {_describe(data)})")
+        return None
+    try:
+        return ConversationModel.model_validate(data)
+    except ValidationError as invalid:
+        for error in invalid.errors():
+            path = tuple(error["loc"])
+            document.error(document.position_of(path, key=error["type"] == "extra_forbidden"), path, _message(error))
+        return None
+
+
+def model_files(folders: list[Path]) -> list[Path]:
+    """Every model file (`*.yaml`, `*.yml`) in the folders, in a stable order."""
+    files: list[Path] = []
+    for folder in folders:
+        folder = Path(folder)
+        if folder.is_file():
+            files.append(folder)
+        else:
+            files.extend(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted(files, key=lambda p: (p.stem, str(p)))
+
+
+def load_models(folders: list[Path]) -> list[ConversationModel]:
+    """Load every model of the folders, sorted by id; raise with the problems of all files at once."""
+    errors: list[ContentError] = []
+    models: dict[str, tuple[ConversationModel, Path]] = {}
+    for path in model_files(folders):
+        try:
+            model = load_model(path)
+        except InvalidContent as invalid:
+            errors.extend(invalid.errors)
+            continue
+        if model.id in models:
+            errors.append(ContentError(display_path(path), 1, 1, "id",
+                                       f"model id '{model.id}' is already used by {display_path(models[model.id][1])}"))
+            continue
+        models[model.id] = (model, path)
+    if errors:
+        raise InvalidContent(errors)
+    return [models[key][0] for key in sorted(models)]

@@ -1,0 +1,120 @@
+"""MkDocs adapter: validate the models, then add their generated pages and kits to the site."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from .build import kit_jobs
+from .errors import InvalidContent
+from .kit_cache import MemoryKitCache
+from .loader import load_models
+from .pages import CHOOSER_PAGE, KITS_PAGE, QUESTIONS_PAGE, KitLink, PageRenderer, model_page
+
+log = logging.getLogger("mkdocs.plugins.coachbook")
+
+SITE_CSS = "assets/coachbook/coachbook.css"
+
+# Kept across the rebuilds of one `mkdocs serve`, where MkDocs makes a new plugin per build.
+_kit_cache = MemoryKitCache()
+
+
+class PluginConfig(Config):
+    models_dir = c.ListOfItems(c.Type(str), default=["models"])
+    """Folders of model files, relative to mkdocs.yml."""
+    kits = c.Type(bool, default=True)
+    """Render the PDF kits into `kits/` (turn off for a faster preview)."""
+    jobs = c.Optional(c.Type(int))
+    """Worker processes for kit rendering (default: all cores)."""
+
+
+class CoachbookPlugin(BasePlugin[PluginConfig]):
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path).parent
+        self.model_dirs = [base / folder for folder in self.config.models_dir]
+        missing = [str(folder) for folder in self.model_dirs if not folder.is_dir()]
+        if missing:
+            raise PluginError(f"coachbook: models_dir not found: {', '.join(missing)}")
+        # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
+        try:
+            self.models = load_models(self.model_dirs)
+        except InvalidContent as invalid:
+            raise PluginError(str(invalid)) from None
+        if "attr_list" not in config.markdown_extensions:
+            config.markdown_extensions.append("attr_list")
+        config.extra_css.append(SITE_CSS)
+        if config.nav is None:
+            config.nav = self._navigation(Path(config.docs_dir))
+        return config
+
+    def _navigation(self, docs_dir: Path) -> list:
+        groups: dict[str, list] = {}
+        for model in self.models:
+            groups.setdefault(model.group_name, []).append(model_page(model.id))
+        hand_written = sorted(
+            p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md") if p.name != "index.md"
+        )
+        nav: list = ["index.md"] if (docs_dir / "index.md").exists() else []
+        nav.append({"Which conversation fits?": CHOOSER_PAGE})
+        nav.append({"Conversations": [{group: pages} for group, pages in sorted(groups.items())]})
+        nav.append({"Question bank": QUESTIONS_PAGE})
+        if self.config.kits:
+            nav.append({"Print kits": KITS_PAGE})
+        return nav + hand_written
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        renderer = PageRenderer()
+        pages = {model_page(model.id): model for model in self.models}
+        generated = {path: self._add(files, config, path) for path in [*pages, QUESTIONS_PAGE, CHOOSER_PAGE]}
+        stylesheet = resources.files("coachbook").joinpath("assets/site/coachbook.css").read_bytes()
+        files.append(File.generated(config, SITE_CSS, content=stylesheet))
+        kit_links: dict[str, list[tuple[File, KitLink]]] = {model.id: [] for model in self.models}
+        if self.config.kits:
+            generated[KITS_PAGE] = self._add(files, config, KITS_PAGE)
+            jobs = kit_jobs(self.models, *_kit_catalog())
+            for job, pdf in _kit_cache.render(jobs, workers=self.config.jobs):
+                kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
+                files.append(kit_file)
+                kit_links[job.model.id].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf))))
+
+        def links_from(page: File):
+            return lambda src: files.get_file_from_path(src).url_relative_to(page)
+
+        def kits_from(page: File, model_id: str) -> list[KitLink]:
+            return [KitLink(k.kit, k.paper, f.url_relative_to(page), k.size) for f, k in kit_links[model_id]]
+
+        for path, model in pages.items():
+            generated[path].content_string = renderer.model_page(model, kits_from(generated[path], model.id))
+        generated[QUESTIONS_PAGE].content_string = renderer.question_bank(self.models, links_from(generated[QUESTIONS_PAGE]))
+        generated[CHOOSER_PAGE].content_string = renderer.chooser(self.models, links_from(generated[CHOOSER_PAGE]))
+        if self.config.kits:
+            page = generated[KITS_PAGE]
+            page.content_string = renderer.kits_page(self.models, {m.id: kits_from(page, m.id) for m in self.models})
+        return files
+
+    @staticmethod
+    def _add(files: Files, config: MkDocsConfig, path: str) -> File:
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(f"coachbook: {config.docs_dir}/{path} clashes with a generated page; rename or remove it")
+        page = File.generated(config, path, content="")
+        files.append(page)
+        return page
+
+    def on_serve(self, server, config: MkDocsConfig, builder):
+        for folder in self.model_dirs:
+            server.watch(str(folder))
+        return server
+
+
+def _kit_catalog() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from .kits import KITS, PAPERS
+
+    return KITS, PAPERS

@@ -1,0 +1,155 @@
+"""The conversation-model schema (contract section 1) as strict pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SLUG_MAX_LENGTH = 64
+# C0 controls other than tab/newline, DEL and C1 controls: invisible, and unsafe in HTML and PDF text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+LED_BY = ("manager", "employee", "shared")
+WHEN = ("before", "during", "after")
+ASKED_BY = ("manager", "employee", "self")
+
+
+class WholeNumberText(str):
+    """A plain (unquoted) YAML scalar that reads as a whole number, kept as its exact text.
+
+    The loader resolves no implicit types, so every scalar arrives as text; this marker
+    lets integer fields accept `30` while text fields keep `007` exactly as written.
+    """
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be blank")
+    if CONTROL_CHARACTERS.search(value):
+        raise PydanticCustomError("control_character", "must not contain control characters")
+    return value
+
+
+def _slug(value: str) -> str:
+    if len(value) > SLUG_MAX_LENGTH:
+        raise PydanticCustomError(
+            "slug_length", "must be at most {limit} characters (got {length})",
+            {"limit": SLUG_MAX_LENGTH, "length": len(value)},
+        )
+    if not SLUG_PATTERN.match(value):
+        raise PydanticCustomError(
+            "slug", "must be a slug: lowercase letters, digits and single hyphens (got {got})",
+            {"got": repr(value)},
+        )
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise PydanticCustomError(
+            "url", "must be an http(s) URL (got {got})", {"got": repr(value)}
+        )
+    return value
+
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, WholeNumberText):
+        return int(value)
+    if isinstance(value, str):
+        raise PydanticCustomError("int_type", "must be a whole number (got {got})", {"got": repr(value)})
+    return value
+
+
+def _choice(options: tuple[str, ...]):
+    def check(value: str) -> str:
+        if value not in options:
+            raise PydanticCustomError(
+                "choice", "must be one of {options} (got {got})",
+                {"options": ", ".join(options), "got": repr(value)},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+Text = Annotated[str, Field(strict=True), AfterValidator(_text)]
+Slug = Annotated[str, Field(strict=True), AfterValidator(_slug)]
+HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_http_url)]
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+TextList = Annotated[list[Text], Field(strict=True)]
+NonEmptyTextList = Annotated[list[Text], Field(strict=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Source(Strict):
+    title: Text
+    author: Text | None = None
+    publisher: Text | None = None
+    year: Annotated[WholeNumber, Field(ge=1000, le=9999)] | None = None
+    url: HttpUrl | None = None
+    note: Text | None = None
+
+
+class Question(Strict):
+    text: Text
+    asked_by: Annotated[str, Field(strict=True), _choice(ASKED_BY)]
+    follow_ups: TextList = []
+
+
+class Step(Strict):
+    id: Slug
+    title: Text
+    purpose: Text
+    guidance: Text | None = None
+    questions: Annotated[list[Question], Field(strict=True)] = []
+    phrases: TextList = []
+    pitfalls: TextList = []
+    checklist: TextList = []
+
+
+class Stage(Strict):
+    id: Slug
+    title: Text
+    when: Annotated[str, Field(strict=True), _choice(WHEN)]
+    summary: Text | None = None
+    steps: Annotated[list[Step], Field(strict=True, min_length=1)]
+
+
+class ConversationModel(Strict):
+    id: Slug
+    title: Text
+    summary: Text
+    # Extension to contract v1: the navigation group a model is listed under.
+    group: Text | None = None
+    source: Source
+    led_by: Annotated[str, Field(strict=True), _choice(LED_BY)]
+    duration_minutes: Annotated[WholeNumber, Field(ge=1, le=480)] | None = None
+    cadence: Text | None = None
+    tags: Annotated[list[Slug], Field(strict=True)] = []
+    use_when: NonEmptyTextList
+    avoid_when: TextList = []
+    stages: Annotated[list[Stage], Field(strict=True, min_length=1)]
+
+    def questions(self):
+        """Every question in order, with the stage and step it belongs to."""
+        for stage in self.stages:
+            for step in stage.steps:
+                for question in step.questions:
+                    yield stage, step, question
+
+    @property
+    def question_count(self) -> int:
+        return sum(1 for _ in self.questions())
+
+    @property
+    def group_name(self) -> str:
+        return self.group or "Other conversations"
