@@ -146,6 +146,19 @@ class ConversationModel(Strict):
                 for question in step.questions:
                     yield stage, step, question
 
+    def texts(self):
+        """Every text a reader must find in the model's page, in reading order."""
+        yield from (self.title, self.summary, *self.use_when, *self.avoid_when)
+        for stage in self.stages:
+            yield from (stage.title, *([stage.summary] if stage.summary else []))
+            for step in stage.steps:
+                yield from (step.title, step.purpose, *([step.guidance] if step.guidance else []))
+                for question in step.questions:
+                    yield from (question.text, *question.follow_ups)
+                yield from (*step.phrases, *step.pitfalls, *step.checklist)
+        source = self.source
+        yield from (t for t in (source.title, source.author, source.publisher, source.url, source.note) if t)
+
     @property
     def question_count(self) -> int:
         return sum(1 for _ in self.questions())

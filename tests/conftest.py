@@ -1,0 +1,66 @@
+"""Shared fixtures: the site (with its kits) is built once per test session and shared."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from coachbook.loader import load_model
+
+REPO = Path(__file__).resolve().parent.parent
+MODEL_FILES = sorted((REPO / "models").glob("*.yaml"))
+MODEL_IDS = [path.stem for path in MODEL_FILES]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run a command as a user would, from `cwd`, capturing its output."""
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=environment, timeout=900)
+
+
+def mkdocs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return run([sys.executable, "-m", "mkdocs", *args], cwd)
+
+
+def build_kits(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return run([sys.executable, str(REPO / "build_kits.py"), *args], cwd)
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    root: Path
+    log: str
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> BuiltSite:
+    """`mkdocs build --strict` of the repository, kits included, into a temporary folder."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    result = mkdocs("build", "--strict", "--site-dir", str(site))
+    assert result.returncode == 0, result.stderr
+    return BuiltSite(site, result.stderr)
+
+
+@pytest.fixture(scope="session")
+def models():
+    return {path.stem: load_model(path) for path in MODEL_FILES}
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the repository's site project (config, content, one model) to change freely."""
+    for name in ("mkdocs.yml", "content", "overrides"):
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        elif source.exists():
+            shutil.copy(source, tmp_path / name)
+    (tmp_path / "models").mkdir()
+    shutil.copy(MODEL_FILES[0], tmp_path / "models")
+    return tmp_path
