@@ -21,9 +21,10 @@ class MemoryKitCache:
 
     def render(self, jobs: list[KitJob], workers: int | None = None) -> Iterator[tuple[KitJob, bytes]]:
         """Every job with its PDF, rendering only those not rendered before; drops stale entries."""
-        keys = {job: kit_key(job) for job in jobs}
-        missing = [job for job in jobs if keys[job] not in self._pdfs]
-        fresh = dict(render_jobs(missing, workers)) if missing else {}
-        self._pdfs = {keys[job]: fresh[job] if job in fresh else self._pdfs[keys[job]] for job in jobs}
-        for job in jobs:
-            yield job, self._pdfs[keys[job]]
+        keys = [kit_key(job) for job in jobs]
+        missing = {key: job for key, job in zip(keys, jobs) if key not in self._pdfs}
+        rendered = render_jobs(list(missing.values()), workers) if missing else []
+        fresh = {key: pdf for key, (_, pdf) in zip(missing, rendered)}
+        self._pdfs = {key: fresh[key] if key in fresh else self._pdfs[key] for key in keys}
+        for key, job in zip(keys, jobs):
+            yield job, self._pdfs[key]
