@@ -62,7 +62,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         hand_written = sorted(
             p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md") if p.name != "index.md"
         )
-        nav: list = ["index.md"] if (docs_dir / "index.md").exists() else []
+        nav: list = [{"Home": "index.md"}] if (docs_dir / "index.md").exists() else []
         nav.append({"Which conversation fits?": CHOOSER_PAGE})
         nav.append({"Conversations": [{group: pages} for group, pages in sorted(groups.items())]})
         nav.append({"Question bank": QUESTIONS_PAGE})

@@ -9,6 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.kits import KITS, PAPERS, kit_filename
+from coachbook.pages import LABELS
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, build_kits, mkdocs
 
@@ -98,12 +99,13 @@ def test_chooser_lists_every_model_with_who_leads_duration_and_cadence(built_sit
         text = normalized(card.get_text())
         assert card.select_one("a")["href"] == f"../models/{model_id}/"
         assert missing_texts([*model.use_when, model.summary], text) == []
-        facts = [normalized(dd.get_text()) for dd in card.select(".cb-facts dd")]
-        assert str(model.question_count) in facts
-        if model.cadence:
-            assert normalized(plain_text(model.cadence)) in facts
+        facts = normalized(card.select_one(".cb-choice-facts").get_text())
+        assert LABELS["led_by"][model.led_by] in facts
+        assert normalized(plain_text(model.cadence)) in facts if model.cadence else "As needed" in facts
         if model.duration_minutes:
-            assert any(str(model.duration_minutes) in fact or "hour" in fact for fact in facts)
+            assert any(part in facts for part in (f"{model.duration_minutes} minutes", "hour", " h "))
+        assert missing_texts(model.avoid_when, text) == []
+        assert f"({model.question_count} questions)" in text
     rows = soup.select("table.cb-compare tbody tr")
     assert len(rows) == len(MODEL_IDS)
 

@@ -1,0 +1,388 @@
+"""Print kits (worksheet, cards, checklist, guide): model -> HTML (Jinja) -> PDF (WeasyPrint)."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import mimetypes
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from weasyprint import CSS, HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import __version__
+from .schema import ConversationModel, Question, Stage, Step
+from .text import inline_html, plain_text
+
+KITS = ("worksheet", "cards", "checklist", "guide")
+PAPERS = ("a4", "letter")
+
+KIT_TITLES = {
+    "worksheet": "Worksheet",
+    "cards": "Question cards",
+    "checklist": "Checklist",
+    "guide": "One-page guide",
+}
+PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = PACKAGE_DIR / "assets"
+TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
+# Relative URLs in templates and CSS (fonts/Inter-Regular.otf) resolve against this.
+ASSETS_URL = ASSETS_DIR.as_uri() + "/"
+
+# Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
+WHEN_LABELS = {"before": "Before the conversation", "during": "During the conversation", "after": "After the conversation"}
+WHEN_SHORT = {"before": "Before", "during": "During", "after": "After"}
+WHEN_SYMBOLS = {"before": "\u25c6", "during": "\u25cf", "after": "\u25a0"}  # diamond, circle, square
+ASKED_BY_LABELS = {"manager": "Manager asks", "employee": "Employee asks", "self": "Ask yourself"}
+LED_BY_LABELS = {"manager": "Led by the manager", "employee": "Led by the employee", "shared": "Led jointly"}
+
+# Render options used for both layout and PDF output: forms change the user-agent stylesheet,
+# so layout must already know about them.  PDF/UA-1 gives a tagged PDF with language and title.
+RENDER_OPTIONS = {"pdf_forms": True, "pdf_variant": "pdf/ua-1"}
+
+
+# --------------------------------------------------------------------------- resources
+
+
+class RefusedURL(ValueError):
+    """A kit tried to load something that is not one of the package's own assets."""
+
+
+class AssetFetcher(URLFetcher):
+    """Serves files under coachbook/assets/ and refuses every other URL (other files, network, data:)."""
+
+    def __init__(self):
+        # fail_on_errors: a refused URL stops the rendering instead of silently leaving a hole.
+        super().__init__(fail_on_errors=True)
+
+    def fetch(self, url, headers=None):
+        path = asset_path(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+def asset_path(url: str) -> Path:
+    """The file under coachbook/assets/ that `url` names; raise `RefusedURL` for anything else."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise RefusedURL(f"kits load only their own assets, not {url[:80]!r}")
+    path = Path(unquote(parts.path)).resolve()
+    if not path.is_relative_to(ASSETS_DIR) or not path.is_file():
+        raise RefusedURL(f"kits load only their own assets, not {url[:80]!r}")
+    return path
+
+
+FETCHER = AssetFetcher()
+
+
+@functools.cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@functools.cache
+def _stylesheets(paper: str) -> tuple[CSS, ...]:
+    """Parsed once per process: parsing CSS and loading @font-face fonts is a large share of the work."""
+    width, height = PAPER_SIZES_MM[paper]
+    common = CSS(url=ASSETS_URL + "kits.css", url_fetcher=FETCHER, font_config=_font_config())
+    page = CSS(string=f"@page {{ size: {width}mm {height}mm; }}", font_config=_font_config())
+    return common, page
+
+
+@functools.cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["md"] = inline_html
+    environment.filters["plain"] = plain_text
+    environment.globals.update(
+        WHEN_LABELS=WHEN_LABELS, WHEN_SHORT=WHEN_SHORT, WHEN_SYMBOLS=WHEN_SYMBOLS,
+        ASKED_BY_LABELS=ASKED_BY_LABELS, LED_BY_LABELS=LED_BY_LABELS, KIT_TITLES=KIT_TITLES,
+    )
+    return environment
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def kit_filename(model_id: str, kit: str, paper: str) -> str:
+    """The contract's file name of one kit: `<id>-<kit>-<paper>.pdf`."""
+    _check(kit, paper)
+    return f"{model_id}-{kit}-{paper}.pdf"
+
+
+def kit_document(model: ConversationModel, kit: str, paper: str) -> Document:
+    """The laid-out kit, after any fitting (card sizes, one-page guide)."""
+    _check(kit, paper)
+    return _LAYOUTS[kit](model, paper)
+
+
+def render_kit(model: ConversationModel, kit: str, paper: str) -> bytes:
+    """The kit as PDF bytes; the same model, kit and paper always give the same bytes."""
+    document = kit_document(model, kit, paper)
+    identifier = hashlib.sha256(
+        json.dumps([__version__, kit, paper, model.model_dump(mode="json")], sort_keys=True).encode()
+    ).hexdigest()[:32]
+    return document.write_pdf(pdf_identifier=identifier.encode(), **RENDER_OPTIONS)
+
+
+def _check(kit: str, paper: str) -> None:
+    if kit not in KITS:
+        raise ValueError(f"unknown kit {kit!r}: choose one of {', '.join(KITS)}")
+    if paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r}: choose one of {', '.join(PAPERS)}")
+
+
+# --------------------------------------------------------------------------- shared rendering
+
+
+def source_credit(model: ConversationModel) -> str:
+    """One plain line naming the source: 'Source: Title, Author, Publisher, Year'."""
+    source = model.source
+    parts = [plain_text(source.title)]
+    parts += [plain_text(value) for value in (source.author, source.publisher) if value]
+    if source.year:
+        parts.append(str(source.year))
+    return "Source: " + ", ".join(parts)
+
+
+def _build_date() -> str:
+    """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else a fixed date, never 'now'."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    seconds = int(epoch) if epoch.isdigit() else 0
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _html(model: ConversationModel, kit: str, paper: str, **context) -> str:
+    template = _environment().get_template(f"{kit}.html")
+    return template.render(
+        model=model, kit=kit, paper=paper, kit_title=KIT_TITLES[kit],
+        credit=source_credit(model), author=plain_text(model.source.author) if model.source.author else "Coachbook",
+        build_date=_build_date(), **context,
+    )
+
+
+def _layout(html: str, paper: str) -> Document:
+    return HTML(string=html, base_url=ASSETS_URL, url_fetcher=FETCHER).render(
+        font_config=_font_config(), stylesheets=list(_stylesheets(paper)), **RENDER_OPTIONS
+    )
+
+
+def _worksheet(model: ConversationModel, paper: str) -> Document:
+    return _layout(_html(model, "worksheet", paper), paper)
+
+
+def _checklist(model: ConversationModel, paper: str) -> Document:
+    groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN_LABELS]
+    return _layout(_html(model, "checklist", paper, groups=[g for g in groups if g[1]]), paper)
+
+
+# --------------------------------------------------------------------------- cards
+
+CARD_COLUMNS, CARD_ROWS = 2, 3
+CARD_WIDTH_MM, CARD_HEIGHT_MM, CARD_GAP_MM = 88.0, 76.0, 8.0
+# Text size classes, largest first; the smallest keeps follow-ups at 8pt.
+CARD_SIZES = ("l", "m", "s", "xs")
+MAX_FIT_ROUNDS = 8
+
+
+@dataclasses.dataclass
+class Card:
+    """One printed card: a question, or a continuation holding the rest of a long question."""
+
+    number: int  # the question's 1-based number in the model
+    stage: Stage
+    step: Step
+    question: Question
+    text: str  # the question text shown on this card ("" on a follow-ups-only continuation)
+    follow_ups: list[str]
+    part: int = 1
+    size: int = 0  # index into CARD_SIZES
+    continued: bool = False  # more of this question is on the next card
+
+    @property
+    def size_class(self) -> str:
+        return CARD_SIZES[self.size]
+
+
+def _initial_cards(model: ConversationModel) -> list[Card]:
+    cards = []
+    for number, (stage, step, question) in enumerate(model.questions(), start=1):
+        # A first guess from the amount of text saves layout rounds; the layout check decides.
+        amount = len(question.text) + 0.6 * sum(len(f) + 20 for f in question.follow_ups)
+        size = 0 if amount < 170 else 1 if amount < 280 else 2 if amount < 400 else 3
+        cards.append(Card(number, stage, step, question, question.text, list(question.follow_ups), size=size))
+    return cards
+
+
+def _split(card: Card) -> list[Card]:
+    """Two cards holding the content of one card that does not fit even at the smallest size."""
+    if len(card.follow_ups) > 1 or (card.follow_ups and card.text):
+        keep = len(card.follow_ups) // 2
+        first = dataclasses.replace(card, follow_ups=card.follow_ups[:keep], continued=True)
+        rest = dataclasses.replace(card, text="", follow_ups=card.follow_ups[keep:], part=card.part + 1, size=0)
+        return [first, rest]
+    # A single text too long for a card: split it between words (the markup of a split text is lost).
+    words = plain_text(card.text or card.follow_ups[0]).split()
+    half = max(1, len(words) // 2)
+    head, tail = " ".join(words[:half]), " ".join(words[half:])
+    if card.text:
+        return [dataclasses.replace(card, text=_escape_md(head) + " \u2026", follow_ups=[], continued=True),
+                dataclasses.replace(card, text="\u2026 " + _escape_md(tail), part=card.part + 1, size=0)]
+    return [dataclasses.replace(card, follow_ups=[_escape_md(head) + " \u2026"], continued=True),
+            dataclasses.replace(card, follow_ups=["\u2026 " + _escape_md(tail)], part=card.part + 1, size=0)]
+
+
+def _escape_md(text: str) -> str:
+    """Plain text made safe to pass through the inline Markdown renderer unchanged."""
+    return re.sub(r"([\\`*_\[\]()<>!~&])", r"\\\1", text)
+
+
+def _card_sheets(cards: list[Card]) -> list[list[dict]]:
+    """Cards grouped per sheet, each with its grid slot; backs mirror the columns for long-edge duplex."""
+    per_sheet = CARD_COLUMNS * CARD_ROWS
+    sheets = []
+    for start in range(0, len(cards), per_sheet):
+        slots = []
+        for index, card in enumerate(cards[start:start + per_sheet]):
+            row, column = divmod(index, CARD_COLUMNS)
+            slots.append({
+                "card": card, "index": start + index, "row": row, "column": column,
+                "top": row * (CARD_HEIGHT_MM + CARD_GAP_MM),
+                "left": column * (CARD_WIDTH_MM + CARD_GAP_MM),
+                "back_left": (CARD_COLUMNS - 1 - column) * (CARD_WIDTH_MM + CARD_GAP_MM),
+            })
+        sheets.append(slots)
+    return sheets
+
+
+def _cards_html(model: ConversationModel, paper: str, cards: list[Card]) -> str:
+    sheet_width = CARD_COLUMNS * CARD_WIDTH_MM + (CARD_COLUMNS - 1) * CARD_GAP_MM
+    sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
+    paper_width, paper_height = PAPER_SIZES_MM[paper]
+    return _html(
+        model, "cards", paper, sheets=_card_sheets(cards), total=model.question_count,
+        card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
+        sheet_width=sheet_width, sheet_height=sheet_height,
+        # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
+        margin_x=(paper_width - sheet_width) / 2, margin_y=(paper_height - sheet_height) / 2,
+    )
+
+
+def card_overflows(document: Document) -> dict[int, list[str]]:
+    """Cards whose content leaves the card's writing area (above its footer), by card index."""
+    problems: dict[int, list[str]] = {}
+    for page in document.pages:
+        for card in page._page_box.descendants():
+            if card.element_tag != "article" or "card-front" not in card.element.get("class", ""):
+                continue
+            inner_boxes = [box for box in card.descendants() if box is not card]
+            left, top = card.content_box_x(), card.content_box_y()
+            right, bottom = left + card.width, top + card.height
+            footers = [box for box in inner_boxes if box.element_tag == "footer"]
+            if footers:
+                bottom = footers[0].position_y
+            footer_elements = {box.element for box in footers}
+            for box in inner_boxes:
+                if box.element in footer_elements or _inside(box.element, footer_elements):
+                    continue
+                x, y, width, height = box.position_x, box.position_y, box.margin_width(), box.margin_height()
+                if x < left - 0.5 or y < top - 0.5 or x + width > right + 0.5 or y + height > bottom + 0.5:
+                    problems.setdefault(int(card.element.get("data-index")), []).append(
+                        f"{type(box).__name__} at ({x:.1f}, {y:.1f}) size {width:.1f}x{height:.1f} is outside"
+                        f" ({left:.1f}, {top:.1f})-({right:.1f}, {bottom:.1f})")
+    return problems
+
+
+def _inside(element, ancestors: set) -> bool:
+    return any(element is not None and element in ancestor.iter() for ancestor in ancestors)
+
+
+def _cards(model: ConversationModel, paper: str) -> Document:
+    cards = _initial_cards(model)
+    for _ in range(MAX_FIT_ROUNDS):
+        document = _layout(_cards_html(model, paper, cards), paper)
+        overflowing = card_overflows(document)
+        if not overflowing:
+            return document
+        fitted: list[Card] = []
+        for index, card in enumerate(cards):
+            if index not in overflowing:
+                fitted.append(card)
+            elif card.size + 1 < len(CARD_SIZES):
+                fitted.append(dataclasses.replace(card, size=card.size + 1))
+            else:
+                fitted.extend(_split(card))
+        cards = fitted
+    return document
+
+
+# --------------------------------------------------------------------------- guide
+
+# From roomiest to tightest; the guide takes the first that fits on one page.
+GUIDE_LEVELS = (
+    {"density": "roomy", "purpose": True, "lists": True},
+    {"density": "compact", "purpose": True, "lists": True},
+    {"density": "compact", "purpose": False, "lists": True},
+    {"density": "compact", "purpose": False, "lists": False},
+    {"density": "tight", "purpose": False, "lists": False},
+)
+
+
+def _guide_html(model: ConversationModel, paper: str, level: dict, step_limit: int | None) -> str:
+    stages, shown_steps, shown_questions = [], 0, 0
+    for stage in model.stages:
+        steps = []
+        for step in stage.steps:
+            if step_limit is not None and shown_steps >= step_limit:
+                break
+            steps.append(step)
+            shown_steps += 1
+            shown_questions += 1 if step.questions else 0
+        if steps:
+            stages.append((stage, steps))
+    all_steps = sum(len(stage.steps) for stage in model.stages)
+    return _html(
+        model, "guide", paper, level=level, stages=stages,
+        hidden_steps=all_steps - shown_steps,
+        hidden_questions=model.question_count - shown_questions,
+    )
+
+
+def _guide(model: ConversationModel, paper: str) -> Document:
+    for level in GUIDE_LEVELS:
+        document = _layout(_guide_html(model, paper, level, None), paper)
+        if len(document.pages) == 1:
+            return document
+        if len(document.pages) > 2:
+            break  # far too long: no density will do, go straight to truncating
+    # Truncate: the most steps (in order) that still fit at the tightest level, by bisection.
+    level = GUIDE_LEVELS[-1]
+    low, high = 0, sum(len(stage.steps) for stage in model.stages)
+    best = _layout(_guide_html(model, paper, level, 0), paper)
+    while low < high:
+        middle = (low + high + 1) // 2
+        document = _layout(_guide_html(model, paper, level, middle), paper)
+        if len(document.pages) == 1:
+            low, best = middle, document
+        else:
+            high = middle - 1
+    return best
+
+
+_LAYOUTS = {"worksheet": _worksheet, "cards": _cards, "checklist": _checklist, "guide": _guide}
