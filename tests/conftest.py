@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -36,15 +37,24 @@ def build_kits(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
 class BuiltSite:
     root: Path
     log: str
+    url: str
+    """Where the site is meant to be served: a sub-path on a free local port, as on an intranet."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> BuiltSite:
     """`mkdocs build --strict` of the repository, kits included, into a temporary folder."""
     site = tmp_path_factory.mktemp("site") / "site"
-    result = mkdocs("build", "--strict", "--site-dir", str(site))
+    url = f"http://127.0.0.1:{_free_port()}/playbook/"
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], REPO, SITE_URL=url)
     assert result.returncode == 0, result.stderr
-    return BuiltSite(site, result.stderr)
+    return BuiltSite(site, result.stderr, url)
 
 
 @pytest.fixture(scope="session")
