@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from bs4 import BeautifulSoup
 from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.pages import LABELS
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, build_kits, mkdocs
+from conftest import MODEL_IDS, build_kits, mkdocs, run
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
@@ -195,3 +196,24 @@ def test_model_text_cannot_inject_html(project):
     assert normalized("# not a heading and {#id}") in page or normalized("# not a heading *and* {#id}") in page
     head = BeautifulSoup((project / "site" / "models" / "hostile" / "index.html").read_text(), "html.parser").head
     assert head.find_all("script", string=lambda s: s and "alert('t')" in s) == []
+    assert "<script>" not in head.title.decode_contents()
+    # Material's search shows index entries as HTML: they must carry the text escaped too.
+    index = json.loads((project / "site" / "search" / "search_index.json").read_text())
+    entries = [doc for doc in index["docs"] if doc["location"].startswith("models/hostile/")]
+    assert entries
+    for doc in entries:
+        for field in (doc["title"], doc["text"]):
+            soup = BeautifulSoup(field, "html.parser")
+            assert soup.find_all(["script", "iframe", "img"]) == []
+
+
+def test_two_builds_are_byte_identical(project, tmp_path):
+    sites = [tmp_path / "one", tmp_path / "two"]
+    for site in sites:
+        result = run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], project,
+                     SOURCE_DATE_EPOCH="1700000000")
+        assert result.returncode == 0, result.stderr
+    files = [{p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()} for site in sites]
+    assert sorted(files[0]) == sorted(files[1])
+    assert [name for name in files[0] if files[0][name] != files[1][name]] == []
+    assert any(name.endswith(".pdf") for name in files[0])
