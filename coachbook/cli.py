@@ -8,9 +8,11 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from .build import build_kits, kit_jobs
+from .build import build_kits
+from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .errors import InvalidContent, UsageError, display_path
 from .loader import load_model, load_models, model_files
+from .render import kit_jobs
 from .schema import SLUG_PATTERN
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -45,6 +47,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
     parser.add_argument("--models", type=Path, action="append", metavar="DIR", help="model folder (repeatable; default: models/)")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
+                        help=f"where rendered kits are kept between builds (default: {DEFAULT_FOLDER}/)")
+    parser.add_argument("--no-cache", action="store_true", help="render every kit afresh")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -63,11 +68,13 @@ def _build(options: argparse.Namespace) -> int:
     jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS)
     started = time.monotonic()
     progress = _Progress(len(jobs), quiet=options.quiet)
-    build_kits(jobs, options.out, workers=options.jobs, prune_other_models=not options.model,
+    cache = KitCache(None if options.no_cache else cache_folder(options.cache))
+    build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model,
                on_kit_done=progress.kit_done)
     if not options.quiet:
         print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
-              f"into {display_path(options.out)}/", file=sys.stderr)
+              f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
+              file=sys.stderr)
     return EXIT_OK
 
 

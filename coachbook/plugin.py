@@ -13,18 +13,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from .build import kit_jobs
 from .errors import InvalidContent
-from .kit_cache import MemoryKitCache
+from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_models
 from .pages import CHOOSER_PAGE, KITS_PAGE, QUESTIONS_PAGE, KitLink, PageRenderer, model_page
+from .render import kit_jobs
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
 SITE_CSS = "assets/coachbook/coachbook.css"
-
-# Kept across the rebuilds of one `mkdocs serve`, where MkDocs makes a new plugin per build.
-_kit_cache = MemoryKitCache()
 
 
 class PluginConfig(Config):
@@ -34,12 +31,15 @@ class PluginConfig(Config):
     """Render the PDF kits into `kits/` (turn off for a faster preview)."""
     jobs = c.Optional(c.Type(int))
     """Worker processes for kit rendering (default: all cores)."""
+    cache_dir = c.Optional(c.Type(str), default=str(DEFAULT_FOLDER))
+    """Rendered kits kept between builds, relative to mkdocs.yml; null turns the cache off."""
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
         self.model_dirs = [base / folder for folder in self.config.models_dir]
+        self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache_dir else None))
         missing = [str(folder) for folder in self.model_dirs if not folder.is_dir()]
         if missing:
             raise PluginError(f"coachbook: models_dir not found: {', '.join(missing)}")
@@ -80,10 +80,11 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if self.config.kits:
             generated[KITS_PAGE] = self._add(files, config, KITS_PAGE)
             jobs = kit_jobs(self.models, *_kit_catalog())
-            for job, pdf in _kit_cache.render(jobs, workers=self.config.jobs):
+            for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
                 kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
                 files.append(kit_file)
                 kit_links[job.model.id].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf))))
+            log.info(f"coachbook: {len(jobs)} kits ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
 
         def links_from(page: File):
             return lambda src: files.get_file_from_path(src).url_relative_to(page)

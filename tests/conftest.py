@@ -19,9 +19,10 @@ MODEL_FILES = sorted((REPO / "models").glob("*.yaml"))
 MODEL_IDS = [path.stem for path in MODEL_FILES]
 
 
-def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
-    """Run a command as a user would, from `cwd`, capturing its output."""
+def run(args: list[str], cwd: Path, **env: str | None) -> subprocess.CompletedProcess:
+    """Run a command as a user would, from `cwd`, capturing its output; a None in `env` unsets it."""
     environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
+    environment = {name: value for name, value in environment.items() if value is not None}
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=environment, timeout=900)
 
 
@@ -29,8 +30,8 @@ def mkdocs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "mkdocs", *args], cwd)
 
 
-def build_kits(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return run([sys.executable, str(REPO / "build_kits.py"), *args], cwd)
+def build_kits(*args: str, cwd: Path = REPO, **env: str | None) -> subprocess.CompletedProcess:
+    return run([sys.executable, str(REPO / "build_kits.py"), *args], cwd, **env)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,17 @@ def built_site(tmp_path_factory) -> BuiltSite:
     result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], REPO, SITE_URL=url)
     assert result.returncode == 0, result.stderr
     return BuiltSite(site, result.stderr, url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_kit_cache(tmp_path_factory):
+    """One kit cache for every build of the session: each model's kits are rendered once.
+
+    Tests about rendering itself turn it off with COACHBOOK_CACHE_DIR="".
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COACHBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("kit-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

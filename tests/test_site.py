@@ -211,7 +211,7 @@ def test_two_builds_are_byte_identical(project, tmp_path):
     sites = [tmp_path / "one", tmp_path / "two"]
     for site in sites:
         result = run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], project,
-                     SOURCE_DATE_EPOCH="1700000000")
+                     SOURCE_DATE_EPOCH="1700000000", COACHBOOK_CACHE_DIR="")
         assert result.returncode == 0, result.stderr
     files = [{p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()} for site in sites]
     assert sorted(files[0]) == sorted(files[1])
