@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import mimetypes
 import os
 import re
@@ -230,22 +231,44 @@ def _initial_cards(model: ConversationModel) -> list[Card]:
     return cards
 
 
-def _split(card: Card) -> list[Card]:
-    """Two cards holding the content of one card that does not fit even at the smallest size."""
-    if len(card.follow_ups) > 1 or (card.follow_ups and card.text):
-        keep = len(card.follow_ups) // 2
-        first = dataclasses.replace(card, follow_ups=card.follow_ups[:keep], continued=True)
-        rest = dataclasses.replace(card, text="", follow_ups=card.follow_ups[keep:], part=card.part + 1, size=0)
-        return [first, rest]
-    # A single text too long for a card: split it between words (the markup of a split text is lost).
-    words = plain_text(card.text or card.follow_ups[0]).split()
-    half = max(1, len(words) // 2)
-    head, tail = " ".join(words[:half]), " ".join(words[half:])
-    if card.text:
-        return [dataclasses.replace(card, text=_escape_md(head) + " \u2026", follow_ups=[], continued=True),
-                dataclasses.replace(card, text="\u2026 " + _escape_md(tail), part=card.part + 1, size=0)]
-    return [dataclasses.replace(card, follow_ups=[_escape_md(head) + " \u2026"], continued=True),
-            dataclasses.replace(card, follow_ups=["\u2026 " + _escape_md(tail)], part=card.part + 1, size=0)]
+def _split(card: Card, parts: int) -> list[Card]:
+    """`parts` cards sharing the content of one card that does not fit even at the smallest size.
+
+    The question text and the follow-ups are dealt out in order, by length; a text too long for one
+    card is cut between words (losing its inline markup, a price only a pathological text pays).
+    """
+    parts = max(2, parts)
+    units: list[tuple[str, str]] = []  # ("text" | "follow_up", Markdown)
+    budget = (len(card.text) + sum(len(f) for f in card.follow_ups)) / parts
+    for kind, value in [("text", card.text)] * bool(card.text) + [("follow_up", f) for f in card.follow_ups]:
+        if len(value) <= budget:
+            units.append((kind, value))
+            continue
+        words = plain_text(value).split()
+        pieces = max(2, -(-len(value) // int(max(budget, 1))))
+        size = -(-len(words) // pieces)
+        chunks = [" ".join(words[i:i + size]) for i in range(0, len(words), size)]
+        for number, chunk in enumerate(chunks):
+            text = ("\u2026 " if number else "") + _escape_md(chunk) + (" \u2026" if number < len(chunks) - 1 else "")
+            units.append((kind, text))
+    bins: list[list[tuple[str, str]]] = [[]]
+    filled = 0.0
+    for unit in units:
+        if bins[-1] and filled + len(unit[1]) > budget * 1.05:
+            bins.append([])
+            filled = 0.0
+        bins[-1].append(unit)
+        filled += len(unit[1])
+    cards = []
+    for number, content in enumerate(bins):
+        cards.append(dataclasses.replace(
+            card,
+            text=" ".join(value for kind, value in content if kind == "text"),
+            follow_ups=[value for kind, value in content if kind == "follow_up"],
+            part=card.part + number,
+            continued=number < len(bins) - 1 or card.continued,
+        ))
+    return cards
 
 
 def _escape_md(text: str) -> str:
@@ -280,37 +303,66 @@ def _cards_html(model: ConversationModel, paper: str, cards: list[Card]) -> str:
         card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
         sheet_width=sheet_width, sheet_height=sheet_height,
         # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
-        margin_x=(paper_width - sheet_width) / 2, margin_y=(paper_height - sheet_height) / 2,
+        # 1 mm of slack at the bottom keeps the last row clear of the page break.
+        margin_x=(paper_width - sheet_width) / 2, margin_y=(paper_height - sheet_height) / 2 - 0.5,
     )
 
 
 def card_overflows(document: Document) -> dict[int, list[str]]:
-    """Cards whose content leaves the card's writing area (above its footer), by card index."""
+    """Cards whose content leaves the card's writing area, by card index, with what overflows.
+
+    The limits come from the slot, whose size is fixed, not from the card box: WeasyPrint lets a
+    box with overflowing content grow or break across pages, which would hide the overflow.
+    """
     problems: dict[int, list[str]] = {}
     for page in document.pages:
-        for card in page._page_box.descendants():
-            if card.element_tag != "article" or "card-front" not in card.element.get("class", ""):
+        for slot in page._page_box.descendants():
+            if slot.element_tag != "div" or "slot" not in (slot.element.get("class") or "").split():
                 continue
-            inner_boxes = [box for box in card.descendants() if box is not card]
-            left, top = card.content_box_x(), card.content_box_y()
-            right, bottom = left + card.width, top + card.height
-            footers = [box for box in inner_boxes if box.element_tag == "footer"]
-            if footers:
-                bottom = footers[0].position_y
-            footer_elements = {box.element for box in footers}
-            for box in inner_boxes:
-                if box.element in footer_elements or _inside(box.element, footer_elements):
+            cards = [box for box in slot.descendants() if box.element_tag == "article"]
+            if not cards or "card-front" not in cards[0].element.get("class", ""):
+                continue
+            card = cards[0]
+            index = int(card.element.get("data-index"))
+            # The writing area: the slot less the card's border and padding (the footer lives in the padding).
+            left = slot.position_x + card.border_left_width + card.padding_left
+            right = slot.position_x + slot.margin_width() - card.border_right_width - card.padding_right
+            top = slot.position_y + card.border_top_width + card.padding_top
+            bottom = slot.position_y + slot.margin_height() - card.border_bottom_width - card.padding_bottom
+            if card.margin_height() > slot.margin_height() + 0.5 or not any(
+                    box.element_tag == "footer" for box in card.descendants()):
+                problems.setdefault(index, []).append("the card grew or broke across pages")
+            for box in card.descendants():
+                if box is card or type(box).__name__ == "AbsolutePlaceholder" or _in_footer(box, card):
                     continue
                 x, y, width, height = box.position_x, box.position_y, box.margin_width(), box.margin_height()
                 if x < left - 0.5 or y < top - 0.5 or x + width > right + 0.5 or y + height > bottom + 0.5:
-                    problems.setdefault(int(card.element.get("data-index")), []).append(
+                    problems.setdefault(index, []).append(
                         f"{type(box).__name__} at ({x:.1f}, {y:.1f}) size {width:.1f}x{height:.1f} is outside"
                         f" ({left:.1f}, {top:.1f})-({right:.1f}, {bottom:.1f})")
     return problems
 
 
-def _inside(element, ancestors: set) -> bool:
-    return any(element is not None and element in ancestor.iter() for ancestor in ancestors)
+def _in_footer(box, card) -> bool:
+    footers = [inner.element for inner in card.descendants() if inner.element_tag == "footer"]
+    return any(box.element is footer or box.element in footer.iter() for footer in footers)
+
+
+def _fill_ratios(document: Document) -> dict[int, float]:
+    """How full each front card's writing area is (over 1: overflowing), by card index."""
+    ratios = {}
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if box.element_tag == "div" and "card-main" in (box.element.get("class") or ""):
+                card = next(parent for parent in page._page_box.descendants()
+                            if parent.element_tag == "article" and box in parent.children)
+                available = 0
+                for slot in page._page_box.descendants():
+                    if card in getattr(slot, "children", ()):
+                        available = (slot.position_y + slot.margin_height() - card.border_bottom_width
+                                     - card.padding_bottom) - box.position_y
+                ratios[int(card.element.get("data-index"))] = box.margin_height() / max(available, 1)
+    return ratios
 
 
 def _cards(model: ConversationModel, paper: str) -> Document:
@@ -320,16 +372,32 @@ def _cards(model: ConversationModel, paper: str) -> Document:
         overflowing = card_overflows(document)
         if not overflowing:
             return document
+        ratios = _fill_ratios(document)
         fitted: list[Card] = []
         for index, card in enumerate(cards):
+            ratio = ratios.get(index, 1.0)
             if index not in overflowing:
                 fitted.append(card)
-            elif card.size + 1 < len(CARD_SIZES):
-                fitted.append(dataclasses.replace(card, size=card.size + 1))
+            elif card.size + 1 < len(CARD_SIZES) and ratio < 2.5:
+                # Much too full: skip a size; text area shrinks roughly with the square of the size.
+                step = 2 if ratio > 1.4 else 1
+                fitted.append(dataclasses.replace(card, size=min(card.size + step, len(CARD_SIZES) - 1)))
             else:
-                fitted.extend(_split(card))
-        cards = fitted
+                smallest = dataclasses.replace(card, size=len(CARD_SIZES) - 1)
+                fitted.extend(_split(smallest, math.ceil(ratio * 1.15) if card.size == smallest.size else math.ceil(ratio * 0.7)))
+        cards = _renumber(fitted)
     return document
+
+
+def _renumber(cards: list[Card]) -> list[Card]:
+    """Part numbers and 'continues' flags, recomputed after cards were split."""
+    renumbered = []
+    for position, card in enumerate(cards):
+        part = renumbered[-1].part + 1 if renumbered and renumbered[-1].number == card.number else 1
+        following = cards[position + 1] if position + 1 < len(cards) else None
+        renumbered.append(dataclasses.replace(
+            card, part=part, continued=following is not None and following.number == card.number))
+    return renumbered
 
 
 # --------------------------------------------------------------------------- guide

@@ -1,0 +1,294 @@
+"""Print kits: every kit of every model, on both papers, holds what the contract promises."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+import yaml
+
+from coachbook import kits
+from coachbook.kits import KITS, PAPERS, kit_document, kit_filename, render_kit
+from coachbook.loader import load_model
+from coachbook.text import normalized, plain_text
+
+REPO = Path(__file__).resolve().parent.parent
+# Found at collection time: a new model file is covered with no change here.
+MODEL_FILES = sorted((REPO / "models").glob("*.yaml"))
+MODEL_IDS = [path.stem for path in MODEL_FILES]
+PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
+
+HOSTILE = (
+    "<script>alert(1)</script> <img src=file:///etc/passwd> [x](javascript:alert(1))"
+    " <a href='javascript:alert(2)'>y</a> <style>@import url(file:///etc/passwd);</style>"
+    " ![i](file:///etc/passwd)"
+)
+
+
+@functools.cache
+def model(model_id: str):
+    return load_model(REPO / "models" / f"{model_id}.yaml")
+
+
+@pytest.fixture(scope="session")
+def kits_dir(tmp_path_factory) -> Path:
+    """Every kit of every model, built once per session by the real command."""
+    out = tmp_path_factory.mktemp("kits")
+    command = [sys.executable, str(REPO / "build_kits.py"), "build", "--out", str(out), "--quiet"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def kit_path(kits_dir: Path, model_id: str, kit: str, paper: str) -> Path:
+    return kits_dir / model_id / kit_filename(model_id, kit, paper)
+
+
+@functools.cache
+def page_texts(path: Path) -> tuple[str, ...]:
+    """The normalized text pypdf extracts from each page (cached: extraction is slow)."""
+    return tuple(normalized(page.extract_text()) for page in pypdf.PdfReader(path).pages)
+
+
+def required_texts(kit: str, conversation) -> list[str]:
+    """The texts the contract requires to be found in one kit."""
+    texts = [conversation.title]
+    if kit == "worksheet":
+        for stage in conversation.stages:
+            texts.append(stage.title)
+            for step in stage.steps:
+                texts += [step.title, step.purpose] + [question.text for question in step.questions]
+    elif kit == "cards":
+        for _, _, question in conversation.questions():
+            texts += [question.text, *question.follow_ups]
+    elif kit == "checklist":
+        for stage in conversation.stages:
+            for step in stage.steps:
+                texts += [step.title, *step.checklist]
+    return [normalized(plain_text(text)) for text in texts]
+
+
+every_kit = pytest.mark.parametrize("paper", PAPERS)
+every_model = pytest.mark.parametrize("model_id", MODEL_IDS)
+
+
+def test_there_are_models_to_test():
+    assert MODEL_IDS, "no models/*.yaml found"
+
+
+@every_model
+@pytest.mark.parametrize("kit", KITS)
+@every_kit
+def test_kit_renders_every_required_text(kits_dir, model_id, kit, paper):
+    path = kit_path(kits_dir, model_id, kit, paper)
+    assert path.is_file(), f"missing {path.name}"
+    reader = pypdf.PdfReader(path)
+    width, height = PAGE_SIZES_PT[paper]
+    for page in reader.pages:
+        assert abs(float(page.mediabox.width) - width) <= 1 and abs(float(page.mediabox.height) - height) <= 1
+    text = " ".join(page_texts(path))
+    missing = [wanted for wanted in required_texts(kit, model(model_id)) if wanted not in text]
+    assert not missing, f"{path.name} lacks: {missing[:5]}"
+
+
+@every_model
+@pytest.mark.parametrize("kit", KITS)
+@every_kit
+def test_every_page_carries_title_and_source_credit(kits_dir, model_id, kit, paper):
+    conversation = model(model_id)
+    title = normalized(plain_text(conversation.title))
+    credit = normalized(kits.source_credit(conversation))
+    for number, text in enumerate(page_texts(kit_path(kits_dir, model_id, kit, paper)), start=1):
+        assert title in text, f"page {number} lacks the model title"
+        assert credit in text, f"page {number} lacks the source credit"
+
+
+@every_model
+@every_kit
+def test_guide_is_exactly_one_page(kits_dir, model_id, paper):
+    assert len(pypdf.PdfReader(kit_path(kits_dir, model_id, "guide", paper)).pages) == 1
+
+
+@every_model
+@every_kit
+def test_worksheet_has_a_fillable_field_per_question(kits_dir, model_id, paper):
+    fields = pypdf.PdfReader(kit_path(kits_dir, model_id, "worksheet", paper)).get_fields() or {}
+    names = set(fields)
+    assert {"manager", "employee", "date"} <= names
+    answers = [name for name in names if "--q" in name]
+    assert len(answers) == model(model_id).question_count
+
+
+@every_model
+@every_kit
+def test_cards_have_backs_that_mirror_the_fronts(kits_dir, model_id, paper):
+    conversation = model(model_id)
+    texts = page_texts(kit_path(kits_dir, model_id, "cards", paper))
+    assert len(texts) % 2 == 0, "a front sheet without its back"
+    for back in texts[1::2]:
+        assert "Card backs" in back and normalized(plain_text(conversation.title)) in back
+    stages = {normalized(plain_text(stage.title)) for stage in conversation.stages if any(s.questions for s in stage.steps)}
+    assert all(any(stage in back for back in texts[1::2]) for stage in stages)
+
+
+def _boxes_with_class(root, tag: str, css_class: str):
+    for box in root.descendants():
+        if box.element_tag == tag and css_class in (box.element.get("class") or "").split():
+            yield box
+
+
+def _outside(inner, outer) -> bool:
+    left, top = outer.position_x, outer.position_y
+    right, bottom = left + outer.margin_width(), top + outer.margin_height()
+    return (inner.position_x < left - 0.5 or inner.position_y < top - 0.5
+            or inner.position_x + inner.margin_width() > right + 0.5
+            or inner.position_y + inner.margin_height() > bottom + 0.5)
+
+
+def assert_cards_fit(document) -> int:
+    """No card's content leaves its card; crop marks sit outside every card. Returns the card count."""
+    count = 0
+    for page_number, page in enumerate(document.pages, start=1):
+        for slot in _boxes_with_class(page._page_box, "div", "slot"):
+            cards = list(_boxes_with_class(slot, "article", "card"))
+            marks = [box for box in slot.descendants() if "crop" in (box.element.get("class") or "")
+                     and box.element_tag == "span"]
+            assert len(cards) == 1 and len(marks) == 8, f"page {page_number}: a card without its 8 crop marks"
+            card = cards[0]
+            count += 1
+            for mark in marks:
+                assert _outside(mark, card), f"page {page_number}: a crop mark on the card"
+            # The slot has the card's fixed size; a card box can grow with its content, so it is no limit.
+            assert card.margin_height() <= slot.margin_height() + 0.5, f"page {page_number}: a card grew"
+            overflowing = [box for box in card.descendants() if box is not card and _outside(box, slot)]
+            assert not overflowing, f"page {page_number}: card content outside its card: {overflowing[:3]}"
+    return count
+
+
+@every_model
+@every_kit
+def test_no_card_content_overflows_its_card(model_id, paper):
+    document = kit_document(model(model_id), "cards", paper)
+    assert len(document.pages) % 2 == 0
+    assert assert_cards_fit(document) >= 2 * model(model_id).question_count
+
+
+def test_a_very_long_question_wraps_or_continues_without_overflow(tmp_path):
+    long_text = "What would have to be true, " * 40 + "for this to work?"
+    follow_ups = [f"A follow-up that asks for one more concrete example, number {n}?" for n in range(12)]
+    conversation = write_model(tmp_path, "long-card", question=long_text, follow_ups=follow_ups)
+    document = kit_document(conversation, "cards", "letter")
+    assert assert_cards_fit(document) > 2  # split onto continuation cards
+    assert kits.card_overflows(document) == {}
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_guide_of_a_500_question_model_fits_one_page(tmp_path, paper):
+    stages = [
+        {"id": f"stage-{s}", "title": f"Stage {s}", "when": ("before", "during", "after")[s % 3],
+         "steps": [{"id": f"step-{s}-{t}", "title": f"Step {t} of stage {s}", "purpose": "Why this step matters.",
+                    "questions": [{"text": f"Question {q} of step {t}, stage {s}?", "asked_by": "manager"}
+                                  for q in range(10)]} for t in range(10)]}
+        for s in range(5)
+    ]
+    conversation = write_model(tmp_path, "five-hundred", stages=stages)
+    assert conversation.question_count == 500
+    pdf = render_kit(conversation, "guide", paper)
+    path = tmp_path / "guide.pdf"
+    path.write_bytes(pdf)
+    texts = page_texts(path)
+    assert len(texts) == 1
+    assert "more questions in the full model" in texts[0]
+
+
+@pytest.mark.parametrize("model_id, kit", [(model_id, KITS[n % len(KITS)]) for n, model_id in enumerate(MODEL_IDS)])
+def test_same_input_gives_identical_bytes(kits_dir, model_id, kit):
+    """The build (another process) and this process render the same bytes (one kit per model, in turn)."""
+    assert render_kit(model(model_id), kit, "a4") == kit_path(kits_dir, model_id, kit, "a4").read_bytes()
+
+
+def test_source_date_epoch_sets_the_pdf_dates(monkeypatch):
+    conversation = model(MODEL_IDS[0])
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = render_kit(conversation, "checklist", "a4")
+    assert first == render_kit(conversation, "checklist", "a4")
+    info = pypdf.PdfReader(_bytes_io(first)).metadata
+    assert info["/CreationDate"].startswith("D:20231114")
+    assert info["/Author"] == (plain_text(conversation.source.author) if conversation.source.author else "Coachbook")
+    assert normalized(plain_text(conversation.title)) in info["/Title"]
+
+
+def test_kit_pdfs_are_tagged_with_language():
+    reader = pypdf.PdfReader(_bytes_io(render_kit(model(MODEL_IDS[0]), "guide", "letter")))
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def test_fonts_are_embedded_and_subset():
+    reader = pypdf.PdfReader(_bytes_io(render_kit(model(MODEL_IDS[0]), "checklist", "a4")))
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    names = [str(font.get_object()["/BaseFont"]) for font in fonts.values()]
+    assert names and all("+" in name and "Coachbook" in name for name in names), names
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd",
+    "http://example.com/x.css",
+    "https://example.com/font.otf",
+    "data:text/css,body{}",
+    kits.ASSETS_URL + "../kits.py",
+    kits.ASSETS_URL + "fonts/missing.otf",
+])
+def test_fetcher_refuses_anything_but_package_assets(url):
+    with pytest.raises(kits.RefusedURL):
+        kits.FETCHER.fetch(url)
+
+
+def test_fetcher_serves_package_assets():
+    assert kits.FETCHER.fetch(kits.ASSETS_URL + "kits.css").read().startswith(b"/*")
+
+
+@pytest.mark.parametrize("kit", KITS)
+def test_hostile_text_is_shown_never_run_or_fetched(tmp_path, kit):
+    conversation = write_model(tmp_path, "hostile", question=HOSTILE, follow_ups=[HOSTILE], text=HOSTILE)
+    path = tmp_path / f"{kit}.pdf"
+    path.write_bytes(render_kit(conversation, kit, "a4"))
+    reader = pypdf.PdfReader(path)
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            assert "/JS" not in action and action.get("/S") != "/JavaScript"
+            assert not str(action.get("/URI", "")).lower().startswith(("javascript", "file", "data"))
+        for xobject in (page["/Resources"].get("/XObject") or {}).values():
+            assert xobject.get_object().get("/Subtype") != "/Image", "an image was fetched"
+    assert "/JavaScript" not in reader.trailer["/Root"].get("/Names", {})
+    assert "<script>alert(1)</script>" in " ".join(page_texts(path))
+
+
+def write_model(folder: Path, model_id: str, *, question: str = "What went well?", follow_ups=(),
+                text: str = "Plain text.", stages=None):
+    """A small valid model file, loaded through the real loader."""
+    data = {
+        "id": model_id, "title": f"Test model {text}", "summary": text,
+        "source": {"title": f"Test source {text}", "author": "A. Author", "note": text},
+        "led_by": "manager", "cadence": text, "use_when": [text], "avoid_when": [text],
+        "stages": stages or [{
+            "id": "talk", "title": f"Talk {text}", "when": "during", "summary": text,
+            "steps": [{"id": "ask", "title": f"Ask {text}", "purpose": text, "guidance": text,
+                       "questions": [{"text": question, "asked_by": "manager", "follow_ups": list(follow_ups)}],
+                       "phrases": [text], "pitfalls": [text], "checklist": [text]}],
+        }],
+    }
+    path = folder / f"{model_id}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return load_model(path)
+
+
+def _bytes_io(data: bytes):
+    import io
+
+    return io.BytesIO(data)
