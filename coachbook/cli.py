@@ -50,6 +50,8 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
                         help=f"where rendered kits are kept between builds (default: {DEFAULT_FOLDER}/)")
     parser.add_argument("--no-cache", action="store_true", help="render every kit afresh")
+    parser.add_argument("--progress", action="store_true",
+                        help="a line per kit even when not on a terminal (on a terminal it is the default)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -67,7 +69,9 @@ def _build(options: argparse.Namespace) -> int:
     chosen = [m for m in models if not options.model or m.id in options.model]
     jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS)
     started = time.monotonic()
-    progress = _Progress(len(jobs), quiet=options.quiet)
+    # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
+    show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
+    progress = _Progress(len(jobs), quiet=not show_each_kit)
     cache = KitCache(None if options.no_cache else cache_folder(options.cache))
     build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model,
                on_kit_done=progress.kit_done)

@@ -9,11 +9,18 @@ from conftest import MODEL_FILES, MODEL_IDS, build_kits
 
 def test_build_writes_only_the_requested_subset(tmp_path):
     model_id = MODEL_IDS[0]
-    result = build_kits("build", "--model", model_id, "--kit", "guide", "--paper", "letter", "--out", str(tmp_path))
+    result = build_kits("build", "--model", model_id, "--kit", "guide", "--paper", "letter", "--out", str(tmp_path),
+                        "--progress")
     assert result.returncode == 0, result.stderr
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")] == [
         f"{model_id}/{model_id}-guide-letter.pdf"]
     assert "[1/1]" in result.stderr and "Built 1 kits for 1 models" in result.stderr
+
+
+def test_off_a_terminal_only_the_summary_is_printed(tmp_path):
+    result = build_kits("--model", MODEL_IDS[0], "--kit", "guide", "--paper", "a4", "--out", str(tmp_path))
+    assert result.returncode == 0
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Built 1 kits for 1 models")
 
 
 def test_quiet_prints_nothing(tmp_path):
