@@ -11,7 +11,7 @@ from pathlib import Path
 from .build import build_kits
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .errors import InvalidContent, UsageError, display_path
-from .loader import load_model, load_models, model_files
+from .loader import load_models, model_files
 from .render import kit_jobs
 from .schema import SLUG_PATTERN
 
@@ -101,8 +101,6 @@ def _check(options: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
     files = model_files(paths)
-    for path in (p for p in paths if p.is_file()):
-        load_model(path)  # a single file is checked even with an unusual suffix
     load_models(paths)
     print(f"{len(files)} model files OK", file=sys.stderr)
     return EXIT_OK

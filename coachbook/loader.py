@@ -16,7 +16,11 @@ from .schema import ConversationModel, WholeNumberText
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 NULL_SCALARS = {"", "~", "null", "Null", "NULL"}
-WHOLE_NUMBER = re.compile(r"^[-+]?[0-9]+$")
+# Characters YAML refuses, plus NEL, LS and PS, which YAML (unlike editors) counts as line breaks.
+FORBIDDEN_CHARACTERS = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as editors split lines: not at NEL, LS or PS
+PLAIN_KEY = re.compile(r"[^\s:.\[\]'\"]+")
+UNCLOSED = {"a quoted scalar": "the quoted text", "a flow sequence": "the [ list", "a flow mapping": "the { mapping"}
 
 Position = tuple[int, int]
 FieldPath = tuple[typing.Union[str, int], ...]
@@ -36,6 +40,8 @@ def _position(mark: yaml.Mark) -> Position:
 def format_field_path(path: FieldPath) -> str:
     text = ""
     for part in path:
+        if isinstance(part, str) and not (PLAIN_KEY.fullmatch(part) and part.isprintable()):
+            part = repr(part)  # an odd key stays on one line and reads unambiguously
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
@@ -48,6 +54,8 @@ class _Document:
         self.errors: list[ContentError] = []
         self.value_positions: dict[FieldPath, Position] = {}
         self.key_positions: dict[FieldPath, Position] = {}
+        self.converted: set[int] = set()
+        self.alias_paths: set[FieldPath] = set()
 
     def error(self, position: Position, field: FieldPath, message: str) -> None:
         self.errors.append(ContentError(self.file, *position, format_field_path(field), message))
@@ -76,7 +84,7 @@ class _Document:
                 isinstance(event, yaml.ScalarEvent) and event.implicit[0] and tag == "!"
             )
             if explicit and isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-                self.error(position, (), f"YAML tags ({tag}) are not allowed")
+                self.error(position, (), f"YAML tags ({tag if tag.isprintable() else repr(tag)}) are not allowed")
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -88,6 +96,10 @@ class _Document:
 
     def to_data(self, node: yaml.Node, path: FieldPath = ()) -> object:
         self.value_positions.setdefault(path, _position(node.start_mark))
+        if id(node) in self.converted:  # an alias (already reported): never expand, it may be recursive
+            self.alias_paths.add(path)
+            return None
+        self.converted.add(id(node))
         if isinstance(node, yaml.MappingNode):
             data: dict[str, object] = {}
             for key_node, value_node in node.value:
@@ -111,7 +123,7 @@ class _Document:
         if node.style is None:
             if node.value in NULL_SCALARS:
                 return None
-            if WHOLE_NUMBER.match(node.value):
+            if WholeNumberText.pattern.match(node.value):
                 return WholeNumberText(node.value)
         return node.value
 
@@ -124,18 +136,25 @@ class _Document:
 
 
 def _decode(raw: bytes, document: _Document) -> str | None:
+    """The file's text, or None after reporting why it cannot be read as a model."""
     if len(raw) > MAX_FILE_BYTES:
         document.error((1, 1), (), f"file is larger than 1 MiB ({len(raw)} bytes)")
         return None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as problem:
-        before = raw[: problem.start]
-        line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
-        document.error((line, column), (), f"not valid UTF-8 (byte 0x{raw[problem.start]:02x}); save the file as UTF-8")
+        lines = LINE_BREAK.split(raw[: problem.start].decode("utf-8").removeprefix("\ufeff"))
+        document.error((len(lines), len(lines[-1]) + 1), (),
+                       f"not valid UTF-8 (byte 0x{raw[problem.start]:02x}); save the file as UTF-8")
         return None
-    return text.removeprefix("\ufeff")
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
+        first = FORBIDDEN_CHARACTERS.search(line)
+        if first:  # one error per line, however many such characters it holds
+            more = len(FORBIDDEN_CHARACTERS.findall(line)) - 1
+            more_text = f"; {more} more on this line" if more else ""
+            document.error((number, first.start() + 1), (), f"character U+{ord(first.group()):04X} is not allowed "
+                           f"(an invisible control or line-separator character{more_text})")
+    return None if document.errors else text
 
 
 def _model_class_at(path: FieldPath) -> type[BaseModel] | None:
@@ -226,15 +245,20 @@ def load_model(path: Path) -> ConversationModel:
                 data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
                 model = _validate(data, document)
         except yaml.MarkedYAMLError as problem:
-            mark = problem.problem_mark or problem.context_mark
+            mark, message = problem.problem_mark or problem.context_mark, f"{problem.problem or problem.context}"
+            if problem.context_mark and mark and mark.index >= len(text.rstrip()):
+                # The file ends inside a quote or bracket: point at where it opens, not past the last line.
+                inside = (problem.context or "").removeprefix("while scanning ").removeprefix("while parsing ")
+                inside = UNCLOSED.get(inside, inside)
+                mark, message = problem.context_mark, f"the file ends inside {inside} that starts here; close it"
+            elif message.endswith("but got '?'"):  # PyYAML ends plain text at a '?' inside [ ] or { }
+                message += ": put text with a '?' inside [ ] or { } in quotes"
+            elif (problem.context or "").endswith("; first occurrence") and problem.context_mark:
+                message = f"{problem.context.split(';')[0]} (first at line {problem.context_mark.line + 1})"
             document.errors.clear()
-            document.error(_position(mark) if mark else (1, 1), (), f"YAML syntax: {problem.problem or problem.context}")
-        except yaml.YAMLError as problem:  # ReaderError: a character YAML does not allow
-            position = (1, 1)
-            if isinstance(problem, yaml.reader.ReaderError):
-                before = text[: problem.position]
-                position = (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
-            document.error(position, (), f"YAML: {getattr(problem, 'reason', problem)} (character {getattr(problem, 'character', '?')!r})")
+            document.error(_position(mark) if mark else (1, 1), (), f"YAML syntax: {message}")
+        except yaml.YAMLError as problem:  # any other YAML error: still one line, never a traceback
+            document.error((1, 1), (), "YAML: " + " ".join(str(problem).split()))
     if model is not None and not document.errors:
         _check_ids(model, path.stem, document)
     if document.errors or model is None:
@@ -251,6 +275,9 @@ def _validate(data: object, document: _Document) -> ConversationModel | None:
     except ValidationError as invalid:
         for error in invalid.errors():
             path = tuple(error["loc"])
+            under_alias = any(path[:n] in document.alias_paths for n in range(len(path) + 1))
+            if under_alias and error["type"] != "extra_forbidden":
+                continue  # the alias is the problem, and it is reported already
             document.error(document.position_of(path, key=error["type"] == "extra_forbidden"), path, _message(error))
         return None
 

@@ -13,6 +13,9 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 64
 # C0 controls other than tab/newline, DEL and C1 controls: invisible, and unsafe in HTML and PDF text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Halves of a character, from escapes such as "\ud83d": no file or page can hold them.
+SURROGATES = re.compile("[\ud800-\udfff]")
+MAX_DIGITS = 18  # longer whole numbers are refused before int() (which stops at 4300 digits)
 
 LED_BY = ("manager", "employee", "shared")
 WHEN = ("before", "during", "after")
@@ -26,12 +29,17 @@ class WholeNumberText(str):
     lets integer fields accept `30` while text fields keep `007` exactly as written.
     """
 
+    pattern = re.compile(r"^[-+]?[0-9]+$")
+
 
 def _text(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("blank", "must not be blank")
     if CONTROL_CHARACTERS.search(value):
         raise PydanticCustomError("control_character", "must not contain control characters")
+    if SURROGATES.search(value):
+        raise PydanticCustomError(
+            "surrogate", "must not contain a surrogate escape such as \\ud83d: write the character itself")
     return value
 
 
@@ -60,9 +68,17 @@ def _http_url(value: str) -> str:
 
 def _whole_number(value: object) -> object:
     if isinstance(value, WholeNumberText):
+        digits = len(value.lstrip("+-"))
+        if digits > MAX_DIGITS:
+            raise PydanticCustomError(
+                "int_size", "must be a whole number of at most {limit} digits (got {digits} digits)",
+                {"limit": MAX_DIGITS, "digits": digits},
+            )
         return int(value)
     if isinstance(value, str):
-        raise PydanticCustomError("int_type", "must be a whole number (got {got})", {"got": repr(value)})
+        unquote = " without quotes" if WholeNumberText.pattern.match(value) else ""
+        raise PydanticCustomError("whole_number", "must be a whole number{unquote} (got {got})",
+                                  {"unquote": unquote, "got": repr(value)})
     return value
 
 
@@ -80,7 +96,7 @@ def _choice(options: tuple[str, ...]):
 
 Text = Annotated[str, Field(strict=True), AfterValidator(_text)]
 Slug = Annotated[str, Field(strict=True), AfterValidator(_slug)]
-HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_http_url)]
+HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_text), AfterValidator(_http_url)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
 TextList = Annotated[list[Text], Field(strict=True)]
 NonEmptyTextList = Annotated[list[Text], Field(strict=True, min_length=1)]

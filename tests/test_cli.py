@@ -93,3 +93,11 @@ def test_new_refuses_to_overwrite_and_bad_ids(tmp_path):
     bad = build_kits("new", "Team Talk", "--models", str(tmp_path))
     assert bad.returncode == 2 and "lowercase letters" in bad.stderr
     assert build_kits("check", str(tmp_path)).returncode == 0
+
+
+def test_check_reports_problems_of_every_file_given(tmp_path):
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.yaml").write_text(f"id: {name}\n")
+    result = build_kits("check", str(tmp_path / "one.yaml"), str(tmp_path / "two.yaml"))
+    assert result.returncode == 1
+    assert "one.yaml:1:1" in result.stderr and "two.yaml:1:1" in result.stderr
