@@ -178,7 +178,8 @@ def test_no_card_content_overflows_its_card(model_id, paper):
 
 
 def test_a_very_long_question_wraps_or_continues_without_overflow(tmp_path):
-    long_text = "What would have to be true, " * 40 + "for this to work?"
+    long_text = "What would have to be true, " * 180 + "for this to work?"  # about 5,000 characters
+    assert len(long_text) > 5000
     follow_ups = [f"A follow-up that asks for one more concrete example, number {n}?" for n in range(12)]
     conversation = write_model(tmp_path, "long-card", question=long_text, follow_ups=follow_ups)
     document = kit_document(conversation, "cards", "letter")
