@@ -31,15 +31,17 @@ class PluginConfig(Config):
     """Render the PDF kits into `kits/` (turn off for a faster preview)."""
     jobs = c.Optional(c.Type(int))
     """Worker processes for kit rendering (default: all cores)."""
-    cache_dir = c.Optional(c.Type(str), default=str(DEFAULT_FOLDER))
-    """Rendered kits kept between builds, relative to mkdocs.yml; null turns the cache off."""
+    cache = c.Type(bool, default=True)
+    """Keep rendered kits between builds, so a rebuild renders only what changed."""
+    cache_dir = c.Type(str, default=str(DEFAULT_FOLDER))
+    """Where the kit cache lives, relative to mkdocs.yml."""
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
         self.model_dirs = [base / folder for folder in self.config.models_dir]
-        self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache_dir else None))
+        self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None))
         missing = [str(folder) for folder in self.model_dirs if not folder.is_dir()]
         if missing:
             raise PluginError(f"coachbook: models_dir not found: {', '.join(missing)}")

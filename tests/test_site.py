@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from bs4 import BeautifulSoup
 from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.pages import LABELS
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, build_kits, mkdocs, run
+from conftest import MODEL_FILES, MODEL_IDS, build_kits, mkdocs, run
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
@@ -217,3 +219,15 @@ def test_two_builds_are_byte_identical(project, tmp_path):
     assert sorted(files[0]) == sorted(files[1])
     assert [name for name in files[0] if files[0][name] != files[1][name]] == []
     assert any(name.endswith(".pdf") for name in files[0])
+
+
+def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
+    shutil.copy(MODEL_FILES[1], project / "models")
+    no_override = {"COACHBOOK_CACHE_DIR": None}  # the project's own .cache/coachbook, as configured
+    build = [sys.executable, "-m", "mkdocs", "build"]
+    assert "(16 rendered, 0 from the cache)" in run(build, project, **no_override).stderr
+    assert "(0 rendered, 16 from the cache)" in run(build, project, **no_override).stderr
+    edited = project / "models" / MODEL_FILES[1].name
+    edited.write_text(re.sub(r"^title: .*$", "title: Edited", edited.read_text(), count=1, flags=re.M))
+    assert "(8 rendered, 8 from the cache)" in run(build, project, **no_override).stderr
+    assert (project / ".cache" / "coachbook").is_dir()
