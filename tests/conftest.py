@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,29 @@ from coachbook.loader import load_model
 REPO = Path(__file__).resolve().parent.parent
 MODEL_FILES = sorted((REPO / "models").glob("*.yaml"))
 MODEL_IDS = [path.stem for path in MODEL_FILES]
+
+# The smallest valid model, for tests that break it one way at a time.
+VALID = textwrap.dedent("""\
+    id: sample
+    title: Sample talk
+    summary: A short talk.
+    source:
+      title: Our own
+    led_by: manager
+    use_when:
+      - Always
+    stages:
+      - id: talk
+        title: Talk
+        when: during
+        steps:
+          - id: open
+            title: Open
+            purpose: Start well.
+            questions:
+              - text: How are you?
+                asked_by: manager
+    """)
 
 
 def run(args: list[str], cwd: Path, **env: str | None) -> subprocess.CompletedProcess:

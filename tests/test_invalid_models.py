@@ -17,7 +17,7 @@ import pytest
 
 from coachbook.errors import InvalidContent
 from coachbook.loader import MAX_FILE_BYTES, load_model
-from conftest import REPO, build_kits
+from conftest import REPO, VALID, build_kits
 
 CORPUS = Path(__file__).resolve().parent / "invalid_models"
 CASES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".yaml", ".yml"))
@@ -106,27 +106,6 @@ def test_check_command_reports_every_file_of_the_corpus_at_once():
 
 # --- cases about bytes, generated rather than committed -------------------------------------------
 
-VALID = textwrap.dedent("""\
-    id: sample
-    title: Sample talk
-    summary: A short talk.
-    source:
-      title: Our own
-    led_by: manager
-    use_when:
-      - Always
-    stages:
-      - id: talk
-        title: Talk
-        when: during
-        steps:
-          - id: open
-            title: Open
-            purpose: Start well.
-            questions:
-              - text: How are you?
-                asked_by: manager
-    """)
 BAD_LED_BY = VALID.replace("led_by: manager", "led_by: boss")
 LED_BY_ERROR = "6:9: led_by: must be one of manager, employee, shared (got 'boss')"
 CHARACTER = "is not allowed (an invisible control or line-separator character)"

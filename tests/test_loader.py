@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 
 import pytest
 
 from coachbook.errors import InvalidContent
 from coachbook.loader import load_model, load_models
-from conftest import MODEL_FILES, REPO
+from conftest import MODEL_FILES, REPO, VALID
 
-VALID = textwrap.dedent("""\
-    id: sample
-    title: Sample talk
-    summary: A short talk.
-    source:
-      title: Our own
-    led_by: manager
-    use_when:
-      - Always
-    stages:
-      - id: talk
-        title: Talk
-        when: during
-        steps:
-          - id: open
-            title: Open
-            purpose: Start well.
-            questions:
-              - text: How are you?
-                asked_by: manager
-    """)
 
 
 def write(tmp_path, text: str | bytes, name: str = "sample.yaml"):
