@@ -1,0 +1,145 @@
+"""A real browser for the tests: Debian's Chromium driven by Playwright, and the site served as an intranet would.
+
+Playwright for Python brings the driver only: the browser is the system's Chromium
+(`apt-get install chromium`), never a Playwright browser download. Without one of them
+the browser tests skip with one reason on a developer machine, and fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+try:
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+except ImportError:  # checked by require_browser(), with a clear reason
+    sync_playwright = None
+    Browser = Page = expect = None
+
+CHROMIUM = os.environ.get("COACHBOOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+# No sandbox (containers, root) and no GPU; the rest keeps Chromium from calling home
+# (component updates, sync, QUIC probes, first-run pings) on a closed network.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if sync_playwright is None or importlib.util.find_spec("axe_playwright_python") is None:
+        return "browser tests need playwright and axe-playwright-python: python -m pip install -e '.[test]'"
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        return f"browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium"
+    return None
+
+
+def require_browser() -> None:
+    reason = missing_browser()
+    if reason and in_ci():
+        pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
+    if reason:
+        pytest.skip(reason)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    require_browser()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class _SubPathHandler(SimpleHTTPRequestHandler):
+    """Serves `directory` under `prefix` only, like an intranet web server with the site in a sub-folder."""
+
+    prefix = "/"
+
+    def send_head(self):
+        if not urlsplit(self.path).path.startswith(self.prefix):
+            self.send_error(404, "Not under the site's sub-path")
+            return None
+        return super().send_head()
+
+    def translate_path(self, path: str) -> str:
+        path = urlsplit(path).path
+        return super().translate_path("/" + path[len(self.prefix):])
+
+    def log_message(self, format, *args):  # keep the test output clean
+        pass
+
+
+@contextmanager
+def serve(root: Path, url: str) -> Iterator[str]:
+    """Serve `root` at `url` (http://127.0.0.1:PORT/sub/path/) from a background thread."""
+    parts = urlsplit(url)
+    assert parts.hostname == "127.0.0.1" and parts.path.endswith("/"), url
+    handler = type("Handler", (_SubPathHandler,), {"prefix": parts.path})
+    server = ThreadingHTTPServer((parts.hostname, parts.port), functools.partial(handler, directory=str(root)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@dataclass
+class Traffic:
+    """What a page did: every request (its search worker's included), console errors, uncaught errors, failures."""
+
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> None:
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("requestfailed", self._failed)
+        page.on("response", lambda response: response.status >= 400 and self.failures.append(
+            f"{response.url}: HTTP {response.status}"))
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(
+            f"{message.text} ({message.location.get('url', '')})"))
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+    def _failed(self, request) -> None:
+        # Leaving a page cancels what it still loads (search fetches its index late): not a fault.
+        if request.failure != "net::ERR_ABORTED":
+            self.failures.append(f"{request.url}: {request.failure}")
+
+    def foreign(self, origin: str) -> list[str]:
+        """Requests that went anywhere but `origin` (data: and blob: URLs stay in the page)."""
+        return [url for url in self.requests if not url.startswith(origin) and not url.startswith(("data:", "blob:"))]
+
+    def problems(self) -> list[str]:
+        return self.console_errors + self.page_errors + self.failures

@@ -1,0 +1,402 @@
+"""The built playbook in a real browser: it loads cleanly from an intranet sub-path, search finds
+questions, kits download, it works on a phone, with the keyboard, in print, for axe, and from a file share."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import pypdf
+import pytest
+
+from browser import DESKTOP, PHONE, Traffic, chromium, expect, in_ci, missing_browser, serve
+from coachbook.kits import KITS, PAPERS, kit_filename
+from coachbook.loader import load_model
+from coachbook.text import normalized, plain_text
+from conftest import MODEL_IDS, run
+
+if missing_browser() and not in_ci():  # in CI, every test fails instead (see browser.require_browser)
+    pytest.skip(missing_browser(), allow_module_level=True)
+
+MODEL = MODEL_IDS[0]
+PAGES = {
+    "home": "./",
+    "model": f"models/{MODEL}/",
+    "questions": "questions/",
+    "choose": "choose/",
+    "kits": "kits/",
+}
+SEARCH_WORDS = 6
+"""How many opening words of a question a reader types into the search box."""
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="session")
+def site_url(browser, built_site):
+    """The session's site behind one local web server, under /playbook/ as on an intranet.
+
+    `browser` comes first: without one, the tests skip before waiting on the site build."""
+    with serve(built_site.root, built_site.url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def contexts(browser, site_url):
+    """A browser context per device, shared by the session (each new one costs half a second)."""
+    made = {
+        "desktop": browser.new_context(viewport=DESKTOP, base_url=site_url),
+        "dark": browser.new_context(viewport=DESKTOP, base_url=site_url, color_scheme="dark"),
+        "phone": browser.new_context(
+            viewport=PHONE, base_url=site_url, is_mobile=True, has_touch=True, device_scale_factor=2
+        ),
+    }
+    yield made
+    for context in made.values():
+        context.close()
+
+
+@pytest.fixture
+def open_page(contexts):
+    """Open a site path in a new page of a device's context; returns the page and its recorded traffic."""
+    pages = []
+
+    def open_(path: str, device: str = "desktop", wait_until: str = "load"):
+        page = contexts[device].new_page()
+        pages.append(page)
+        traffic = Traffic()
+        traffic.watch(page)
+        response = page.goto(path, wait_until=wait_until)
+        assert response.status == 200, f"{path}: HTTP {response.status}"
+        return page, traffic
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Where the screenshots go: $COACHBOOK_SCREENSHOTS if set, else the session's temporary folder."""
+    chosen = os.environ.get("COACHBOOK_SCREENSHOTS")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        return Path(chosen)
+    return tmp_path_factory.mktemp("screenshots")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def first_question(model_id: str, models_dir: Path = Path(__file__).resolve().parent.parent / "models"):
+    """A model's first question, the element id it has on the model page, and its step."""
+    model = load_model(models_dir / f"{model_id}.yaml")
+    stage, step, question = next(iter(model.questions()))
+    number = next(i for i, q in enumerate(step.questions, 1) if q is question)
+    return plain_text(question.text), f"{step.id}-q{number}", step.id
+
+
+def opening_words(text: str) -> str:
+    return " ".join(text.split()[:SEARCH_WORDS])
+
+
+def settle_search(page) -> None:
+    """Wait until Material's search results have answered the typed query and stopped changing."""
+    page.wait_for_function(
+        """() => {
+            const meta = document.querySelector('.md-search-result__meta');
+            const list = document.querySelector('.md-search-result__list');
+            if (!meta || !list || !/\\d+ matching|No matching/.test(meta.textContent)) return false;
+            const now = performance.now(), html = list.innerHTML;
+            if (window.__cbResults !== html) { window.__cbResults = html; window.__cbSince = now; return false; }
+            return now - window.__cbSince > 300;
+        }""",
+        polling=100,
+        timeout=15_000,
+    )
+
+
+def search_and_open(page, words: str, page_href: str, section: str) -> None:
+    """Type into the search box as a reader does, then open the result for `section` of `page_href`.
+
+    Material shows a page's best-matching sections; less good ones sit under "N more on this
+    page", which a reader opens. Either way, the section must be reachable from the page's result.
+    """
+    box = page.locator("input.md-search__input")
+    box.click()
+    # Search runs on every key; filling all but the last character saves the queries in between.
+    box.fill(words[:-1])
+    box.press(words[-1])
+    settle_search(page)
+    listed = page.locator("li.md-search-result__item > a:first-child").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    matches = [i for i, href in enumerate(listed) if page_href in href.split("?")[0].split("#")[0]]
+    assert matches, f"searching {words!r} does not list {page_href}; it lists {listed}"
+    result = page.locator("li.md-search-result__item").nth(matches[0])
+    link = result.locator(f'a[href*="{page_href}"][href$="#{section}"]')
+    assert link.count() == 1, f"the result for {page_href} has no link to its section #{section}"
+    if not link.is_visible():
+        result.locator("details.md-search-result__more > summary").click()
+    link.click()
+
+
+def assert_question_shown(page, element_id: str, text: str) -> None:
+    question = page.locator(f"#{element_id}")
+    expect(question).to_contain_text(text)
+    expect(question).to_be_in_viewport()
+    header = page.locator(".md-header").bounding_box()
+    assert question.bounding_box()["y"] >= header["y"] + header["height"] - 1, "the question is under the header"
+
+
+def tab_until(page, selector: str, limit: int) -> int | None:
+    """Press Tab from the page's start until `selector` has the focus; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("selector => !!document.activeElement?.matches(selector)", selector):
+            return presses
+    return None
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_loads_with_no_error_and_no_other_host(open_page, site_url, name):
+    page, traffic = open_page(PAGES[name], wait_until="networkidle")  # search loads its index late
+    expect(page.locator("article h1")).to_be_visible()
+    assert traffic.problems() == []
+    assert traffic.foreign(site_url) == []
+    # Search ran too: its worker fetched the index from the sub-path, not from the server root.
+    assert f"{site_url}search/search_index.json" in traffic.requests
+
+
+def test_server_answers_only_under_the_sub_path(open_page, site_url):
+    page, _ = open_page(PAGES["home"])
+    root = site_url.split("/playbook/")[0] + "/"
+    assert page.request.get(root).status == 404
+    assert page.request.get(root + "index.html").status == 404
+    assert page.request.get(site_url + "index.html").status == 200
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model_id", MODEL_IDS)
+def test_search_finds_a_question_of_every_model_and_opens_its_section(open_page, site_url, model_id):
+    text, element_id, step = first_question(model_id)
+    page, traffic = open_page(PAGES["home"])
+    search_and_open(page, opening_words(text), f"/models/{model_id}/", step)
+    expect(page).to_have_url(re.compile(rf"^{re.escape(site_url)}models/{model_id}/[^#]*#{step}$"))
+    assert_question_shown(page, element_id, text)
+    assert traffic.problems() == []
+
+
+# --- downloads ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [f"models/{model_id}/" for model_id in MODEL_IDS] + ["kits/"])
+def test_every_kit_link_downloads_a_pdf(open_page, site_url, path):
+    page, _ = open_page(path)
+    links = page.locator("a.cb-kit-button")
+    hrefs = links.evaluate_all("links => links.map(a => a.href)")
+    models = MODEL_IDS if path == "kits/" else [path.split("/")[1]]
+    expected = {f"{site_url}kits/{m}/{kit_filename(m, kit, paper)}" for m in models for kit in KITS for paper in PAPERS}
+    assert set(hrefs) == expected
+    for href in hrefs:
+        response = page.request.head(href)
+        assert response.status == 200, href
+        assert response.headers["content-type"] == "application/pdf", href
+        assert int(response.headers["content-length"]) > 1000, href
+    assert page.request.get(hrefs[-1]).body().startswith(b"%PDF-")
+    # A click saves the file (the links carry `download`) instead of leaving the page.
+    with page.expect_download() as download:
+        links.first.click()
+    assert download.value.suggested_filename == hrefs[0].rsplit("/", 1)[1]
+
+
+# --- phone ----------------------------------------------------------------------------------
+
+OVERFLOWING = """() => {
+    const width = document.documentElement.clientWidth;
+    const scrolls = el => /auto|scroll/.test(getComputedStyle(el).overflowX);
+    const scrolled = el => { for (; el && el !== document.body; el = el.parentElement) if (scrolls(el)) return true; return false; };
+    return [...document.querySelectorAll('article *')].filter(el => {
+        const box = el.getBoundingClientRect();
+        if (!box.width || scrolled(el)) return false;
+        return box.right > width + 1 || (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1);
+    }).map(el => el.outerHTML.slice(0, 120));
+}"""
+
+
+TAPPABLE_PAGE_LINKS = """nav => [...nav.querySelectorAll('a.md-nav__link')].filter(a => {
+    if (a.matches('.md-nav__link--active') || a.getAttribute('href').startsWith('#')) return false;
+    const box = a.getBoundingClientRect(), x = box.left + box.width / 2, y = box.top + box.height / 2;
+    if (!box.width || x < 0 || y < 0 || x > innerWidth || y > innerHeight) return false;
+    const hit = document.elementFromPoint(x, y);
+    return hit && a.contains(hit) && (a.dataset.cbTappable = 'yes');
+}).map(a => a.href)"""
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_phone_has_no_sideways_scrolling_and_the_drawer_opens(open_page, name):
+    page, traffic = open_page(PAGES[name], "phone")
+    scroll_width, client_width = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert client_width == PHONE["width"]
+    assert scroll_width <= client_width, f"{name} scrolls sideways on a phone: {scroll_width} > {client_width}"
+    assert page.evaluate(OVERFLOWING) == [], "content sticks out of the screen (and is cut off)"
+    nav = page.locator("nav.md-nav--primary")
+    expect(nav).not_to_be_in_viewport()
+    page.locator('label.md-header__button[for="__drawer"]').click()
+    expect(nav).to_be_in_viewport(ratio=0.9)
+    # A link to another page that a reader can tap in the open drawer takes them there.
+    targets = nav.evaluate(TAPPABLE_PAGE_LINKS)
+    assert targets, "the open drawer shows no link to another page"
+    nav.locator("a[data-cb-tappable]").first.click()
+    expect(page).to_have_url(targets[0])
+    assert traffic.problems() == []
+
+
+def test_no_model_page_scrolls_sideways_on_a_phone(open_page):
+    page, traffic = open_page(PAGES["home"], "phone")
+    for model_id in MODEL_IDS:
+        page.goto(f"models/{model_id}/")
+        scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll_width <= PHONE["width"], f"{model_id} scrolls sideways on a phone"
+        assert page.evaluate(OVERFLOWING) == [], f"{model_id}: content sticks out of the screen"
+    assert traffic.problems() == []
+
+
+# --- accessibility --------------------------------------------------------------------------
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: no network needed
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_serious_violation(open_page, name, scheme):
+    page, _ = open_page(PAGES[name], "dark" if scheme == "dark" else "desktop")
+    assert page.evaluate("() => document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_in_search_results(open_page, scheme):
+    page, _ = open_page(PAGES["home"], "dark" if scheme == "dark" else "desktop")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.fill("feedback abou")
+    box.press("t")
+    settle_search(page)
+    expect(page.locator("li.md-search-result__item mark").first).to_be_visible()
+    assert serious_violations(page) == []
+
+
+def test_keyboard_reaches_search_from_page_load(open_page):
+    page, _ = open_page(PAGES["home"])
+    presses = tab_until(page, "input.md-search__input", limit=10)
+    assert presses, "Tab never reaches the search box"
+    page.keyboard.type(opening_words(first_question(MODEL)[0]))
+    settle_search(page)
+    expect(page.locator("li.md-search-result__item").first).to_be_visible()
+
+
+def test_keyboard_reaches_and_uses_the_kit_buttons(open_page):
+    page, _ = open_page(PAGES["model"])
+    presses = tab_until(page, "a.cb-kit-button", limit=200)
+    assert presses, "Tab never reaches the kit buttons"
+    focused, other = page.locator("a.cb-kit-button:focus"), page.locator("a.cb-kit-button:not(:focus)").first
+    style = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).outlineStyle]"
+    assert focused.evaluate(style) != other.evaluate(style), "the focused kit button looks like the others"
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".pdf")
+
+
+# --- print ----------------------------------------------------------------------------------
+
+
+def test_printing_a_model_page_keeps_the_content_without_the_navigation(open_page):
+    page, _ = open_page(PAGES["model"])
+    page.emulate_media(media="print")
+    for chrome in (".md-header", ".md-sidebar--primary", ".md-sidebar--secondary", ".md-footer", ".cb-kit-buttons"):
+        expect(page.locator(chrome).first).to_be_hidden()
+    expect(page.locator("article h1")).to_be_visible()
+    expect(page.locator("li.cb-question").last).to_be_visible()
+    printed = normalized(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(page.pdf(format="A4"))).pages))
+    model = load_model(Path(__file__).resolve().parent.parent / "models" / f"{MODEL}.yaml")
+    missing = [q.text for _, _, q in model.questions() if normalized(plain_text(q.text)) not in printed]
+    assert missing == [], "questions missing from the printed page"
+    assert "Table of contents" not in printed
+
+
+# --- screenshots ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+@pytest.mark.parametrize("name", ["home", "model", "choose", "questions"])
+def test_screenshot(open_page, screenshot_dir, name, device):
+    page, _ = open_page(PAGES[name], device)
+    expect(page.locator("article h1")).to_be_in_viewport()
+    target = screenshot_dir / f"{name}-{device}.png"
+    png = page.screenshot(path=target)
+    # PNG header: the width is big-endian at bytes 16..20.
+    width = int.from_bytes(png[16:20], "big")
+    assert png.startswith(b"\x89PNG") and width == (PHONE["width"] * 2 if device == "phone" else DESKTOP["width"])
+    if name != "questions":  # the question bank is tens of thousands of pixels long
+        page.screenshot(path=screenshot_dir / f"{name}-{device}-full.png", full_page=True)
+
+
+# --- offline, from a file share -------------------------------------------------------------
+
+
+def test_offline_build_works_from_a_file_share(browser, project):
+    """`OFFLINE=true mkdocs build` makes a site that works from file://, search included."""
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true")
+    assert result.returncode == 0, result.stderr
+    site = project / "site"
+    model_id = next((project / "models").glob("*.yaml")).stem
+    assert (site / "search" / "search_index.js").is_file()
+    assert (site / "models" / f"{model_id}.html").is_file()  # no directory URLs on a file share
+
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        traffic = Traffic()
+        traffic.watch(page)
+        page.goto((site / "index.html").as_uri(), wait_until="networkidle")
+        text, element_id, step = first_question(model_id, project / "models")
+        search_and_open(page, opening_words(text), f"models/{model_id}.html", step)
+        expect(page).to_have_url(re.compile(rf"/models/{model_id}\.html[^#]*#{step}$"))
+        assert_question_shown(page, element_id, text)
+        for href in page.locator("a.cb-kit-button").evaluate_all("links => links.map(a => a.href)"):
+            assert href.startswith(site.as_uri()) and Path(url2pathname(urlsplit(href).path)).is_file(), href
+        assert traffic.problems() == []
+        assert traffic.foreign(site.as_uri() + "/") == []
+    finally:
+        context.close()
