@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from coachbook.errors import InvalidContent
 from coachbook.loader import load_model
 from coachbook.schema import ConversationModel
-from conftest import MODEL_FILES
+from conftest import MODEL_FILES, VALID
 
 TIME_LIMIT_SECONDS = 10  # per example; a single load takes well under a second
 COMMON = dict(derandomize=True, database=None, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
@@ -103,32 +103,12 @@ def test_random_bytes(folder, raw):
     assert_model_or_one_line_errors(write(folder, raw))
 
 
-SMALL_MODEL = """\
-id: sample
-title: Sample talk
-summary: A short talk.
-source:
-  title: Our own
-  year: 2009
-  url: https://example.org/
-led_by: manager
-duration_minutes: 30
-tags: [coaching]
-use_when:
-  - Always
-stages:
-  - id: talk
-    title: Talk
-    when: during
-    steps:
-      - id: open
-        title: Open
-        purpose: Start well.
-        questions:
-          - text: How are you?
-            asked_by: manager
-            follow_ups: [Really]
-"""
+# The shared minimal model with every optional kind of value too, so mutations reach them.
+SMALL_MODEL = (
+    VALID.replace("  title: Our own\n", "  title: Our own\n  year: 2009\n  url: https://example.org/\n")
+    .replace("led_by: manager\n", "led_by: manager\nduration_minutes: 30\ntags: [coaching]\n")
+    .replace("asked_by: manager\n", "asked_by: manager\n            follow_ups: [Really]\n")
+)
 
 
 @settings(max_examples=200, **COMMON)
