@@ -177,6 +177,14 @@ def test_no_card_content_overflows_its_card(model_id, paper):
     assert assert_cards_fit(document) >= 2 * model(model_id).question_count
 
 
+def test_card_fitting_measures_every_front_card():
+    """The fitting loop sizes cards by how full they are; a card it cannot see is never shrunk on purpose."""
+    document = kit_document(model(MODEL_IDS[0]), "cards", "a4")
+    ratios = kits._fill_ratios(document)
+    assert sorted(ratios) == list(range(len(ratios))) and len(ratios) >= model(MODEL_IDS[0]).question_count
+    assert all(0 < ratio <= 1.0 for ratio in ratios.values()), ratios
+
+
 def test_a_very_long_question_wraps_or_continues_without_overflow(tmp_path):
     long_text = "What would have to be true, " * 180 + "for this to work?"  # about 5,000 characters
     assert len(long_text) > 5000
