@@ -155,18 +155,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def model_language(located: LocatedModel) -> str:
-    """The model's language: its `language` field if the schema has one, else `<id>.<lang>.yaml`, else English."""
-    language = getattr(located.model, "language", None)
-    if language:
-        return str(language).casefold().split("-")[0]
-    _, dot, suffix = located.path.stem.rpartition(".")
-    return suffix.casefold() if dot else "en"
-
-
-def lint(located: LocatedModel) -> list[LintWarning]:
-    """Every warning about one model, in file order."""
-    language = model_language(located)
+def lint(located: LocatedModel, language: str = "en") -> list[LintWarning]:
+    """Every warning about one model written in `language` (an ISO 639-1 code), in file order."""
     warnings = []
     for rule in RULES:
         for field, message in rule(located.model, language):
