@@ -103,10 +103,9 @@ def _check(options: argparse.Namespace) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
-    files = model_files(paths)
     if not options.lint:
         load_models(paths)
-        print(f"{len(files)} model files OK", file=sys.stderr)
+        print(f"{len(model_files(paths))} model files OK", file=sys.stderr)
         return EXIT_OK
     located, errors = locate_models(paths)
     warnings = [warning for entry in located for warning in lint(entry)]

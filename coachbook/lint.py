@@ -20,7 +20,7 @@ QUESTION_MARKS = "?\uff1f\u061f\u037e"
 CLOSING_CHARACTERS = "\"'\u201d\u2019\u00bb\u203a)]}*_`"
 # Words that open a yes/no question in English.
 AUXILIARIES = frozenset("""
-    am is are was were be been do does did have has had can could will would shall should may might must
+    am is are was were do does did have has had can could will would shall should may might must
     isn't aren't wasn't weren't don't doesn't didn't haven't hasn't hadn't can't couldn't won't wouldn't
     shouldn't mustn't
 """.split())
@@ -66,7 +66,9 @@ def _is_question(text: str) -> bool:
 
 def _yes_no_opening(text: str) -> str | None:
     """The auxiliary verb that makes a question a yes/no question, or None for an open (or either-or) one."""
-    sentence = SENTENCE_END.split(text.strip())[-1]  # the question itself, after any lead-in sentences
+    sentences = SENTENCE_END.split(text.strip())
+    # The question itself: after any lead-in sentence, before any aside such as "(be honest)".
+    sentence = next((s for s in reversed(sentences) if _is_question(s)), sentences[-1])
     words = _words(sentence)
     if words and words[0] not in AUXILIARIES and words[0] not in INTERROGATIVES:
         # "Since we talked, have you noticed ...?" is closed after its opening clause.
