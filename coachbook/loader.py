@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -233,14 +233,14 @@ def _check_ids(model: ConversationModel, stem: str, document: _Document) -> None
                 seen[identifier] = path
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class LocatedModel:
     """A valid model together with its file and where each of its fields is written in that file."""
 
     model: ConversationModel
     path: Path
     file: str  # the path as shown to the user
-    _document: _Document
+    _document: _Document = dataclasses.field(repr=False, compare=False)
 
     def position_of(self, field: FieldPath, *, key: bool = False) -> Position:
         """The 1-based (line, column) of a field's value (or of its key), or of its nearest written parent."""
