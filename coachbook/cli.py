@@ -11,7 +11,8 @@ from pathlib import Path
 from .build import build_kits
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .errors import InvalidContent, UsageError, display_path
-from .loader import load_models, model_files
+from .lint import lint
+from .loader import load_models, locate_models, model_files
 from .render import kit_jobs
 from .schema import SLUG_PATTERN
 
@@ -33,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate model files or folders, write nothing")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: models/)")
+    check.add_argument("--lint", action="store_true",
+                       help="also warn about weak content (closed questions, missing follow-ups, ...); warnings never fail")
 
     new = commands.add_parser("new", help="write a new model file from a commented template")
     new.add_argument("id", help="the new model's id, e.g. weekly-check-in")
@@ -100,10 +103,23 @@ def _check(options: argparse.Namespace) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
-    files = model_files(paths)
-    load_models(paths)
-    print(f"{len(files)} model files OK", file=sys.stderr)
-    return EXIT_OK
+    if not options.lint:
+        load_models(paths)
+        print(f"{len(model_files(paths))} model files OK", file=sys.stderr)
+        return EXIT_OK
+    located, errors = locate_models(paths)
+    warnings = [warning for entry in located for warning in lint(entry)]
+    # Errors first: they are what stops a build; the warnings of the valid files still help.
+    for line in (*errors, *warnings):
+        print(line, file=sys.stderr)
+    invalid = f"{_count(len({error.file for error in errors}), 'invalid model file')}; " if errors else ""
+    print(f"{invalid}{_count(len(warnings), 'warning')} in {_count(len({w.file for w in warnings}), 'file')} "
+          f"({_count(len(located), 'valid model file')} checked)", file=sys.stderr)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _new(options: argparse.Namespace) -> int:

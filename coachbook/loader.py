@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import typing
@@ -232,8 +233,27 @@ def _check_ids(model: ConversationModel, stem: str, document: _Document) -> None
                 seen[identifier] = path
 
 
+@dataclasses.dataclass(frozen=True)
+class LocatedModel:
+    """A valid model together with its file and where each of its fields is written in that file."""
+
+    model: ConversationModel
+    path: Path
+    file: str  # the path as shown to the user
+    _document: _Document = dataclasses.field(repr=False, compare=False)
+
+    def position_of(self, field: FieldPath, *, key: bool = False) -> Position:
+        """The 1-based (line, column) of a field's value (or of its key), or of its nearest written parent."""
+        return self._document.position_of(field, key=key)
+
+
 def load_model(path: Path) -> ConversationModel:
     """Load and validate one model file, raising `InvalidContent` with every problem found."""
+    return locate_model(path).model
+
+
+def locate_model(path: Path) -> LocatedModel:
+    """Like `load_model`, keeping the position of every field for messages about the content."""
     path = Path(path)
     document = _Document(display_path(path))
     text = _decode(path.read_bytes(), document)
@@ -263,7 +283,7 @@ def load_model(path: Path) -> ConversationModel:
         _check_ids(model, path.stem, document)
     if document.errors or model is None:
         raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
-    return model
+    return LocatedModel(model, path, document.file, document)
 
 
 def _validate(data: object, document: _Document) -> ConversationModel | None:
@@ -296,19 +316,26 @@ def model_files(folders: list[Path]) -> list[Path]:
 
 def load_models(folders: list[Path]) -> list[ConversationModel]:
     """Load every model of the folders, sorted by id; raise with the problems of all files at once."""
+    located, errors = locate_models(folders)
+    if errors:
+        raise InvalidContent(errors)
+    return [entry.model for entry in located]
+
+
+def locate_models(folders: list[Path]) -> tuple[list[LocatedModel], list[ContentError]]:
+    """Every valid model of the folders with its positions, sorted by id, and the problems of all other files."""
     errors: list[ContentError] = []
-    models: dict[str, tuple[ConversationModel, Path]] = {}
+    models: dict[str, LocatedModel] = {}
     for path in model_files(folders):
         try:
-            model = load_model(path)
+            located = locate_model(path)
         except InvalidContent as invalid:
             errors.extend(invalid.errors)
             continue
+        model = located.model
         if model.id in models:
             errors.append(ContentError(display_path(path), 1, 1, "id",
-                                       f"model id '{model.id}' is already used by {display_path(models[model.id][1])}"))
+                                       f"model id '{model.id}' is already used by {display_path(models[model.id].path)}"))
             continue
-        models[model.id] = (model, path)
-    if errors:
-        raise InvalidContent(errors)
-    return [models[key][0] for key in sorted(models)]
+        models[model.id] = located
+    return [models[key] for key in sorted(models)], sorted(errors)
