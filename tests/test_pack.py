@@ -163,6 +163,21 @@ def test_the_same_pack_gives_the_same_bytes(workshop, pack_path):
     assert render_pack(models, "a4", COPIES) == pack_path.read_bytes()
 
 
+def test_hostile_titles_are_shown_as_text_in_a_tagged_pack(tmp_path):
+    hostile = "<script>alert(1)</script> [x](javascript:alert(1))"
+    data = small_model("hostile", hostile, 10, 1)
+    data["source"]["title"] = hostile
+    path = tmp_path / "hostile.pdf"
+    path.write_bytes(render_pack([load_model_data(data)], "letter"))
+    reader = pypdf.PdfReader(path)
+    assert "<script>alert(1)</script>" in page_texts(path)[0]
+    assert "/JavaScript" not in reader.trailer["/Root"].get("/Names", {})
+    assert all("/JS" not in (annotation.get_object().get("/A") or {})
+               for page in reader.pages for annotation in page.get("/Annots") or [])
+    assert reader.trailer["/Root"]["/Lang"] == "en" and "/StructTreeRoot" in reader.trailer["/Root"]
+    assert reader.metadata["/Title"] == f"Workshop pack: {hostile}"
+
+
 @pytest.mark.parametrize("args, message", [
     (["--model", "no-such-model"], "unknown model 'no-such-model'"),
     (["--model", "open-talk", "--copies", "0"], "--copies must be 1 to 100 (got 0)"),
@@ -197,6 +212,21 @@ def test_the_site_offers_a_pack_per_model(project):
         texts = page_texts(site / "kits" / pack)
         assert "WORKSHOP PACK" in texts[0] and texts[1].startswith("Agenda")
         assert sum("Card fronts" in text for text in texts) == 1
+
+
+def test_packs_false_leaves_the_site_with_the_kits_only(project):
+    shutil.rmtree(project / "models")
+    write_models(project / "models", MODELS[1:])
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      packs: false"))
+    result = mkdocs("build", "--strict", cwd=project)
+    assert result.returncode == 0, result.stderr
+    site = project / "site"
+    assert not list((site / "kits").rglob("*-pack-*.pdf"))
+    for page in (site / "models" / "open-talk" / "index.html", site / "kits" / "index.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        assert len(soup.select("a.cb-kit-button")) == 8
+        assert "Workshop pack" not in soup.get_text() and "workshop pack" not in soup.get_text()
 
 
 def load_model_data(data: dict):
