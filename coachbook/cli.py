@@ -103,7 +103,6 @@ def _check_model_ids(wanted: list[str], models) -> None:
 
 def _pack(options: argparse.Namespace) -> int:
     from .kits import PAPERS
-    from .pack import pack_filename
 
     if options.paper not in PAPERS:
         raise UsageError(f"unknown paper {options.paper!r} (choose from: {', '.join(PAPERS)})")
@@ -113,11 +112,10 @@ def _pack(options: argparse.Namespace) -> int:
     _check_model_ids(options.model, models)
     by_id = {model.id: model for model in models}
     job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies)
-    filename = pack_filename(options.model, options.paper)
     if options.out is None:
-        target = Path("kits") / PACKS_FOLDER / filename
+        target = Path("kits") / PACKS_FOLDER / job.filename
     else:
-        target = options.out if options.out.suffix.lower() == ".pdf" else options.out / filename
+        target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
     started = time.monotonic()
     cache = KitCache(None if options.no_cache else cache_folder(options.cache))
     for _, pdf in cache.render([job], workers=1):

@@ -11,19 +11,13 @@ from weasyprint import Document
 
 from . import __version__
 from .kits import RENDER_OPTIONS, kit_document, source_credit, template_document
-from .render import MAX_COPIES
+from .render import MAX_COPIES, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
 from .schema import ConversationModel
 from .text import plain_text
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
 PACK_KITS = ("worksheet", "cards", "checklist")
 PACK_TEMPLATE = "pack.html"
-
-
-def pack_filename(model_ids: Sequence[str], paper: str) -> str:
-    """`<first-id>-pack-<paper>.pdf`, or `<first-id>-plus-<N>-more-pack-<paper>.pdf` for N further models."""
-    more = f"-plus-{len(model_ids) - 1}-more" if len(model_ids) > 1 else ""
-    return f"{model_ids[0]}{more}-pack-{paper}.pdf"
 
 
 @dataclass(frozen=True)

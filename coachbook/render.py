@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -40,6 +40,12 @@ class KitJob:
 MAX_COPIES = 100
 
 
+def pack_filename(model_ids: Sequence[str], paper: str) -> str:
+    """`<first-id>-pack-<paper>.pdf`, or `<first-id>-plus-<N>-more-pack-<paper>.pdf` for N further models."""
+    more = f"-plus-{len(model_ids) - 1}-more" if len(model_ids) > 1 else ""
+    return f"{model_ids[0]}{more}-pack-{paper}.pdf"
+
+
 @dataclass(frozen=True)
 class PackJob:
     """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF."""
@@ -55,8 +61,6 @@ class PackJob:
 
     @property
     def filename(self) -> str:
-        from .pack import pack_filename
-
         return pack_filename([model.id for model in self.models], self.paper)
 
     @property
