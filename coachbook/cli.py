@@ -1,4 +1,4 @@
-"""The `build_kits.py` command: build kits, check models, start a new model."""
+"""The `build_kits.py` command: build kits, make a workshop pack, check models, start a new model."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from .build import build_kits
+from .build import PACKS_FOLDER, build_kits
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .errors import InvalidContent, UsageError, display_path
+from .files import write_atomically
 from .lint import lint
 from .loader import load_models, locate_models, model_files
-from .render import kit_jobs
+from .render import MAX_COPIES, PackJob, kit_jobs
 from .schema import SLUG_PATTERN
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -31,6 +32,20 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="render kits (the default command)")
     _add_build_options(build)
     _add_build_options(parser)  # `python build_kits.py --model x` works without `build`
+
+    pack = commands.add_parser("pack", help="one PDF for a workshop session: cover, agenda, worksheets x N, cards, checklists")
+    pack.add_argument("--model", action="append", required=True, metavar="ID",
+                      help="a model of the session, in agenda order (repeatable)")
+    pack.add_argument("--copies", type=int, default=1, metavar="N",
+                      help=f"worksheets per model, 1 to {MAX_COPIES} (default: 1)")
+    pack.add_argument("--paper", default="a4", metavar="P", help="a4 or letter (default: a4)")
+    pack.add_argument("--out", type=Path, metavar="FILE|DIR",
+                      help=f"a .pdf file, or a folder for the default name (default: kits/{PACKS_FOLDER}/)")
+    pack.add_argument("--models", type=Path, action="append", metavar="DIR", help="model folder (repeatable; default: models/)")
+    pack.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
+                      help=f"where rendered kits and packs are kept between builds (default: {DEFAULT_FOLDER}/)")
+    pack.add_argument("--no-cache", action="store_true", help="render the pack afresh")
+    pack.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     check = commands.add_parser("check", help="validate model files or folders, write nothing")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: models/)")
@@ -65,10 +80,7 @@ def _build(options: argparse.Namespace) -> int:
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
     models = load_models(options.models or [Path("models")])
-    known = {model.id for model in models}
-    unknown = [name for name in options.model or [] if name not in known]
-    if unknown:
-        raise UsageError(f"unknown model {', '.join(repr(n) for n in unknown)} (known: {', '.join(sorted(known)) or 'none'})")
+    _check_model_ids(options.model or [], models)
     chosen = [m for m in models if not options.model or m.id in options.model]
     jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS)
     started = time.monotonic()
@@ -82,6 +94,38 @@ def _build(options: argparse.Namespace) -> int:
         print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
               f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
               file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_model_ids(wanted: list[str], models) -> None:
+    known = {model.id for model in models}
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UsageError(f"unknown model {', '.join(repr(n) for n in unknown)} (known: {', '.join(sorted(known)) or 'none'})")
+
+
+def _pack(options: argparse.Namespace) -> int:
+    from .kits import PAPERS
+
+    if options.paper not in PAPERS:
+        raise UsageError(f"unknown paper {options.paper!r} (choose from: {', '.join(PAPERS)})")
+    if not 1 <= options.copies <= MAX_COPIES:
+        raise UsageError(f"--copies must be 1 to {MAX_COPIES} (got {options.copies})")
+    models = load_models(options.models or [Path("models")])
+    _check_model_ids(options.model, models)
+    by_id = {model.id: model for model in models}
+    job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies)
+    if options.out is None:
+        target = Path("kits") / PACKS_FOLDER / job.filename
+    else:
+        target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
+    started = time.monotonic()
+    cache = KitCache(None if options.no_cache else cache_folder(options.cache))
+    for _, pdf in cache.render([job], workers=1):
+        write_atomically(target, pdf)
+    if not options.quiet:
+        print(f"Built the workshop pack {display_path(target)} in {time.monotonic() - started:.1f} s "
+              f"({'from the cache' if cache.hits else 'rendered'})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -140,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         options = _parser().parse_args(argv)
-        command = {"check": _check, "new": _new}.get(options.command, _build)
+        command = {"check": _check, "new": _new, "pack": _pack}.get(options.command, _build)
         return command(options)
     except InvalidContent as invalid:
         for error in invalid.errors:

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import __version__
-from .render import KitJob, render_jobs
+from .render import Job, render_jobs
 from .files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Everything in the package that shapes a kit's bytes besides the model itself.
-KIT_INPUTS = ("kits.py", "text.py", "templates/kits", "assets")
+KIT_INPUTS = ("kits.py", "pack.py", "text.py", "templates/kits", "assets")
 
 
 DEFAULT_FOLDER = Path(".cache") / "coachbook"
@@ -42,9 +42,9 @@ def kit_inputs_digest() -> str:
     return digest.hexdigest()
 
 
-def kit_key(job: KitJob) -> str:
-    """Everything a kit's bytes depend on."""
-    payload = "\0".join((kit_inputs_digest(), job.kit, job.paper, job.model.model_dump_json()))
+def kit_key(job: Job) -> str:
+    """Everything a kit's (or a pack's) bytes depend on."""
+    payload = "\0".join((kit_inputs_digest(), *job.cache_identity()))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -74,7 +74,7 @@ class KitCache:
         if self.folder is not None:
             write_atomically(self._entry(key), hashlib.sha256(pdf).hexdigest().encode() + b"\n" + pdf)
 
-    def render(self, jobs: list[KitJob], workers: int | None = None) -> Iterator[tuple[KitJob, bytes]]:
+    def render(self, jobs: list[Job], workers: int | None = None) -> Iterator[tuple[Job, bytes]]:
         """Every job with its PDF, in order, rendering only the jobs with no valid cache entry."""
         keys = [kit_key(job) for job in jobs]
         cached = {key: self.get(key) for key in keys}

@@ -127,10 +127,22 @@ def kit_filename(model_id: str, kit: str, paper: str) -> str:
     return f"{model_id}-{kit}-{paper}.pdf"
 
 
-def kit_document(model: ConversationModel, kit: str, paper: str) -> Document:
-    """The laid-out kit, after any fitting (card sizes, one-page guide)."""
+def kit_document(model: ConversationModel, kit: str, paper: str, *, forms: bool = True) -> Document:
+    """The laid-out kit, after any fitting (card sizes, one-page guide).
+
+    `forms=False` draws the worksheet's fields as plain boxes: a pack repeats worksheet pages, and
+    repeated form fields would share their names (typing in one copy would fill them all).
+    """
     _check(kit, paper)
+    if kit == "worksheet":
+        return _worksheet(model, paper, forms=forms)
     return _LAYOUTS[kit](model, paper)
+
+
+def template_document(template: str, paper: str, **context) -> Document:
+    """Another kit template (such as a pack's cover) laid out like the kits, with no form fields."""
+    html = _environment().get_template(template).render(paper=paper, build_date=_build_date(), **context)
+    return _layout(html, paper, forms=False)
 
 
 def kit_html(model: ConversationModel, kit: str, paper: str) -> str:
@@ -183,17 +195,17 @@ def _html(model: ConversationModel, kit: str, paper: str, **context) -> str:
     )
 
 
-def _layout(html: str, paper: str) -> Document:
+def _layout(html: str, paper: str, forms: bool = True) -> Document:
     document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=FETCHER).render(
-        font_config=_font_config(), stylesheets=list(_stylesheets(paper)), **RENDER_OPTIONS
+        font_config=_font_config(), stylesheets=list(_stylesheets(paper)), **{**RENDER_OPTIONS, "pdf_forms": forms}
     )
     # Kept so the benchmark can time bare WeasyPrint on exactly the HTML a kit ended up with.
     document.coachbook_html = html
     return document
 
 
-def _worksheet(model: ConversationModel, paper: str) -> Document:
-    return _layout(_html(model, "worksheet", paper), paper)
+def _worksheet(model: ConversationModel, paper: str, forms: bool = True) -> Document:
+    return _layout(_html(model, "worksheet", paper), paper, forms)
 
 
 def _checklist(model: ConversationModel, paper: str) -> Document:

@@ -22,13 +22,15 @@ LABELS = {
     "asked_by": {"manager": "Manager asks", "employee": "Employee asks", "self": "Reflect beforehand"},
     "led_by": {"manager": "The manager", "employee": "The employee", "shared": "Both, together"},
     "when": {"before": "Before the conversation", "during": "During the conversation", "after": "After the conversation"},
-    "kits": {"worksheet": "Worksheet", "cards": "Question cards", "checklist": "Checklist", "guide": "One-page guide"},
+    "kits": {"worksheet": "Worksheet", "cards": "Question cards", "checklist": "Checklist", "guide": "One-page guide",
+             "pack": "Workshop pack"},
     "papers": {"a4": "A4", "letter": "US Letter"},
     "kit_descriptions": {
         "worksheet": "Every stage, step and question with room to write; fillable on screen too.",
         "cards": "One card per question with its follow-ups, to cut out and deal; prints double-sided.",
         "checklist": "Every step and checklist item, before, during and after, with tick boxes.",
         "guide": "The whole conversation on one page, to keep beside the keyboard.",
+        "pack": "One file for a session: a cover, an agenda, the worksheet, the cards and the checklist; print it double-sided.",
     },
 }
 

@@ -17,7 +17,7 @@ from .errors import InvalidContent
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_models
 from .pages import CHOOSER_PAGE, KITS_PAGE, QUESTIONS_PAGE, KitLink, PageRenderer, model_page
-from .render import kit_jobs
+from .render import kit_jobs, pack_jobs
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
@@ -31,6 +31,8 @@ class PluginConfig(Config):
     """Render the PDF kits into `kits/` (turn off for a faster preview)."""
     jobs = c.Optional(c.Type(int))
     """Worker processes for kit rendering (default: all cores)."""
+    packs = c.Type(bool, default=True)
+    """With the kits, also offer a workshop pack per model (cover, agenda, worksheet, cards, checklist)."""
     cache = c.Type(bool, default=True)
     """Keep rendered kits between builds, so a rebuild renders only what changed."""
     cache_dir = c.Type(str, default=str(DEFAULT_FOLDER))
@@ -81,12 +83,14 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         kit_links: dict[str, list[tuple[File, KitLink]]] = {model.id: [] for model in self.models}
         if self.config.kits:
             generated[KITS_PAGE] = self._add(files, config, KITS_PAGE)
-            jobs = kit_jobs(self.models, *_kit_catalog())
+            kits, papers = _kit_catalog()
+            # One pool for kits and packs: a pack is a job like a kit, cached like one.
+            jobs = kit_jobs(self.models, kits, papers) + (pack_jobs(self.models, papers) if self.config.packs else [])
             for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
                 kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
                 files.append(kit_file)
                 kit_links[job.model.id].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf))))
-            log.info(f"coachbook: {len(jobs)} kits ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
+            log.info(f"coachbook: {len(jobs)} kits and packs ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
 
         def links_from(page: File):
             return lambda src: files.get_file_from_path(src).url_relative_to(page)

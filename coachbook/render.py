@@ -1,10 +1,10 @@
-"""Kit jobs, and rendering many of them in worker processes."""
+"""Kit and pack jobs, and rendering many of them in worker processes."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -26,22 +26,78 @@ class KitJob:
 
         return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper)}"
 
+    def cache_identity(self) -> tuple[str, ...]:
+        """Everything besides the kit code that the PDF's bytes depend on."""
+        return (self.kit, self.paper, self.model.model_dump_json())
+
+    def render(self) -> bytes:
+        from .kits import render_kit
+
+        return render_kit(self.model, self.kit, self.paper)
+
+
+# Worksheets per model in a pack: a workshop, not a print run.
+MAX_COPIES = 100
+
+
+def pack_filename(model_ids: Sequence[str], paper: str) -> str:
+    """`<first-id>-pack-<paper>.pdf`, or `<first-id>-plus-<N>-more-pack-<paper>.pdf` for N further models."""
+    more = f"-plus-{len(model_ids) - 1}-more" if len(model_ids) > 1 else ""
+    return f"{model_ids[0]}{more}-pack-{paper}.pdf"
+
+
+@dataclass(frozen=True)
+class PackJob:
+    """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF."""
+
+    models: tuple[ConversationModel, ...]
+    paper: str
+    copies: int = 1
+    kit = "pack"  # a class attribute, not a field: lets a pack be listed beside the kits
+
+    @property
+    def model(self) -> ConversationModel:
+        return self.models[0]
+
+    @property
+    def filename(self) -> str:
+        return pack_filename([model.id for model in self.models], self.paper)
+
+    @property
+    def path(self) -> str:
+        """Where the pack lives below a kits folder, beside its first model's kits."""
+        return f"{self.model.id}/{self.filename}"
+
+    def cache_identity(self) -> tuple[str, ...]:
+        return ("pack", self.paper, str(self.copies), *(model.model_dump_json() for model in self.models))
+
+    def render(self) -> bytes:
+        from .pack import render_pack
+
+        return render_pack(self.models, self.paper, self.copies)
+
+
+Job = KitJob | PackJob
+
 
 def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str]) -> list[KitJob]:
     return [KitJob(model, kit, paper) for model in models for kit in kits for paper in papers]
 
 
-def _render(job: KitJob) -> bytes:
-    from .kits import render_kit
+def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str]) -> list[PackJob]:
+    """One pack per model and paper, with one copy of the worksheet: what the site offers."""
+    return [PackJob((model,), paper) for model in models for paper in papers]
 
-    return render_kit(job.model, job.kit, job.paper)
+
+def _render(job: Job) -> bytes:
+    return job.render()
 
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def render_jobs(jobs: list[KitJob], workers: int | None = None) -> Iterator[tuple[KitJob, bytes]]:
+def render_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[tuple[Job, bytes]]:
     """Render every job, yielding each with its PDF bytes in the order of `jobs`."""
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1:

@@ -16,6 +16,7 @@ import pytest
 
 from browser import DESKTOP, PHONE, Traffic, chromium, expect, in_ci, missing_browser, serve
 from coachbook.kits import KITS, PAPERS, kit_filename
+from coachbook.pack import pack_filename
 from coachbook.loader import load_model
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, run
@@ -214,6 +215,7 @@ def test_every_kit_link_downloads_a_pdf(open_page, site_url, path):
     hrefs = links.evaluate_all("links => links.map(a => a.href)")
     models = MODEL_IDS if path == "kits/" else [path.split("/")[1]]
     expected = {f"{site_url}kits/{m}/{kit_filename(m, kit, paper)}" for m in models for kit in KITS for paper in PAPERS}
+    expected |= {f"{site_url}kits/{m}/{pack_filename([m], paper)}" for m in models for paper in PAPERS}
     assert set(hrefs) == expected
     for href in hrefs:
         response = page.request.head(href)

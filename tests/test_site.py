@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.kits import KITS, PAPERS, kit_filename
+from coachbook.pack import pack_filename
 from coachbook.pages import LABELS
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, MODEL_IDS, build_kits, mkdocs, run
@@ -60,6 +61,7 @@ def test_model_page_links_every_kit(built_site, model_id):
     soup = BeautifulSoup(page.read_text(), "html.parser")
     links = {a["href"] for a in soup.select("a.cb-kit-button")}
     expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit in KITS for paper in PAPERS}
+    expected |= {f"../../kits/{model_id}/{pack_filename([model_id], paper)}" for paper in PAPERS}
     assert links == expected
     for href in links:
         target = (page.parent / href).resolve()
@@ -222,12 +224,13 @@ def test_two_builds_are_byte_identical(project, tmp_path):
 
 
 def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
+    """Two models: 8 kits and 2 packs each."""
     shutil.copy(MODEL_FILES[1], project / "models")
     no_override = {"COACHBOOK_CACHE_DIR": None}  # the project's own .cache/coachbook, as configured
     build = [sys.executable, "-m", "mkdocs", "build"]
-    assert "(16 rendered, 0 from the cache)" in run(build, project, **no_override).stderr
-    assert "(0 rendered, 16 from the cache)" in run(build, project, **no_override).stderr
+    assert "(20 rendered, 0 from the cache)" in run(build, project, **no_override).stderr
+    assert "(0 rendered, 20 from the cache)" in run(build, project, **no_override).stderr
     edited = project / "models" / MODEL_FILES[1].name
     edited.write_text(re.sub(r"^title: .*$", "title: Edited", edited.read_text(), count=1, flags=re.M))
-    assert "(8 rendered, 8 from the cache)" in run(build, project, **no_override).stderr
+    assert "(10 rendered, 10 from the cache)" in run(build, project, **no_override).stderr
     assert (project / ".cache" / "coachbook").is_dir()
