@@ -14,7 +14,7 @@ from .files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Everything in the package that shapes a kit's bytes besides the model itself.
-KIT_INPUTS = ("kits.py", "text.py", "templates/kits", "assets")
+KIT_INPUTS = ("kits.py", "text.py", "branding.py", "templates/kits", "assets")
 
 
 DEFAULT_FOLDER = Path(".cache") / "coachbook"
@@ -43,8 +43,11 @@ def kit_inputs_digest() -> str:
 
 
 def kit_key(job: KitJob) -> str:
-    """Everything a kit's bytes depend on."""
-    payload = "\0".join((kit_inputs_digest(), job.kit, job.paper, job.model.model_dump_json()))
+    """Everything a kit's bytes depend on: package inputs, kit, paper, model, and the branding (logo by its bytes)."""
+    parts = [kit_inputs_digest(), job.kit, job.paper, job.model.model_dump_json()]
+    if job.branding is not None:
+        parts.append(job.branding.fingerprint())
+    payload = "\0".join(parts)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

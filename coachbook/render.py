@@ -8,16 +8,18 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from .branding import Branding
 from .schema import ConversationModel
 
 
 @dataclass(frozen=True)
 class KitJob:
-    """One kit of one model on one paper size."""
+    """One kit of one model on one paper size, with the organization's branding if any."""
 
     model: ConversationModel
     kit: str
     paper: str
+    branding: Branding | None = None
 
     @property
     def path(self) -> str:
@@ -27,14 +29,16 @@ class KitJob:
         return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper)}"
 
 
-def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str]) -> list[KitJob]:
-    return [KitJob(model, kit, paper) for model in models for kit in kits for paper in papers]
+def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
+             branding: Branding | None = None) -> list[KitJob]:
+    kits, papers = list(kits), list(papers)
+    return [KitJob(model, kit, paper, branding) for model in models for kit in kits for paper in papers]
 
 
 def _render(job: KitJob) -> bytes:
     from .kits import render_kit
 
-    return render_kit(job.model, job.kit, job.paper)
+    return render_kit(job.model, job.kit, job.paper, branding=job.branding)
 
 
 def default_workers() -> int:
