@@ -26,6 +26,10 @@ WHITE, INK = "#ffffff", "#1d2330"
 SLATE_BACKGROUND = "#1e2129"
 READABLE = 4.5  # WCAG AA contrast for body text
 
+# Where the site gets the generated files (the logo keeps its suffix: .svg or .png).
+SITE_LOGO = "assets/coachbook/logo"
+SITE_STYLESHEET = "assets/coachbook/branding.css"
+
 # SVG parts that run code, embed other documents or load other files; a logo needs none of them.
 # (<use> and <image> are fine as such; what they point at goes through the href check.)
 SVG_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener",
@@ -88,7 +92,7 @@ class Branding:
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
-    digits = colour.lstrip("#")
+    digits = normalize_colour(colour)[1:]
     return tuple(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
@@ -126,6 +130,45 @@ def readable_on(colour: str, background: str, ratio: float = READABLE) -> str:
         if contrast(candidate, background) >= ratio:
             return candidate
     return target
+
+
+# --------------------------------------------------------------------------- site
+
+
+def site_stylesheet(branding: Branding) -> bytes:
+    """CSS for Material's `custom` palette: the colours, their light/dark variants and readable text on them.
+
+    Text on the header is white or near-black by the colour's luminance; links get the colour
+    darkened (light scheme) or lightened (dark scheme) just enough to reach 4.5:1 on the page.
+    """
+    rules = ["/* Organization branding, generated from the coachbook plugin options in mkdocs.yml. */"]
+    if branding.primary_color:
+        primary = branding.primary_color
+        on_primary = text_colour_on(primary)
+        rules.append(
+            ":root > * {\n"
+            f"  --md-primary-fg-color: {primary};\n"
+            f"  --md-primary-fg-color--light: {mix(primary, WHITE, 0.2)};\n"
+            f"  --md-primary-fg-color--dark: {mix(primary, '#000000', 0.2)};\n"
+            f"  --md-primary-bg-color: {on_primary};\n"
+            f"  --md-primary-bg-color--light: {on_primary}b3;\n"
+            f"  --md-typeset-a-color: {readable_on(primary, WHITE)};\n"
+            "}\n"
+            "[data-md-color-scheme=\"slate\"] {\n"
+            f"  --md-typeset-a-color: {readable_on(primary, SLATE_BACKGROUND)};\n"
+            "}"
+        )
+    if branding.accent_color:
+        accent = branding.accent_color
+        rules.append(
+            ":root > * {\n"
+            f"  --md-accent-fg-color: {accent};\n"
+            f"  --md-accent-fg-color--transparent: {accent}1a;\n"
+            f"  --md-accent-bg-color: {text_colour_on(accent)};\n"
+            f"  --md-accent-bg-color--light: {text_colour_on(accent)}b3;\n"
+            "}"
+        )
+    return ("\n".join(rules) + "\n").encode()
 
 
 # --------------------------------------------------------------------------- validation
