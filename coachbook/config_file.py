@@ -103,8 +103,10 @@ def read_plugin_options(path: Path) -> PluginOptions:
                     continue
                 options.values[name] = loader.construct_object(value_node, deep=True)
                 options.positions[name] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-                if options.values[name] is None and _value_is_a_comment(lines, key_node):
+                comment_column = _comment_as_value(lines, key_node) if options.values[name] is None else None
+                if comment_column is not None:
                     options.commented.add(name)
+                    options.positions[name] = (key_node.end_mark.line + 1, comment_column)
         return options
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -136,7 +138,8 @@ def _mapping_value(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def _value_is_a_comment(lines: list[str], key_node: yaml.Node) -> bool:
-    """True for `primary_color: #1a5fb4`, whose value YAML reads as a comment, leaving null."""
+def _comment_as_value(lines: list[str], key_node: yaml.Node) -> int | None:
+    """For `primary_color: #1a5fb4`, whose value YAML reads as a comment (leaving null): the column of the #."""
     line = lines[key_node.end_mark.line] if key_node.end_mark.line < len(lines) else ""
-    return bool(re.match(r"\s*:\s+#", line[key_node.end_mark.column:]))
+    match = re.compile(r"\s*:\s+#").match(line, key_node.end_mark.column)
+    return match.end() if match else None
