@@ -352,3 +352,11 @@ def test_unreadable_yaml_in_the_config_is_one_line_and_exit_2(tmp_path):
 def test_a_config_given_with_config_that_does_not_exist_is_a_usage_error(tmp_path):
     result = build_kits("check", "--config", str(tmp_path / "nope.yml"), cwd=tmp_path)
     assert result.returncode == 2 and "no such config file" in result.stderr
+
+
+@pytest.mark.parametrize("model_id", MODEL_IDS)
+def test_a_branded_guide_is_still_exactly_one_page(png_branding, model_id):
+    model = load_model(REPO / "models" / f"{model_id}.yaml")
+    reader = pypdf.PdfReader(io.BytesIO(kits.render_kit(model, "guide", "a4", branding=png_branding)))
+    assert len(reader.pages) == 1
+    assert ORGANIZATION in " ".join(reader.pages[0].extract_text().split())
