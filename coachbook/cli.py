@@ -132,13 +132,13 @@ def _model_folders(options: argparse.Namespace, config: PluginOptions | None) ->
     """--models if given, else the config's models_dir (which must exist), else models/."""
     if getattr(options, "models", None):
         return options.models
-    folders = config.models_dirs() if config is not None else None
-    if folders is None:
+    configured = config.configured_models_dirs() if config is not None else None
+    if configured is None:
         return [DEFAULT_MODELS]
-    missing = [display_path(folder) for folder in folders if not folder.is_dir()]
-    if missing:
+    missing = [folder for folder in configured if not (config.folder / folder).is_dir()]
+    if missing:  # named as written in the config, where they are relative to its folder
         raise ConfigError([f"{config.source.where('models_dir')}: no such folder: {', '.join(missing)}"])
-    return folders
+    return config.models_dirs()
 
 
 def _check(options: argparse.Namespace) -> int:

@@ -71,15 +71,20 @@ class PluginOptions:
     def source(self) -> OptionSource:
         return OptionSource(display_path(self.file), self.positions, frozenset(self.commented))
 
-    def models_dirs(self) -> list[Path] | None:
-        """The configured model folders, resolved against the config file's folder; None when not set."""
+    def configured_models_dirs(self) -> list[str] | None:
+        """models_dir as written (one folder or a list); None when not set."""
         value = self.values.get("models_dir")
         if value is None:
             return None
         folders = [value] if isinstance(value, str) else value
         if not isinstance(folders, list) or not folders or not all(isinstance(f, str) and f for f in folders):
             raise ConfigError([f"{self.source.where('models_dir')}: must be a folder or a list of folders (got {value!r})"])
-        return [self.folder / folder for folder in folders]
+        return folders
+
+    def models_dirs(self) -> list[Path] | None:
+        """The configured model folders, resolved against the config file's folder; None when not set."""
+        folders = self.configured_models_dirs()
+        return None if folders is None else [self.folder / folder for folder in folders]
 
 
 def read_plugin_options(path: Path) -> PluginOptions:

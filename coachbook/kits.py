@@ -94,6 +94,7 @@ FETCHER = AssetFetcher()
 
 
 def logo_file_name(logo: Logo) -> str:
+    """The logo's name as kits refer to it, relative to ASSETS_URL."""
     return LOGO_NAME + logo.suffix
 
 

@@ -53,12 +53,17 @@ class PluginConfig(Config):
 class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
-        self.branding = self._branding(config, base)
+        source = _option_source(Path(config.config_file_path))
+        try:
+            self.branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
+        except ConfigError as problems:
+            raise PluginError(str(problems)) from None
+        # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
         self.model_dirs = [base / folder for folder in self.config.models_dir]
         self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None))
-        missing = [str(folder) for folder in self.model_dirs if not folder.is_dir()]
+        missing = [folder for folder in self.config.models_dir if not (base / folder).is_dir()]
         if missing:
-            raise PluginError(f"coachbook: models_dir not found: {', '.join(missing)}")
+            raise PluginError(f"{source.where('models_dir')}: no such folder: {', '.join(missing)}")
         # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
         try:
             self.models = load_models(self.model_dirs)
@@ -72,18 +77,6 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if config.nav is None:
             config.nav = self._navigation(Path(config.docs_dir))
         return config
-
-    def _branding(self, config: MkDocsConfig, base: Path) -> Branding | None:
-        config_file = Path(config.config_file_path)
-        # MkDocs has read the values; the core reader adds where each was written, for the error line.
-        try:
-            source = read_plugin_options(config_file).source
-        except ConfigError:
-            source = OptionSource(display_path(config_file), {})
-        try:
-            return load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
-        except ConfigError as problems:
-            raise PluginError(str(problems)) from None
 
     @staticmethod
     def _apply_branding(config: MkDocsConfig, branding: Branding) -> None:
@@ -169,7 +162,17 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_serve(self, server, config: MkDocsConfig, builder):
         for folder in self.model_dirs:
             server.watch(str(folder))
+        if self.config.logo:  # a new logo file shows up on the next reload, like a model edit
+            server.watch(str(Path(config.config_file_path).parent / self.config.logo))
         return server
+
+
+def _option_source(config_file: Path) -> OptionSource:
+    """Where each coachbook option is written in mkdocs.yml (MkDocs has the values, not their positions)."""
+    try:
+        return read_plugin_options(config_file).source
+    except ConfigError:
+        return OptionSource(display_path(config_file), {})
 
 
 def _kit_catalog() -> tuple[tuple[str, ...], tuple[str, ...]]:

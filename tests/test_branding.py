@@ -360,3 +360,8 @@ def test_a_branded_guide_is_still_exactly_one_page(png_branding, model_id):
     reader = pypdf.PdfReader(io.BytesIO(kits.render_kit(model, "guide", "a4", branding=png_branding)))
     assert len(reader.pages) == 1
     assert ORGANIZATION in " ".join(reader.pages[0].extract_text().split())
+
+
+def test_a_branded_kit_is_byte_identical_from_run_to_run(model, png_branding):
+    assert kits.render_kit(model, "checklist", "a4", branding=png_branding) == kits.render_kit(
+        model, "checklist", "a4", branding=png_branding)

@@ -113,3 +113,14 @@ def test_the_site_builds_from_model_folders_outside_the_project(project: Path, t
     assert result.returncode == 0, result.stderr
     for model_id in MODEL_IDS[:2]:
         assert (project / "site" / "models" / model_id / "index.html").is_file()
+
+
+def test_a_missing_models_dir_fails_mkdocs_with_its_position(project: Path):
+    config = project / "mkdocs.yml"
+    text = config.read_text().replace("      models_dir: [models]\n", "      models_dir: [models, ../nowhere]\n")
+    config.write_text(text)
+    line = next(number for number, row in enumerate(text.splitlines(), 1) if "models_dir:" in row)
+    result = mkdocs("build", cwd=project)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert [row for row in result.stderr.splitlines() if "models_dir" in row] == [
+        f"ERROR   -  mkdocs.yml:{line}:19: coachbook.models_dir: no such folder: ../nowhere"]
