@@ -10,10 +10,10 @@ from pathlib import Path
 
 from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import build_kits
-from .files import write_atomically
 from .config_file import PluginOptions, read_plugin_options
-from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .errors import ConfigError, InvalidContent, UsageError, display_path
+from .files import write_atomically
+from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_models, model_files
 from .render import kit_jobs
 from .schema import SLUG_PATTERN
