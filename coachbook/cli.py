@@ -8,16 +8,20 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
-from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
-from .errors import InvalidContent, UsageError, display_path
+from .config_file import PluginOptions, read_plugin_options
+from .errors import ConfigError, InvalidContent, UsageError, display_path
 from .files import write_atomically
+from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .lint import lint
 from .loader import load_models, locate_models, model_files
 from .render import MAX_COPIES, PackJob, kit_jobs
 from .schema import SLUG_PATTERN
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+DEFAULT_CONFIG = Path("mkdocs.yml")
+DEFAULT_MODELS = Path("models")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,16 +50,25 @@ def _parser() -> argparse.ArgumentParser:
                       help=f"where rendered kits and packs are kept between builds (default: {DEFAULT_FOLDER}/)")
     pack.add_argument("--no-cache", action="store_true", help="render the pack afresh")
     pack.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_config_option(pack)
 
     check = commands.add_parser("check", help="validate model files or folders, write nothing")
-    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: models/)")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: models_dir of mkdocs.yml, else models/)")
     check.add_argument("--lint", action="store_true",
                        help="also warn about weak content (closed questions, missing follow-ups, ...); warnings never fail")
+    _add_config_option(check)
 
     new = commands.add_parser("new", help="write a new model file from a commented template")
     new.add_argument("id", help="the new model's id, e.g. weekly-check-in")
-    new.add_argument("--models", type=Path, default=Path("models"), help="folder to write into (default: models/)")
+    new.add_argument("--models", type=Path, help="folder to write into (default: the first models_dir of mkdocs.yml, else models/)")
+    _add_config_option(new)
     return parser
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="the MkDocs config whose coachbook plugin options (models_dir, branding) apply "
+                             "(default: mkdocs.yml when it exists)")
 
 
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +76,8 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kit", metavar="K", help="only this kit: worksheet, cards, checklist or guide")
     parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter")
     parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
-    parser.add_argument("--models", type=Path, action="append", metavar="DIR", help="model folder (repeatable; default: models/)")
+    parser.add_argument("--models", type=Path, action="append", metavar="DIR",
+                        help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
                         help=f"where rendered kits are kept between builds (default: {DEFAULT_FOLDER}/)")
@@ -71,6 +85,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--progress", action="store_true",
                         help="a line per kit even when not on a terminal (on a terminal it is the default)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_config_option(parser)
 
 
 def _build(options: argparse.Namespace) -> int:
@@ -79,10 +94,13 @@ def _build(options: argparse.Namespace) -> int:
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
-    models = load_models(options.models or [Path("models")])
+    config = _plugin_options(options)
+    branding = _branding(config)
+    models = load_models(_model_folders(options, config))
     _check_model_ids(options.model or [], models)
     chosen = [m for m in models if not options.model or m.id in options.model]
-    jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS)
+    jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS,
+                    branding=branding)
     started = time.monotonic()
     # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
@@ -111,10 +129,12 @@ def _pack(options: argparse.Namespace) -> int:
         raise UsageError(f"unknown paper {options.paper!r} (choose from: {', '.join(PAPERS)})")
     if not 1 <= options.copies <= MAX_COPIES:
         raise UsageError(f"--copies must be 1 to {MAX_COPIES} (got {options.copies})")
-    models = load_models(options.models or [Path("models")])
+    config = _plugin_options(options)
+    branding = _branding(config)
+    models = load_models(_model_folders(options, config))
     _check_model_ids(options.model, models)
     by_id = {model.id: model for model in models}
-    job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies)
+    job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies, branding)
     if options.out is None:
         target = Path("kits") / PACKS_FOLDER / job.filename
     else:
@@ -142,8 +162,36 @@ class _Progress:
                   file=sys.stderr)
 
 
+def _plugin_options(options: argparse.Namespace) -> PluginOptions | None:
+    """The coachbook options of --config, or of ./mkdocs.yml when it exists; None without a config file."""
+    if options.config is not None:
+        if not options.config.is_file():
+            raise UsageError(f"no such config file: {display_path(options.config)}")
+        return read_plugin_options(options.config)
+    return read_plugin_options(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else None
+
+
+def _branding(config: PluginOptions | None) -> Branding | None:
+    if config is None:
+        return None
+    return load_branding({name: config.values.get(name) for name in BRANDING_OPTIONS}, config.folder, config.source)
+
+
+def _model_folders(options: argparse.Namespace, config: PluginOptions | None) -> list[Path]:
+    """--models if given, else the config's models_dir (which must exist), else models/."""
+    if getattr(options, "models", None):
+        return options.models
+    configured = config.configured_models_dirs() if config is not None else None
+    if configured is None:
+        return [DEFAULT_MODELS]
+    missing = [folder for folder in configured if not (config.folder / folder).is_dir()]
+    if missing:  # named as written in the config, where they are relative to its folder
+        raise ConfigError([f"{config.source.where('models_dir')}: no such folder: {', '.join(missing)}"])
+    return config.models_dirs()
+
+
 def _check(options: argparse.Namespace) -> int:
-    paths = options.paths or [Path("models")]
+    paths = options.paths or _model_folders(options, _plugin_options(options))
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
@@ -169,13 +217,17 @@ def _count(number: int, noun: str) -> str:
 def _new(options: argparse.Namespace) -> int:
     if not SLUG_PATTERN.match(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
-    target = options.models / f"{options.id}.yaml"
+    folder = options.models
+    if folder is None:  # the config's first model folder, which `new` may create
+        config = _plugin_options(options)
+        folders = config.models_dirs() if config is not None else None
+        folder = folders[0] if folders else DEFAULT_MODELS
+    target = folder / f"{options.id}.yaml"
     if target.exists():
         raise UsageError(f"{display_path(target)} already exists")
     template = resources.files("coachbook").joinpath("templates/new-model.yaml").read_text(encoding="utf-8")
     title = options.id.replace("-", " ").capitalize()
-    options.models.mkdir(parents=True, exist_ok=True)
-    target.write_text(template.replace("__ID__", options.id).replace("__TITLE__", title), encoding="utf-8")
+    write_atomically(target, template.replace("__ID__", options.id).replace("__TITLE__", title).encode("utf-8"))
     print(f"Wrote {display_path(target)}: edit it, then run python build_kits.py check", file=sys.stderr)
     return EXIT_OK
 
@@ -190,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         for error in invalid.errors:
             print(error, file=sys.stderr)
         return EXIT_INVALID
+    except ConfigError as problems:  # already `file:line:col: option: message`
+        for line in problems.lines:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
     except UsageError as problem:
         print(f"build_kits.py: error: {problem}", file=sys.stderr)
         return EXIT_USAGE

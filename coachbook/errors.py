@@ -40,3 +40,11 @@ class InvalidContent(Exception):
 
 class UsageError(Exception):
     """A bad command-line or configuration choice (unknown model, kit or paper)."""
+
+
+class ConfigError(UsageError):
+    """Problems in a configuration file (mkdocs.yml): one `file:line:col: option: message` line each."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = list(lines)
+        super().__init__("\n".join(self.lines))

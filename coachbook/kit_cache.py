@@ -14,7 +14,7 @@ from .files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Everything in the package that shapes a kit's bytes besides the model itself.
-KIT_INPUTS = ("kits.py", "pack.py", "text.py", "templates/kits", "assets")
+KIT_INPUTS = ("kits.py", "pack.py", "text.py", "branding.py", "templates/kits", "assets")
 
 
 DEFAULT_FOLDER = Path(".cache") / "coachbook"
@@ -43,8 +43,11 @@ def kit_inputs_digest() -> str:
 
 
 def kit_key(job: Job) -> str:
-    """Everything a kit's (or a pack's) bytes depend on."""
-    payload = "\0".join((kit_inputs_digest(), *job.cache_identity()))
+    """Everything a kit's (or a pack's) bytes depend on: package inputs, the job, and the branding (logo by its bytes)."""
+    parts = [kit_inputs_digest(), *job.cache_identity()]
+    if job.branding is not None:
+        parts.append(job.branding.fingerprint())
+    payload = "\0".join(parts)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

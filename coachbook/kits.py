@@ -20,6 +20,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import __version__
+from .branding import Branding, Logo
 from .schema import ConversationModel, Question, Stage, Step
 from .text import inline_html, plain_text
 
@@ -39,6 +40,9 @@ ASSETS_DIR = PACKAGE_DIR / "assets"
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
 # Relative URLs in templates and CSS (fonts/Inter-Regular.otf) resolve against this.
 ASSETS_URL = ASSETS_DIR.as_uri() + "/"
+# The organization's logo, as kits refer to it: a name no package file has, served from the
+# validated bytes (never from the user's file again), so the kit does not depend on where the project is.
+LOGO_NAME = "organization-logo"
 
 # Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
 WHEN_LABELS = {"before": "Before the conversation", "during": "During the conversation", "after": "After the conversation"}
@@ -60,13 +64,16 @@ class RefusedURL(ValueError):
 
 
 class AssetFetcher(URLFetcher):
-    """Serves files under coachbook/assets/ and refuses every other URL (other files, network, data:)."""
+    """Serves files under coachbook/assets/ and the configured logo; refuses every other URL (other files, network, data:)."""
 
-    def __init__(self):
+    def __init__(self, logo: Logo | None = None):
         # fail_on_errors: a refused URL stops the rendering instead of silently leaving a hole.
         super().__init__(fail_on_errors=True)
+        self.logo = logo
 
     def fetch(self, url, headers=None):
+        if self.logo is not None and url == ASSETS_URL + logo_file_name(self.logo):
+            return URLFetcherResponse(url, self.logo.data, {"Content-Type": self.logo.media_type})
         path = asset_path(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
@@ -84,6 +91,15 @@ def asset_path(url: str) -> Path:
 
 
 FETCHER = AssetFetcher()
+
+
+def logo_file_name(logo: Logo) -> str:
+    """The logo's name as kits refer to it, relative to ASSETS_URL."""
+    return LOGO_NAME + logo.suffix
+
+
+def _fetcher(branding: Branding | None) -> AssetFetcher:
+    return AssetFetcher(branding.logo) if branding and branding.logo else FETCHER
 
 
 @functools.cache
@@ -127,35 +143,38 @@ def kit_filename(model_id: str, kit: str, paper: str) -> str:
     return f"{model_id}-{kit}-{paper}.pdf"
 
 
-def kit_document(model: ConversationModel, kit: str, paper: str, *, forms: bool = True) -> Document:
-    """The laid-out kit, after any fitting (card sizes, one-page guide).
+def kit_document(model: ConversationModel, kit: str, paper: str, *, branding: Branding | None = None,
+                 forms: bool = True) -> Document:
+    """The laid-out kit, after any fitting (card sizes, one-page guide); no branding: Coachbook's own look.
 
     `forms=False` draws the worksheet's fields as plain boxes: a pack repeats worksheet pages, and
     repeated form fields would share their names (typing in one copy would fill them all).
     """
     _check(kit, paper)
     if kit == "worksheet":
-        return _worksheet(model, paper, forms=forms)
-    return _LAYOUTS[kit](model, paper)
+        return _worksheet(model, paper, branding, forms=forms)
+    return _LAYOUTS[kit](model, paper, branding)
 
 
-def template_document(template: str, paper: str, **context) -> Document:
+def template_document(template: str, paper: str, *, branding: Branding | None = None, **context) -> Document:
     """Another kit template (such as a pack's cover) laid out like the kits, with no form fields."""
-    html = _environment().get_template(template).render(paper=paper, build_date=_build_date(), **context)
-    return _layout(html, paper, forms=False)
+    html = _environment().get_template(template).render(
+        paper=paper, build_date=_build_date(), branding=branding, **context)
+    return _layout(html, paper, branding, forms=False)
 
 
-def kit_html(model: ConversationModel, kit: str, paper: str) -> str:
+def kit_html(model: ConversationModel, kit: str, paper: str, *, branding: Branding | None = None) -> str:
     """The final HTML of a kit (after fitting), as handed to WeasyPrint."""
-    return kit_document(model, kit, paper).coachbook_html
+    return kit_document(model, kit, paper, branding=branding).coachbook_html
 
 
-def render_kit(model: ConversationModel, kit: str, paper: str) -> bytes:
-    """The kit as PDF bytes; the same model, kit and paper always give the same bytes."""
-    document = kit_document(model, kit, paper)
-    identifier = hashlib.sha256(
-        json.dumps([__version__, kit, paper, model.model_dump(mode="json")], sort_keys=True).encode()
-    ).hexdigest()[:32]
+def render_kit(model: ConversationModel, kit: str, paper: str, *, branding: Branding | None = None) -> bytes:
+    """The kit as PDF bytes; the same model, kit, paper and branding always give the same bytes."""
+    document = kit_document(model, kit, paper, branding=branding)
+    inputs = [__version__, kit, paper, model.model_dump(mode="json")]
+    if branding is not None:  # appended only when branded: unbranded kits keep their identifier
+        inputs.append(branding.fingerprint())
+    identifier = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
     return document.write_pdf(pdf_identifier=identifier.encode(), **RENDER_OPTIONS)
 
 
@@ -186,17 +205,18 @@ def _build_date() -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _html(model: ConversationModel, kit: str, paper: str, **context) -> str:
+def _html(model: ConversationModel, kit: str, paper: str, branding: Branding | None, **context) -> str:
     template = _environment().get_template(f"{kit}.html")
     return template.render(
         model=model, kit=kit, paper=paper, kit_title=KIT_TITLES[kit],
         credit=source_credit(model), author=plain_text(model.source.author) if model.source.author else "Coachbook",
-        build_date=_build_date(), **context,
+        build_date=_build_date(), branding=branding,
+        logo_src=logo_file_name(branding.logo) if branding and branding.logo else None, **context,
     )
 
 
-def _layout(html: str, paper: str, forms: bool = True) -> Document:
-    document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=FETCHER).render(
+def _layout(html: str, paper: str, branding: Branding | None, forms: bool = True) -> Document:
+    document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=_fetcher(branding)).render(
         font_config=_font_config(), stylesheets=list(_stylesheets(paper)), **{**RENDER_OPTIONS, "pdf_forms": forms}
     )
     # Kept so the benchmark can time bare WeasyPrint on exactly the HTML a kit ended up with.
@@ -204,13 +224,13 @@ def _layout(html: str, paper: str, forms: bool = True) -> Document:
     return document
 
 
-def _worksheet(model: ConversationModel, paper: str, forms: bool = True) -> Document:
-    return _layout(_html(model, "worksheet", paper), paper, forms)
+def _worksheet(model: ConversationModel, paper: str, branding: Branding | None, forms: bool = True) -> Document:
+    return _layout(_html(model, "worksheet", paper, branding), paper, branding, forms)
 
 
-def _checklist(model: ConversationModel, paper: str) -> Document:
+def _checklist(model: ConversationModel, paper: str, branding: Branding | None) -> Document:
     groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN_LABELS]
-    return _layout(_html(model, "checklist", paper, groups=[g for g in groups if g[1]]), paper)
+    return _layout(_html(model, "checklist", paper, branding, groups=[g for g in groups if g[1]]), paper, branding)
 
 
 # --------------------------------------------------------------------------- cards
@@ -316,12 +336,12 @@ def _card_sheets(cards: list[Card]) -> list[list[dict]]:
     return sheets
 
 
-def _cards_html(model: ConversationModel, paper: str, cards: list[Card]) -> str:
+def _cards_html(model: ConversationModel, paper: str, cards: list[Card], branding: Branding | None) -> str:
     sheet_width = CARD_COLUMNS * CARD_WIDTH_MM + (CARD_COLUMNS - 1) * CARD_GAP_MM
     sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
     paper_width, paper_height = PAPER_SIZES_MM[paper]
     return _html(
-        model, "cards", paper, sheets=_card_sheets(cards), total=model.question_count,
+        model, "cards", paper, branding, sheets=_card_sheets(cards), total=model.question_count,
         card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
         sheet_width=sheet_width, sheet_height=sheet_height,
         # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
@@ -391,10 +411,10 @@ def _fill_ratios(document: Document) -> dict[int, float]:
     return ratios
 
 
-def _cards(model: ConversationModel, paper: str) -> Document:
+def _cards(model: ConversationModel, paper: str, branding: Branding | None) -> Document:
     cards = _initial_cards(model)
     for _ in range(MAX_FIT_ROUNDS):
-        document = _layout(_cards_html(model, paper, cards), paper)
+        document = _layout(_cards_html(model, paper, cards, branding), paper, branding)
         overflowing = card_overflows(document)
         if not overflowing:
             return document
@@ -438,7 +458,8 @@ GUIDE_LEVELS = (
 )
 
 
-def _guide_html(model: ConversationModel, paper: str, level: dict, step_limit: int | None) -> str:
+def _guide_html(model: ConversationModel, paper: str, branding: Branding | None, level: dict,
+                step_limit: int | None) -> str:
     stages, shown_steps, shown_questions = [], 0, 0
     for stage in model.stages:
         steps = []
@@ -452,15 +473,15 @@ def _guide_html(model: ConversationModel, paper: str, level: dict, step_limit: i
             stages.append((stage, steps))
     all_steps = sum(len(stage.steps) for stage in model.stages)
     return _html(
-        model, "guide", paper, level=level, stages=stages,
+        model, "guide", paper, branding, level=level, stages=stages,
         hidden_steps=all_steps - shown_steps,
         hidden_questions=model.question_count - shown_questions,
     )
 
 
-def _guide(model: ConversationModel, paper: str) -> Document:
+def _guide(model: ConversationModel, paper: str, branding: Branding | None) -> Document:
     for level in GUIDE_LEVELS:
-        document = _layout(_guide_html(model, paper, level, None), paper)
+        document = _layout(_guide_html(model, paper, branding, level, None), paper, branding)
         if len(document.pages) == 1:
             return document
         if len(document.pages) > 2:
@@ -468,10 +489,10 @@ def _guide(model: ConversationModel, paper: str) -> Document:
     # Truncate: the most steps (in order) that still fit at the tightest level, by bisection.
     level = GUIDE_LEVELS[-1]
     low, high = 0, sum(len(stage.steps) for stage in model.stages)
-    best = _layout(_guide_html(model, paper, level, 0), paper)
+    best = _layout(_guide_html(model, paper, branding, level, 0), paper, branding)
     while low < high:
         middle = (low + high + 1) // 2
-        document = _layout(_guide_html(model, paper, level, middle), paper)
+        document = _layout(_guide_html(model, paper, branding, level, middle), paper, branding)
         if len(document.pages) == 1:
             low, best = middle, document
         else:

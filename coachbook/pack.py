@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from weasyprint import Document
 
 from . import __version__
+from .branding import Branding
 from .kits import RENDER_OPTIONS, kit_document, source_credit, template_document
 from .render import MAX_COPIES, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
 from .schema import ConversationModel
@@ -68,7 +69,8 @@ def _length(minutes: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1) -> Document:
+def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1, *,
+                  branding: Branding | None = None) -> Document:
     """The laid-out pack: cover and agenda, then per model the worksheet x `copies`, the cards and the checklist.
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
@@ -84,11 +86,11 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
         "kit_title": "Workshop pack", "credits": [source_credit(model) for model in models],
         "session_title": " \u00b7 ".join(plain_text(model.title) for model in models),
     }
-    cover = template_document(PACK_TEMPLATE, paper, blank=False, **context)
-    blank = template_document(PACK_TEMPLATE, paper, blank=True, **context).pages
+    cover = template_document(PACK_TEMPLATE, paper, branding=branding, blank=False, **context)
+    blank = template_document(PACK_TEMPLATE, paper, branding=branding, blank=True, **context).pages
     pages = list(cover.pages)
     for model in models:
-        parts = {kit: kit_document(model, kit, paper, forms=False).pages for kit in PACK_KITS}
+        parts = {kit: kit_document(model, kit, paper, branding=branding, forms=False).pages for kit in PACK_KITS}
         for part in [parts["worksheet"]] * copies + [parts["cards"], parts["checklist"]]:
             if len(pages) % 2:
                 pages += blank
@@ -97,10 +99,12 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     return cover.copy(pages)
 
 
-def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1) -> bytes:
-    """The pack as PDF bytes; the same models, paper and copies always give the same bytes."""
-    identifier = hashlib.sha256(json.dumps(
-        [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], sort_keys=True,
-    ).encode()).hexdigest()[:32]
-    return pack_document(models, paper, copies).write_pdf(
+def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, *,
+                branding: Branding | None = None) -> bytes:
+    """The pack as PDF bytes; the same models, paper, copies and branding always give the same bytes."""
+    inputs = [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]]
+    if branding is not None:
+        inputs.append(branding.fingerprint())
+    identifier = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
+    return pack_document(models, paper, copies, branding=branding).write_pdf(
         pdf_identifier=identifier.encode(), **{**RENDER_OPTIONS, "pdf_forms": False})

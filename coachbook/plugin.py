@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from importlib import resources
 from pathlib import Path
@@ -13,7 +14,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from .errors import InvalidContent
+from .branding import BRANDING_OPTIONS, SITE_LOGO, SITE_STYLESHEET, Branding, OptionSource, load_branding, site_stylesheet
+from .config_file import read_plugin_options
+from .errors import ConfigError, InvalidContent, display_path
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_models
 from .pages import CHOOSER_PAGE, KITS_PAGE, QUESTIONS_PAGE, KitLink, PageRenderer, model_page
@@ -37,16 +40,32 @@ class PluginConfig(Config):
     """Keep rendered kits between builds, so a rebuild renders only what changed."""
     cache_dir = c.Type(str, default=str(DEFAULT_FOLDER))
     """Where the kit cache lives, relative to mkdocs.yml."""
+    organization = c.Optional(c.Type(str))
+    """The organization's name, shown in the site's footer and on every kit page."""
+    logo = c.Optional(c.Type(str))
+    """An SVG or PNG logo, relative to mkdocs.yml: the site's logo and favicon, and on the kits."""
+    primary_color = c.Optional(c.Type(str))
+    """A hex colour such as #1a5fb4: the site's header and links, the kits' headings."""
+    accent_color = c.Optional(c.Type(str))
+    """A hex colour: the site's hover and accent colour, the kits' rules."""
+    footer = c.Optional(c.Type(str))
+    """A line of plain text in the footer of every site page and every kit page."""
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
+        source = _option_source(Path(config.config_file_path))
+        try:
+            self.branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
+        except ConfigError as problems:
+            raise PluginError(str(problems)) from None
+        # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
         self.model_dirs = [base / folder for folder in self.config.models_dir]
         self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None))
-        missing = [str(folder) for folder in self.model_dirs if not folder.is_dir()]
+        missing = [folder for folder in self.config.models_dir if not (base / folder).is_dir()]
         if missing:
-            raise PluginError(f"coachbook: models_dir not found: {', '.join(missing)}")
+            raise PluginError(f"{source.where('models_dir')}: no such folder: {', '.join(missing)}")
         # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
         try:
             self.models = load_models(self.model_dirs)
@@ -55,9 +74,33 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if "attr_list" not in config.markdown_extensions:
             config.markdown_extensions.append("attr_list")
         config.extra_css.append(SITE_CSS)
+        if self.branding is not None:
+            self._apply_branding(config, self.branding)
         if config.nav is None:
             config.nav = self._navigation(Path(config.docs_dir))
         return config
+
+    @staticmethod
+    def _apply_branding(config: MkDocsConfig, branding: Branding) -> None:
+        """Material's custom palette, logo, favicon and footer line; the colours come in a generated stylesheet."""
+        if branding.primary_color or branding.accent_color:
+            palette = config.theme.get("palette") or {}
+            schemes = palette if isinstance(palette, list) else [palette]
+            for scheme in schemes:
+                if branding.primary_color:
+                    scheme["primary"] = "custom"
+                if branding.accent_color:
+                    scheme["accent"] = "custom"
+            config.theme["palette"] = schemes if isinstance(palette, list) else schemes[0]
+            config.extra_css.append(SITE_STYLESHEET)
+        if branding.logo is not None:
+            logo = SITE_LOGO + branding.logo.suffix
+            config.theme["logo"] = logo
+            config.theme["favicon"] = logo
+        if branding.footer_line:
+            # Material prints `copyright` as HTML, so our plain text is escaped here.
+            line = html.escape(branding.footer_line)
+            config.copyright = f"{config.copyright} \u00b7 {line}" if config.copyright else line
 
     def _navigation(self, docs_dir: Path) -> list:
         groups: dict[str, list] = {}
@@ -80,12 +123,19 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         generated = {path: self._add(files, config, path) for path in [*pages, QUESTIONS_PAGE, CHOOSER_PAGE]}
         stylesheet = resources.files("coachbook").joinpath("assets/site/coachbook.css").read_bytes()
         files.append(File.generated(config, SITE_CSS, content=stylesheet))
+        if self.branding is not None:
+            if self.branding.primary_color or self.branding.accent_color:
+                files.append(File.generated(config, SITE_STYLESHEET, content=site_stylesheet(self.branding)))
+            if self.branding.logo is not None:
+                files.append(File.generated(config, SITE_LOGO + self.branding.logo.suffix, content=self.branding.logo.data))
         kit_links: dict[str, list[tuple[File, KitLink]]] = {model.id: [] for model in self.models}
         if self.config.kits:
             generated[KITS_PAGE] = self._add(files, config, KITS_PAGE)
             kits, papers = _kit_catalog()
             # One pool for kits and packs: a pack is a job like a kit, cached like one.
-            jobs = kit_jobs(self.models, kits, papers) + (pack_jobs(self.models, papers) if self.config.packs else [])
+            jobs = kit_jobs(self.models, kits, papers, branding=self.branding)
+            if self.config.packs:
+                jobs += pack_jobs(self.models, papers, branding=self.branding)
             for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
                 kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
                 files.append(kit_file)
@@ -118,7 +168,17 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_serve(self, server, config: MkDocsConfig, builder):
         for folder in self.model_dirs:
             server.watch(str(folder))
+        if self.config.logo:  # a new logo file shows up on the next reload, like a model edit
+            server.watch(str(Path(config.config_file_path).parent / self.config.logo))
         return server
+
+
+def _option_source(config_file: Path) -> OptionSource:
+    """Where each coachbook option is written in mkdocs.yml (MkDocs has the values, not their positions)."""
+    try:
+        return read_plugin_options(config_file).source
+    except ConfigError:
+        return OptionSource(display_path(config_file), {})
 
 
 def _kit_catalog() -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -8,16 +8,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from .branding import Branding
 from .schema import ConversationModel
 
 
 @dataclass(frozen=True)
 class KitJob:
-    """One kit of one model on one paper size."""
+    """One kit of one model on one paper size, with the organization's branding if any."""
 
     model: ConversationModel
     kit: str
     paper: str
+    branding: Branding | None = None
 
     @property
     def path(self) -> str:
@@ -33,7 +35,7 @@ class KitJob:
     def render(self) -> bytes:
         from .kits import render_kit
 
-        return render_kit(self.model, self.kit, self.paper)
+        return render_kit(self.model, self.kit, self.paper, branding=self.branding)
 
 
 # Worksheets per model in a pack: a workshop, not a print run.
@@ -53,6 +55,7 @@ class PackJob:
     models: tuple[ConversationModel, ...]
     paper: str
     copies: int = 1
+    branding: Branding | None = None
     kit = "pack"  # a class attribute, not a field: lets a pack be listed beside the kits
 
     @property
@@ -74,19 +77,22 @@ class PackJob:
     def render(self) -> bytes:
         from .pack import render_pack
 
-        return render_pack(self.models, self.paper, self.copies)
+        return render_pack(self.models, self.paper, self.copies, branding=self.branding)
 
 
 Job = KitJob | PackJob
 
 
-def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str]) -> list[KitJob]:
-    return [KitJob(model, kit, paper) for model in models for kit in kits for paper in papers]
+def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
+             branding: Branding | None = None) -> list[KitJob]:
+    kits, papers = list(kits), list(papers)
+    return [KitJob(model, kit, paper, branding) for model in models for kit in kits for paper in papers]
 
 
-def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str]) -> list[PackJob]:
+def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str],
+              branding: Branding | None = None) -> list[PackJob]:
     """One pack per model and paper, with one copy of the worksheet: what the site offers."""
-    return [PackJob((model,), paper) for model in models for paper in papers]
+    return [PackJob((model,), paper, branding=branding) for model in models for paper in papers]
 
 
 def _render(job: Job) -> bytes:

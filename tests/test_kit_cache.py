@@ -75,3 +75,20 @@ def test_editing_one_model_re_renders_only_its_kits(tmp_path):
     edited = models / MODEL_FILES[0].name
     edited.write_text(re.sub(r"^title: .*$", "title: An edited title", edited.read_text(), count=1, flags=re.M))
     assert "(2 rendered, 2 from the cache)" in build_kits(*args, **env).stderr
+
+
+def test_the_key_follows_the_branding_in_the_config_and_nothing_else_of_it(tmp_path, model):
+    from coachbook.branding import load_branding
+    from coachbook.config_file import read_plugin_options
+
+    config = tmp_path / "mkdocs.yml"
+
+    def key(text: str) -> str:
+        config.write_text(text)
+        options = read_plugin_options(config)
+        return kit_key(KitJob(model, "guide", "a4", load_branding(options.values, tmp_path, options.source)))
+
+    branded = "site_name: A\nplugins:\n  - coachbook:\n      jobs: 1\n      primary_color: '#1a5fb4'\n"
+    assert key(branded) == key(branded.replace("site_name: A", "site_name: B").replace("jobs: 1", "jobs: 2"))
+    assert key(branded) != key(branded.replace("#1a5fb4", "#1a5fb5"))
+    assert key(branded) != key(branded.replace("      primary_color: '#1a5fb4'\n", ""))
