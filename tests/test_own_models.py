@@ -67,6 +67,9 @@ def test_new_then_check_passes_in_the_configured_folder_outside_the_project(tmp_
     assert (shared / "team-talk.yaml").is_file()
     checked = build_kits("check", cwd=project)
     assert (checked.returncode, checked.stderr.strip()) == (0, "1 model files OK")
+    # The starter is an example to copy: it should show a model with nothing weak in it.
+    linted = build_kits("check", "--lint", cwd=project)
+    assert (linted.returncode, linted.stderr.strip()) == (0, "0 warnings in 0 files (1 valid model file checked)")
 
 
 def test_build_kits_takes_models_dir_from_mkdocs_yml_relative_and_absolute(tmp_path):
