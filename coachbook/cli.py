@@ -11,7 +11,8 @@ from pathlib import Path
 from .build import build_kits
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .errors import InvalidContent, UsageError, display_path
-from .loader import load_models, model_files
+from .i18n import DEFAULT_LANGUAGE
+from .loader import load_library, model_files
 from .render import kit_jobs
 from .schema import SLUG_PATTERN
 
@@ -44,6 +45,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", metavar="ID", help="only this model (repeatable)")
     parser.add_argument("--kit", metavar="K", help="only this kit: worksheet, cards, checklist or guide")
     parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter")
+    parser.add_argument("--lang", action="append", metavar="L",
+                        help=f"only this language (repeatable): {DEFAULT_LANGUAGE} for the originals, or a translation's "
+                             "language such as de (default: the originals and every translation)")
     parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
     parser.add_argument("--models", type=Path, action="append", metavar="DIR", help="model folder (repeatable; default: models/)")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
@@ -61,19 +65,31 @@ def _build(options: argparse.Namespace) -> int:
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
-    models = load_models(options.models or [Path("models")])
+    library = load_library(options.models or [Path("models")])
+    models = library.models
     known = {model.id for model in models}
     unknown = [name for name in options.model or [] if name not in known]
     if unknown:
         raise UsageError(f"unknown model {', '.join(repr(n) for n in unknown)} (known: {', '.join(sorted(known)) or 'none'})")
+    languages = [DEFAULT_LANGUAGE, *library.translations]
+    unknown = [name for name in options.lang or [] if name not in languages]
+    if unknown:
+        raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} (models here are in: {', '.join(languages)})")
     chosen = [m for m in models if not options.model or m.id in options.model]
-    jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS)
+    kits, papers = [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS
+    jobs = []
+    for language in options.lang or languages:
+        if language == DEFAULT_LANGUAGE:
+            jobs += kit_jobs(chosen, kits, papers)
+        else:
+            translated = library.translations[language]
+            jobs += kit_jobs([translated[m.id] for m in chosen if m.id in translated], kits, papers, language)
     started = time.monotonic()
     # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
     progress = _Progress(len(jobs), quiet=not show_each_kit)
     cache = KitCache(None if options.no_cache else cache_folder(options.cache))
-    build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model,
+    build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model and not options.lang,
                on_kit_done=progress.kit_done)
     if not options.quiet:
         print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
@@ -101,7 +117,7 @@ def _check(options: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
     files = model_files(paths)
-    load_models(paths)
+    load_library(paths)
     print(f"{len(files)} model files OK", file=sys.stderr)
     return EXIT_OK
 

@@ -14,7 +14,7 @@ from .files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Everything in the package that shapes a kit's bytes besides the model itself.
-KIT_INPUTS = ("kits.py", "text.py", "templates/kits", "assets")
+KIT_INPUTS = ("kits.py", "text.py", "i18n.py", "locales", "templates/kits", "assets")
 
 
 DEFAULT_FOLDER = Path(".cache") / "coachbook"
@@ -44,7 +44,7 @@ def kit_inputs_digest() -> str:
 
 def kit_key(job: KitJob) -> str:
     """Everything a kit's bytes depend on."""
-    payload = "\0".join((kit_inputs_digest(), job.kit, job.paper, job.model.model_dump_json()))
+    payload = "\0".join((kit_inputs_digest(), job.kit, job.paper, job.language, job.model.model_dump_json()))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -20,18 +20,15 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import __version__
+from .i18n import DEFAULT_LANGUAGE, fill, messages
 from .schema import ConversationModel, Question, Stage, Step
 from .text import inline_html, plain_text
 
 KITS = ("worksheet", "cards", "checklist", "guide")
 PAPERS = ("a4", "letter")
 
-KIT_TITLES = {
-    "worksheet": "Worksheet",
-    "cards": "Question cards",
-    "checklist": "Checklist",
-    "guide": "One-page guide",
-}
+# The English labels, kept for callers of earlier versions; kits take their labels from `i18n.messages`.
+KIT_TITLES = dict(messages(DEFAULT_LANGUAGE)["kits"])
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -41,11 +38,11 @@ TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
 ASSETS_URL = ASSETS_DIR.as_uri() + "/"
 
 # Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
-WHEN_LABELS = {"before": "Before the conversation", "during": "During the conversation", "after": "After the conversation"}
-WHEN_SHORT = {"before": "Before", "during": "During", "after": "After"}
+WHEN_LABELS = dict(messages(DEFAULT_LANGUAGE)["when"])
+WHEN_SHORT = dict(messages(DEFAULT_LANGUAGE)["kit"]["when_short"])
 WHEN_SYMBOLS = {"before": "\u25c6", "during": "\u25cf", "after": "\u25a0"}  # diamond, circle, square
-ASKED_BY_LABELS = {"manager": "Manager asks", "employee": "Employee asks", "self": "Ask yourself"}
-LED_BY_LABELS = {"manager": "Led by the manager", "employee": "Led by the employee", "shared": "Led jointly"}
+ASKED_BY_LABELS = dict(messages(DEFAULT_LANGUAGE)["kit"]["asked_by"])
+LED_BY_LABELS = dict(messages(DEFAULT_LANGUAGE)["kit"]["led_by"])
 
 # Render options used for both layout and PDF output: forms change the user-agent stylesheet,
 # so layout must already know about them.  PDF/UA-1 gives a tagged PDF with language and title.
@@ -101,7 +98,7 @@ def _stylesheets(paper: str) -> tuple[CSS, ...]:
 
 
 @functools.cache
-def _environment() -> Environment:
+def _environment(language: str) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -111,9 +108,14 @@ def _environment() -> Environment:
     )
     environment.filters["md"] = inline_html
     environment.filters["plain"] = plain_text
+    environment.filters["fill"] = fill
+    t = messages(language)
     environment.globals.update(
-        WHEN_LABELS=WHEN_LABELS, WHEN_SHORT=WHEN_SHORT, WHEN_SYMBOLS=WHEN_SYMBOLS,
-        ASKED_BY_LABELS=ASKED_BY_LABELS, LED_BY_LABELS=LED_BY_LABELS, KIT_TITLES=KIT_TITLES,
+        t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,
+        ASKED_BY_LABELS=t["kit"]["asked_by"], LED_BY_LABELS=t["kit"]["led_by"], KIT_TITLES=t["kits"],
+        # Hyphenation (pyphen, for the kit's lang) helps long compounds in narrow cards and columns; English
+        # kits keep the layout they were tuned and tested with.
+        hyphenate=language != DEFAULT_LANGUAGE,
     )
     return environment
 
@@ -121,28 +123,30 @@ def _environment() -> Environment:
 # --------------------------------------------------------------------------- public API
 
 
-def kit_filename(model_id: str, kit: str, paper: str) -> str:
-    """The contract's file name of one kit: `<id>-<kit>-<paper>.pdf`."""
+def kit_filename(model_id: str, kit: str, paper: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The contract's file name of one kit, `<id>-<kit>-<paper>.pdf`; a translation's is `...-<paper>.<lang>.pdf`."""
     _check(kit, paper)
-    return f"{model_id}-{kit}-{paper}.pdf"
+    suffix = "" if language == DEFAULT_LANGUAGE else f".{language}"
+    return f"{model_id}-{kit}-{paper}{suffix}.pdf"
 
 
-def kit_document(model: ConversationModel, kit: str, paper: str) -> Document:
-    """The laid-out kit, after any fitting (card sizes, one-page guide)."""
+def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE) -> Document:
+    """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`."""
     _check(kit, paper)
-    return _LAYOUTS[kit](model, paper)
+    return _LAYOUTS[kit](model, paper, language)
 
 
-def kit_html(model: ConversationModel, kit: str, paper: str) -> str:
+def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The final HTML of a kit (after fitting), as handed to WeasyPrint."""
-    return kit_document(model, kit, paper).coachbook_html
+    return kit_document(model, kit, paper, language).coachbook_html
 
 
-def render_kit(model: ConversationModel, kit: str, paper: str) -> bytes:
-    """The kit as PDF bytes; the same model, kit and paper always give the same bytes."""
-    document = kit_document(model, kit, paper)
+def render_kit(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE) -> bytes:
+    """The kit as PDF bytes; the same model, kit, paper and language always give the same bytes."""
+    document = kit_document(model, kit, paper, language)
+    translated = [] if language == DEFAULT_LANGUAGE else [language]  # English identifiers stay as they were
     identifier = hashlib.sha256(
-        json.dumps([__version__, kit, paper, model.model_dump(mode="json")], sort_keys=True).encode()
+        json.dumps([__version__, kit, paper, model.model_dump(mode="json"), *translated], sort_keys=True).encode()
     ).hexdigest()[:32]
     return document.write_pdf(pdf_identifier=identifier.encode(), **RENDER_OPTIONS)
 
@@ -157,14 +161,14 @@ def _check(kit: str, paper: str) -> None:
 # --------------------------------------------------------------------------- shared rendering
 
 
-def source_credit(model: ConversationModel) -> str:
+def source_credit(model: ConversationModel, language: str = DEFAULT_LANGUAGE) -> str:
     """One plain line naming the source: 'Source: Title, Author, Publisher, Year'."""
     source = model.source
     parts = [plain_text(source.title)]
     parts += [plain_text(value) for value in (source.author, source.publisher) if value]
     if source.year:
         parts.append(str(source.year))
-    return "Source: " + ", ".join(parts)
+    return messages(language)["kit"]["source"] + " " + ", ".join(parts)
 
 
 def _build_date() -> str:
@@ -174,11 +178,11 @@ def _build_date() -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _html(model: ConversationModel, kit: str, paper: str, **context) -> str:
-    template = _environment().get_template(f"{kit}.html")
+def _html(model: ConversationModel, kit: str, paper: str, language: str, **context) -> str:
+    template = _environment(language).get_template(f"{kit}.html")
     return template.render(
-        model=model, kit=kit, paper=paper, kit_title=KIT_TITLES[kit],
-        credit=source_credit(model), author=plain_text(model.source.author) if model.source.author else "Coachbook",
+        model=model, kit=kit, paper=paper, kit_title=messages(language)["kits"][kit],
+        credit=source_credit(model, language), author=plain_text(model.source.author) if model.source.author else "Coachbook",
         build_date=_build_date(), **context,
     )
 
@@ -192,13 +196,13 @@ def _layout(html: str, paper: str) -> Document:
     return document
 
 
-def _worksheet(model: ConversationModel, paper: str) -> Document:
-    return _layout(_html(model, "worksheet", paper), paper)
+def _worksheet(model: ConversationModel, paper: str, language: str) -> Document:
+    return _layout(_html(model, "worksheet", paper, language), paper)
 
 
-def _checklist(model: ConversationModel, paper: str) -> Document:
+def _checklist(model: ConversationModel, paper: str, language: str) -> Document:
     groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN_LABELS]
-    return _layout(_html(model, "checklist", paper, groups=[g for g in groups if g[1]]), paper)
+    return _layout(_html(model, "checklist", paper, language, groups=[g for g in groups if g[1]]), paper)
 
 
 # --------------------------------------------------------------------------- cards
@@ -302,12 +306,12 @@ def _card_sheets(cards: list[Card]) -> list[list[dict]]:
     return sheets
 
 
-def _cards_html(model: ConversationModel, paper: str, cards: list[Card]) -> str:
+def _cards_html(model: ConversationModel, paper: str, language: str, cards: list[Card]) -> str:
     sheet_width = CARD_COLUMNS * CARD_WIDTH_MM + (CARD_COLUMNS - 1) * CARD_GAP_MM
     sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
     paper_width, paper_height = PAPER_SIZES_MM[paper]
     return _html(
-        model, "cards", paper, sheets=_card_sheets(cards), total=model.question_count,
+        model, "cards", paper, language, sheets=_card_sheets(cards), total=model.question_count,
         card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
         sheet_width=sheet_width, sheet_height=sheet_height,
         # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
@@ -373,10 +377,10 @@ def _fill_ratios(document: Document) -> dict[int, float]:
     return ratios
 
 
-def _cards(model: ConversationModel, paper: str) -> Document:
+def _cards(model: ConversationModel, paper: str, language: str) -> Document:
     cards = _initial_cards(model)
     for _ in range(MAX_FIT_ROUNDS):
-        document = _layout(_cards_html(model, paper, cards), paper)
+        document = _layout(_cards_html(model, paper, language, cards), paper)
         overflowing = card_overflows(document)
         if not overflowing:
             return document
@@ -420,7 +424,7 @@ GUIDE_LEVELS = (
 )
 
 
-def _guide_html(model: ConversationModel, paper: str, level: dict, step_limit: int | None) -> str:
+def _guide_html(model: ConversationModel, paper: str, language: str, level: dict, step_limit: int | None) -> str:
     stages, shown_steps, shown_questions = [], 0, 0
     for stage in model.stages:
         steps = []
@@ -434,15 +438,15 @@ def _guide_html(model: ConversationModel, paper: str, level: dict, step_limit: i
             stages.append((stage, steps))
     all_steps = sum(len(stage.steps) for stage in model.stages)
     return _html(
-        model, "guide", paper, level=level, stages=stages,
+        model, "guide", paper, language, level=level, stages=stages,
         hidden_steps=all_steps - shown_steps,
         hidden_questions=model.question_count - shown_questions,
     )
 
 
-def _guide(model: ConversationModel, paper: str) -> Document:
+def _guide(model: ConversationModel, paper: str, language: str) -> Document:
     for level in GUIDE_LEVELS:
-        document = _layout(_guide_html(model, paper, level, None), paper)
+        document = _layout(_guide_html(model, paper, language, level, None), paper)
         if len(document.pages) == 1:
             return document
         if len(document.pages) > 2:
@@ -450,10 +454,10 @@ def _guide(model: ConversationModel, paper: str) -> Document:
     # Truncate: the most steps (in order) that still fit at the tightest level, by bisection.
     level = GUIDE_LEVELS[-1]
     low, high = 0, sum(len(stage.steps) for stage in model.stages)
-    best = _layout(_guide_html(model, paper, level, 0), paper)
+    best = _layout(_guide_html(model, paper, language, level, 0), paper)
     while low < high:
         middle = (low + high + 1) // 2
-        document = _layout(_guide_html(model, paper, level, middle), paper)
+        document = _layout(_guide_html(model, paper, language, level, middle), paper)
         if len(document.pages) == 1:
             low, best = middle, document
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -14,14 +15,18 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from .errors import InvalidContent
+from .i18n import DEFAULT_LANGUAGE, language_name, messages
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
-from .loader import load_models
-from .pages import CHOOSER_PAGE, KITS_PAGE, QUESTIONS_PAGE, KitLink, PageRenderer, model_page
+from .loader import load_library
+from .pages import (CHOOSER_PAGE, HOME_PAGE, KITS_PAGE, QUESTIONS_PAGE, Alternate, KitLink, PageRenderer,
+                    language_page, model_page)
 from .render import kit_jobs
+from .schema import ConversationModel
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
 SITE_CSS = "assets/coachbook/coachbook.css"
+HTML_LANG = re.compile(r'<html lang="[^"]*"')
 
 
 class PluginConfig(Config):
@@ -45,17 +50,44 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         missing = [str(folder) for folder in self.model_dirs if not folder.is_dir()]
         if missing:
             raise PluginError(f"coachbook: models_dir not found: {', '.join(missing)}")
+        # Material's language names the originals' language: theme.language (en unless set).
+        self.language = str(config.theme.get("language") or DEFAULT_LANGUAGE).lower()
         # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
         try:
-            self.models = load_models(self.model_dirs)
+            self.library = load_library(self.model_dirs, self.language)
         except InvalidContent as invalid:
             raise PluginError(str(invalid)) from None
+        self.models = self.library.models
+        self.translations = self.library.translations
+        if self.translations:
+            self._configure_languages(config)
         if "attr_list" not in config.markdown_extensions:
             config.markdown_extensions.append("attr_list")
         config.extra_css.append(SITE_CSS)
         if config.nav is None:
             config.nav = self._navigation(Path(config.docs_dir))
         return config
+
+    def _configure_languages(self, config: MkDocsConfig) -> None:
+        """Material's header language switch, and search stemming for every language that lunr knows."""
+        languages = [self.language, *self.translations]
+        if "alternate" not in config.extra:
+            config.extra["alternate"] = [
+                {"name": language_name(language), "lang": language,
+                 "link": language_page(HOME_PAGE, None if language == self.language else language).removesuffix("index.md") or "./"}
+                for language in languages
+            ]
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        if search is not None and hasattr(search.config, "lang"):
+            if search.config.lang is None:  # search comes after coachbook in `plugins`
+                search.config.lang = [self.language]
+            # In place: Material's search copied its options when it was configured, sharing this list.
+            stemmers = search.config.lang
+            lunr = [Path(folder) / "assets" / "javascripts" / "lunr" / "min" for folder in config.theme.dirs]
+            for language in languages:
+                base = language.split("-")[0]
+                if base not in stemmers and any((folder / f"lunr.{base}.min.js").is_file() for folder in lunr):
+                    stemmers.append(base)
 
     def _navigation(self, docs_dir: Path) -> list:
         groups: dict[str, list] = {}
@@ -70,10 +102,25 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         nav.append({"Question bank": QUESTIONS_PAGE})
         if self.config.kits:
             nav.append({"Print kits": KITS_PAGE})
+        for language, models in self.translations.items():
+            nav.append({language_name(language): self._language_navigation(language, models)})
         return nav + hand_written
 
+    @staticmethod
+    def _language_navigation(language: str, models: dict) -> list:
+        t = messages(language)
+        groups: dict[str, list] = {}
+        for model in models.values():
+            groups.setdefault(model.group or t["site"]["other_conversations"], []).append(model_page(model.id, language))
+        return [
+            {t["site"]["home"]: language_page(HOME_PAGE, language)},
+            {t["site"]["choose_title"]: language_page(CHOOSER_PAGE, language)},
+            {t["site"]["conversations"]: [{group: pages} for group, pages in sorted(groups.items())]},
+            {t["site"]["bank_title"]: language_page(QUESTIONS_PAGE, language)},
+        ]
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        renderer = PageRenderer()
+        renderer = PageRenderer(self.language)
         pages = {model_page(model.id): model for model in self.models}
         generated = {path: self._add(files, config, path) for path in [*pages, QUESTIONS_PAGE, CHOOSER_PAGE]}
         stylesheet = resources.files("coachbook").joinpath("assets/site/coachbook.css").read_bytes()
@@ -94,14 +141,60 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         def kits_from(page: File, model_id: str) -> list[KitLink]:
             return [KitLink(k.kit, k.paper, f.url_relative_to(page), k.size) for f, k in kit_links[model_id]]
 
+        # Translations: the same pages under <lang>/, and their kits beside the originals' (<id>-<kit>-<paper>.<lang>.pdf).
+        translated_pages: dict[str, tuple[str, ConversationModel]] = {}
+        translated_kits: dict[tuple[str, str], list[tuple[File, KitLink]]] = {}
+        for language, models in self.translations.items():
+            for model in models.values():
+                translated_pages[model_page(model.id, language)] = (language, model)
+                translated_kits[(language, model.id)] = []
+            for name in (HOME_PAGE, CHOOSER_PAGE, QUESTIONS_PAGE):
+                generated[language_page(name, language)] = self._add(files, config, language_page(name, language))
+            if self.config.kits:
+                jobs = kit_jobs(models.values(), *_kit_catalog(), language=language)
+                for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
+                    kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
+                    files.append(kit_file)
+                    translated_kits[(language, job.model.id)].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf), language)))
+                log.info(f"coachbook: {len(jobs)} '{language}' kits ({self.kit_cache.misses} rendered, "
+                         f"{self.kit_cache.hits} from the cache)")
+        for path in translated_pages:
+            generated[path] = self._add(files, config, path)
+
+        def alternates_from(page: File, model_id: str, language: str) -> list[Alternate]:
+            others = [self.language, *self.library.languages_of(model_id)]
+            return [Alternate(other, language_name(other), files.get_file_from_path(
+                model_page(model_id, None if other == self.language else other)).url_relative_to(page))
+                for other in others if other != language]
+
         for path, model in pages.items():
-            generated[path].content_string = renderer.model_page(model, kits_from(generated[path], model.id))
+            generated[path].content_string = renderer.model_page(
+                model, kits_from(generated[path], model.id), alternates_from(generated[path], model.id, self.language))
+        for path, (language, model) in translated_pages.items():
+            page = generated[path]
+            kits = [KitLink(k.kit, k.paper, f.url_relative_to(page), k.size, language)
+                    for f, k in translated_kits[(language, model.id)]]
+            page.content_string = PageRenderer(language, section=language).model_page(
+                model, kits, alternates_from(page, model.id, language))
+        for language, models in self.translations.items():
+            language_renderer = PageRenderer(language, section=language)
+            for name, render in ((HOME_PAGE, language_renderer.home), (CHOOSER_PAGE, language_renderer.chooser),
+                                 (QUESTIONS_PAGE, language_renderer.question_bank)):
+                page = generated[language_page(name, language)]
+                page.content_string = render(list(models.values()), links_from(page))
         generated[QUESTIONS_PAGE].content_string = renderer.question_bank(self.models, links_from(generated[QUESTIONS_PAGE]))
         generated[CHOOSER_PAGE].content_string = renderer.chooser(self.models, links_from(generated[CHOOSER_PAGE]))
         if self.config.kits:
             page = generated[KITS_PAGE]
             page.content_string = renderer.kits_page(self.models, {m.id: kits_from(page, m.id) for m in self.models})
         return files
+
+    def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:
+        """A translated page declares its own language (Material writes the theme's into every page)."""
+        language = page.file.src_uri.split("/")[0]
+        if language in self.translations:
+            return HTML_LANG.sub(f'<html lang="{language}"', output, count=1)
+        return output
 
     @staticmethod
     def _add(files: Files, config: MkDocsConfig, path: str) -> File:

@@ -8,33 +8,36 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from .i18n import DEFAULT_LANGUAGE
 from .schema import ConversationModel
 
 
 @dataclass(frozen=True)
 class KitJob:
-    """One kit of one model on one paper size."""
+    """One kit of one model (or of a translation, in `language`) on one paper size."""
 
     model: ConversationModel
     kit: str
     paper: str
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def path(self) -> str:
-        """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf`."""
+        """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf` (`.<lang>.pdf` for a translation)."""
         from .kits import kit_filename
 
-        return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper)}"
+        return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.language)}"
 
 
-def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str]) -> list[KitJob]:
-    return [KitJob(model, kit, paper) for model in models for kit in kits for paper in papers]
+def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
+             language: str = DEFAULT_LANGUAGE) -> list[KitJob]:
+    return [KitJob(model, kit, paper, language) for model in models for kit in kits for paper in papers]
 
 
 def _render(job: KitJob) -> bytes:
     from .kits import render_kit
 
-    return render_kit(job.model, job.kit, job.paper)
+    return render_kit(job.model, job.kit, job.paper, job.language)
 
 
 def default_workers() -> int:
