@@ -145,7 +145,14 @@ class PageRenderer:
         return self._render("questions.md.j2", models=models, link=link, total=total)
 
     def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
-        return self._render("choose.md.j2", models=models, link=link)
+        return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link)
+
+    def groups(self, models: Sequence[ConversationModel]) -> list[tuple[str, list[ConversationModel]]]:
+        """The models by navigation group, groups sorted by name; a model without one is in 'Other conversations'."""
+        grouped: dict[str, list[ConversationModel]] = {}
+        for model in models:
+            grouped.setdefault(model.group or messages(self.language)["site"]["other_conversations"], []).append(model)
+        return sorted(grouped.items())
 
     def kits_page(self, models: Sequence[ConversationModel], kits: dict[str, Sequence[KitLink]]) -> str:
         return self._render("kits.md.j2", models=models, kits=kits)

@@ -26,6 +26,7 @@ from .schema import ConversationModel
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
 SITE_CSS = "assets/coachbook/coachbook.css"
+SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
 HTML_LANG = re.compile(r'<html lang="[^"]*"')
 
 
@@ -77,6 +78,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
                  "link": language_page(HOME_PAGE, None if language == self.language else language).removesuffix("index.md") or "./"}
                 for language in languages
             ]
+        config.extra_javascript.append(SEARCH_LANGUAGE_JS)
         search = config.plugins.get("material/search") or config.plugins.get("search")
         if search is not None and hasattr(search.config, "lang"):
             if search.config.lang is None:  # search comes after coachbook in `plugins`
@@ -125,6 +127,9 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         generated = {path: self._add(files, config, path) for path in [*pages, QUESTIONS_PAGE, CHOOSER_PAGE]}
         stylesheet = resources.files("coachbook").joinpath("assets/site/coachbook.css").read_bytes()
         files.append(File.generated(config, SITE_CSS, content=stylesheet))
+        if self.translations:
+            script = resources.files("coachbook").joinpath("assets/site/search-language.js").read_bytes()
+            files.append(File.generated(config, SEARCH_LANGUAGE_JS, content=script))
         kit_links: dict[str, list[tuple[File, KitLink]]] = {model.id: [] for model in self.models}
         if self.config.kits:
             generated[KITS_PAGE] = self._add(files, config, KITS_PAGE)
