@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from importlib import resources
+from xml.sax.saxutils import escape as xml_escape
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -165,6 +166,10 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
                          f"{self.kit_cache.hits} from the cache)")
         for path in translated_pages:
             generated[path] = self._add(files, config, path)
+        for language in self.translations:
+            # Material's language switch fetches <lang>/sitemap.xml for every language it offers.
+            in_language = [file for path, file in sorted(generated.items()) if path.startswith(f"{language}/")]
+            files.append(File.generated(config, f"{language}/sitemap.xml", content=_sitemap(in_language, config.site_url)))
 
         def alternates_from(page: File, model_id: str, language: str) -> list[Alternate]:
             others = [self.language, *self.library.languages_of(model_id)]
@@ -213,6 +218,13 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         for folder in self.model_dirs:
             server.watch(str(folder))
         return server
+
+
+def _sitemap(pages: list[File], site_url: str | None) -> str:
+    """A sitemap of one language's pages (empty without a site_url: a sitemap holds only full URLs)."""
+    entries = "".join(f"<url><loc>{xml_escape(site_url + page.url)}</loc></url>\n" for page in pages) if site_url else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')
 
 
 def _kit_catalog() -> tuple[tuple[str, ...], tuple[str, ...]]:
