@@ -123,53 +123,38 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         ]
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        renderer = PageRenderer(self.language)
-        pages = {model_page(model.id): model for model in self.models}
-        generated = {path: self._add(files, config, path) for path in [*pages, QUESTIONS_PAGE, CHOOSER_PAGE]}
-        stylesheet = resources.files("coachbook").joinpath("assets/site/coachbook.css").read_bytes()
-        files.append(File.generated(config, SITE_CSS, content=stylesheet))
-        if self.translations:
-            script = resources.files("coachbook").joinpath("assets/site/search-language.js").read_bytes()
-            files.append(File.generated(config, SEARCH_LANGUAGE_JS, content=script))
-        kit_links: dict[str, list[tuple[File, KitLink]]] = {model.id: [] for model in self.models}
+        # One section per language: the originals at the top, each translation language under <lang>/.
+        sections = [(self.language, None, self.models)]
+        sections += [(language, language, list(models.values())) for language, models in self.translations.items()]
+        generated: dict[str, File] = {}
+        for _, section, models in sections:
+            names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * bool(section)  # the originals' home is hand-written
+            for path in [model_page(model.id, section) for model in models] + [language_page(n, section) for n in names]:
+                generated[path] = self._add(files, config, path)
+        for asset in [SITE_CSS] + [SEARCH_LANGUAGE_JS] * bool(self.translations):
+            content = resources.files("coachbook").joinpath("assets/site", Path(asset).name).read_bytes()
+            files.append(File.generated(config, asset, content=content))
+
+        # Kits: a translation's are written beside the original's, as <id>-<kit>-<paper>.<lang>.pdf.
+        kit_links: dict[tuple[str | None, str], list[tuple[File, KitLink]]] = {
+            (section, model.id): [] for _, section, models in sections for model in models}
         if self.config.kits:
             generated[KITS_PAGE] = self._add(files, config, KITS_PAGE)
-            jobs = kit_jobs(self.models, *_kit_catalog())
+            jobs = [job for _, section, models in sections
+                    for job in kit_jobs(models, *_kit_catalog(), language=section or DEFAULT_LANGUAGE)]
             for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
                 kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
                 files.append(kit_file)
-                kit_links[job.model.id].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf))))
+                section = None if job.language == DEFAULT_LANGUAGE else job.language
+                kit_links[(section, job.model.id)].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf), job.language)))
             log.info(f"coachbook: {len(jobs)} kits ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
 
         def links_from(page: File):
             return lambda src: files.get_file_from_path(src).url_relative_to(page)
 
-        def kits_from(page: File, model_id: str) -> list[KitLink]:
-            return [KitLink(k.kit, k.paper, f.url_relative_to(page), k.size) for f, k in kit_links[model_id]]
-
-        # Translations: the same pages under <lang>/, and their kits beside the originals' (<id>-<kit>-<paper>.<lang>.pdf).
-        translated_pages: dict[str, tuple[str, ConversationModel]] = {}
-        translated_kits: dict[tuple[str, str], list[tuple[File, KitLink]]] = {}
-        for language, models in self.translations.items():
-            for model in models.values():
-                translated_pages[model_page(model.id, language)] = (language, model)
-                translated_kits[(language, model.id)] = []
-            for name in (HOME_PAGE, CHOOSER_PAGE, QUESTIONS_PAGE):
-                generated[language_page(name, language)] = self._add(files, config, language_page(name, language))
-            if self.config.kits:
-                jobs = kit_jobs(models.values(), *_kit_catalog(), language=language)
-                for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
-                    kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
-                    files.append(kit_file)
-                    translated_kits[(language, job.model.id)].append((kit_file, KitLink(job.kit, job.paper, "", len(pdf), language)))
-                log.info(f"coachbook: {len(jobs)} '{language}' kits ({self.kit_cache.misses} rendered, "
-                         f"{self.kit_cache.hits} from the cache)")
-        for path in translated_pages:
-            generated[path] = self._add(files, config, path)
-        for language in self.translations:
-            # Material's language switch fetches <lang>/sitemap.xml for every language it offers.
-            in_language = [file for path, file in sorted(generated.items()) if path.startswith(f"{language}/")]
-            files.append(File.generated(config, f"{language}/sitemap.xml", content=_sitemap(in_language, config.site_url)))
+        def kits_from(page: File, section: str | None, model_id: str) -> list[KitLink]:
+            return [KitLink(k.kit, k.paper, f.url_relative_to(page), k.size, k.language)
+                    for f, k in kit_links[(section, model_id)]]
 
         def alternates_from(page: File, model_id: str, language: str) -> list[Alternate]:
             others = [self.language, *self.library.languages_of(model_id)]
@@ -177,26 +162,26 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
                 model_page(model_id, None if other == self.language else other)).url_relative_to(page))
                 for other in others if other != language]
 
-        for path, model in pages.items():
-            generated[path].content_string = renderer.model_page(
-                model, kits_from(generated[path], model.id), alternates_from(generated[path], model.id, self.language))
-        for path, (language, model) in translated_pages.items():
-            page = generated[path]
-            kits = [KitLink(k.kit, k.paper, f.url_relative_to(page), k.size, language)
-                    for f, k in translated_kits[(language, model.id)]]
-            page.content_string = PageRenderer(language, section=language).model_page(
-                model, kits, alternates_from(page, model.id, language))
-        for language, models in self.translations.items():
-            language_renderer = PageRenderer(language, section=language)
-            for name, render in ((HOME_PAGE, language_renderer.home), (CHOOSER_PAGE, language_renderer.chooser),
-                                 (QUESTIONS_PAGE, language_renderer.question_bank)):
-                page = generated[language_page(name, language)]
-                page.content_string = render(list(models.values()), links_from(page))
-        generated[QUESTIONS_PAGE].content_string = renderer.question_bank(self.models, links_from(generated[QUESTIONS_PAGE]))
-        generated[CHOOSER_PAGE].content_string = renderer.chooser(self.models, links_from(generated[CHOOSER_PAGE]))
+        for language, section, models in sections:
+            renderer = PageRenderer(language, section)
+            for model in models:
+                page = generated[model_page(model.id, section)]
+                page.content_string = renderer.model_page(
+                    model, kits_from(page, section, model.id), alternates_from(page, model.id, language))
+            renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
+            if section:
+                renders[HOME_PAGE] = renderer.home
+            for name, render in renders.items():
+                page = generated[language_page(name, section)]
+                page.content_string = render(models, links_from(page))
+            if section:
+                # Material's language switch fetches <lang>/sitemap.xml for every language it offers.
+                in_section = [file for path, file in sorted(generated.items()) if path.startswith(f"{section}/")]
+                files.append(File.generated(config, f"{section}/sitemap.xml", content=_sitemap(in_section, config.site_url)))
         if self.config.kits:
             page = generated[KITS_PAGE]
-            page.content_string = renderer.kits_page(self.models, {m.id: kits_from(page, m.id) for m in self.models})
+            page.content_string = PageRenderer(self.language).kits_page(
+                self.models, {m.id: kits_from(page, None, m.id) for m in self.models})
         return files
 
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:

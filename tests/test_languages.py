@@ -254,6 +254,23 @@ def test_kits_build_for_one_language_with_lang(tmp_path):
     assert result.stderr.count("\n") == 1 and "unknown language 'xx'" in result.stderr
 
 
+def test_a_full_build_writes_translated_kits_and_removes_those_of_a_removed_translation(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "sample.yaml").write_text(ORIGINAL, encoding="utf-8")
+    (models / "sample.de.yaml").write_text(GERMAN, encoding="utf-8")
+    out = tmp_path / "kits" / "sample"
+    out.mkdir(parents=True)
+    (out / "sample-guide-a4.fr.pdf").write_bytes(b"%PDF-old")  # of a French translation since removed
+    result = build_kits("--models", str(models), "--kit", "guide", "--paper", "a4", "--out", str(tmp_path / "kits"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["sample-guide-a4.de.pdf", "sample-guide-a4.pdf"]
+    german = pdf_text(out / "sample-guide-a4.de.pdf")
+    assert normalized("Wie geht es Ihnen?") in german and normalized(messages("de")["kit"]["use_it_when"]).casefold() in german.casefold()
+    assert pypdf.PdfReader(out / "sample-guide-a4.de.pdf").trailer["/Root"]["/Lang"] == "de"
+    assert pypdf.PdfReader(out / "sample-guide-a4.pdf").trailer["/Root"]["/Lang"] == "en"
+
+
 def test_a_translated_site_builds_without_kits_and_a_bad_translation_fails_it(project):
     """A translation in a project of its own: the site gains its pages; one lacking a step stops the build."""
     (project / "models" / "sample.yaml").write_text(ORIGINAL, encoding="utf-8")
