@@ -10,8 +10,9 @@ import yaml
 from markupsafe import Markup, escape
 
 DEFAULT_LANGUAGE = "en"
-# A short BCP 47 tag as used in file names: a language, optionally a region or script (de, pt-br, zh-hant).
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+# A short BCP 47 tag as used in file names: a two-letter language, optionally a region or script
+# (de, pt-br, zh-hant). Two letters only, so that `grow.old.yaml` stays a misnamed model, not a translation.
+LANGUAGE_TAG = re.compile(r"^[a-z]{2}(-[a-z0-9]{2,8})?$")
 
 
 def shipped_languages() -> tuple[str, ...]:

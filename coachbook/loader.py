@@ -333,7 +333,7 @@ def load_models(folders: list[Path]) -> list[ConversationModel]:
 def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) -> Library:
     """Load every model and translation of the folders; raise with the problems of all files at once."""
     errors: list[ContentError] = []
-    models: dict[str, tuple[ConversationModel, Path]] = {}
+    models: dict[str, tuple[ConversationModel | None, Path]] = {}  # None: an invalid original, reported
     translations: dict[tuple[str, str], tuple[ConversationModel, Path, _Document]] = {}
     for path in model_files(folders):
         model_id, language = model_name(path)

@@ -137,6 +137,11 @@ def test_a_translation_without_its_original_or_in_the_originals_language_is_an_e
     ]
 
 
+def test_only_a_language_tag_makes_a_translation(tmp_path):
+    errors = translation_errors(tmp_path, GERMAN, name="sample.old.yaml")
+    assert errors == ["sample.old.yaml:1:5: id: must equal the file name 'sample.old' (got 'sample')"]
+
+
 def test_a_translation_keeps_the_originals_id(tmp_path):
     errors = translation_errors(tmp_path, GERMAN.replace("id: sample", "id: beispiel"))
     assert errors == ["sample.de.yaml:1:5: id: must equal the file name 'sample' (got 'beispiel')"]
@@ -233,6 +238,8 @@ def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site,
         path = built_site.root / "kits" / model_id / name
         reader = pypdf.PdfReader(path)
         assert reader.trailer["/Root"]["/Lang"] == language
+        if kit == "guide":
+            assert len(reader.pages) == 1, "the guide must fit one page in every language"
         text = pdf_text(path)
         missing = [wanted for wanted in required_texts(kit, model) if wanted not in text]
         assert not missing, f"{name} lacks: {missing[:5]}"
