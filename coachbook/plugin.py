@@ -73,12 +73,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def _configure_languages(self, config: MkDocsConfig) -> None:
         """Material's header language switch, and search stemming for every language that lunr knows."""
         languages = [self.language, *self.translations]
-        if "alternate" not in config.extra:
-            config.extra["alternate"] = [
-                {"name": language_name(language), "lang": language,
-                 "link": language_page(HOME_PAGE, None if language == self.language else language).removesuffix("index.md") or "./"}
-                for language in languages
-            ]
+        # The switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
+        self.own_alternate = "alternate" not in config.extra
         config.extra_javascript.append(SEARCH_LANGUAGE_JS)
         search = config.plugins.get("material/search") or config.plugins.get("search")
         if search is not None and hasattr(search.config, "lang"):
@@ -131,6 +127,12 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * bool(section)  # the originals' home is hand-written
             for path in [model_page(model.id, section) for model in models] + [language_page(n, section) for n in names]:
                 generated[path] = self._add(files, config, path)
+        if self.translations and self.own_alternate:
+            roots = [files.get_file_from_path(language_page(HOME_PAGE, None if lang == self.language else lang))
+                     for lang in [self.language, *self.translations]]
+            config.extra["alternate"] = [
+                {"name": language_name(lang), "lang": lang, "link": root.url if root and root.url else "./"}
+                for lang, root in zip([self.language, *self.translations], roots)]
         for asset in [SITE_CSS] + [SEARCH_LANGUAGE_JS] * bool(self.translations):
             content = resources.files("coachbook").joinpath("assets/site", Path(asset).name).read_bytes()
             files.append(File.generated(config, asset, content=content))

@@ -294,7 +294,13 @@ def test_a_translated_site_builds_without_kits_and_a_bad_translation_fails_it(pr
     assert soup_of(page).html["lang"] == "fr"
     assert normalized("Comment allez-vous ?") in page_text(page)
     assert normalized(messages("fr")["site"]["outline"]) in page_text(page)
-    assert "Français" in {a.get_text(strip=True) for a in soup_of(page).select("a.md-select__link")}
+    assert {a["hreflang"]: a["href"] for a in soup_of(page).select("a.md-select__link")} == {"en": "../../../", "fr": "../../"}
+    # From a file share (no web server), the switch must name the files themselves.
+    result = run([sys.executable, "-m", "mkdocs", "build", "--site-dir", "offline"], project, OFFLINE="true")
+    assert result.returncode == 0, result.stderr
+    offline = soup_of(project / "offline" / "fr" / "models" / "sample.html")
+    assert {a["hreflang"]: a["href"] for a in offline.select("a.md-select__link")} == \
+        {"en": "../../index.html", "fr": "../index.html"}
     (project / "models" / "sample.fr.yaml").write_text(GERMAN.split("      - id: close")[0], encoding="utf-8")
     result = run([sys.executable, "-m", "mkdocs", "build"], project)
     assert result.returncode == 1
