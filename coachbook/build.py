@@ -23,7 +23,7 @@ def build_kits(
     prune_other_models: bool = False,
     on_kit_done: Callable[[Job, Path], None] | None = None,
 ) -> list[Path]:
-    """Write every job's kit into `out_dir`; with `prune_other_models`, drop folders of models no longer built.
+    """Write every job's kit into `out_dir`; with `prune_other_models`, drop kits of models and translations no longer built.
 
     The packs folder is never dropped: it holds what `build_kits.py pack` wrote, not a model's kits.
     """
@@ -37,7 +37,13 @@ def build_kits(
             on_kit_done(job, target)
     if prune_other_models and out_dir.is_dir():
         keep = {job.model.id for job in jobs} | {PACKS_FOLDER}
+        translated = {(job.model.id, job.language) for job in jobs}
         for folder in out_dir.iterdir():
             if folder.is_dir() and folder.name not in keep and all(p.suffix == ".pdf" for p in folder.iterdir()):
                 shutil.rmtree(folder)
+            elif folder.is_dir():
+                # A translation's kits (<id>-<kit>-<paper>.<lang>.pdf) go with the translation.
+                for pdf in folder.glob(f"{folder.name}-*.*.pdf"):
+                    if (folder.name, pdf.name.split(".")[-2]) not in translated:
+                        pdf.unlink()
     return written

@@ -14,8 +14,9 @@ from .config_file import PluginOptions, read_plugin_options
 from .errors import ConfigError, InvalidContent, UsageError, display_path
 from .files import write_atomically
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
+from .i18n import DEFAULT_LANGUAGE
 from .lint import lint
-from .loader import load_models, locate_models, model_files
+from .loader import load_library, load_models, locate_models, model_files
 from .render import MAX_COPIES, PackJob, kit_jobs
 from .schema import SLUG_PATTERN
 
@@ -75,6 +76,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", metavar="ID", help="only this model (repeatable)")
     parser.add_argument("--kit", metavar="K", help="only this kit: worksheet, cards, checklist or guide")
     parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter")
+    parser.add_argument("--lang", action="append", metavar="L",
+                        help=f"only this language (repeatable): {DEFAULT_LANGUAGE} for the originals, or a translation's "
+                             "language such as de (default: the originals and every translation)")
     parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
     parser.add_argument("--models", type=Path, action="append", metavar="DIR",
                         help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
@@ -96,17 +100,29 @@ def _build(options: argparse.Namespace) -> int:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
     config = _plugin_options(options)
     branding = _branding(config)
-    models = load_models(_model_folders(options, config))
+    library = load_library(_model_folders(options, config))
+    models = library.models
     _check_model_ids(options.model or [], models)
+    languages = [DEFAULT_LANGUAGE, *library.translations]
+    unknown = [name for name in options.lang or [] if name not in languages]
+    if unknown:
+        raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} (models here are in: {', '.join(languages)})")
     chosen = [m for m in models if not options.model or m.id in options.model]
-    jobs = kit_jobs(chosen, [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS,
-                    branding=branding)
+    kits, papers = [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS
+    jobs = []
+    for language in options.lang or languages:
+        if language == DEFAULT_LANGUAGE:
+            jobs += kit_jobs(chosen, kits, papers, branding=branding)
+        else:
+            translated = library.translations[language]
+            jobs += kit_jobs([translated[m.id] for m in chosen if m.id in translated], kits, papers, language,
+                             branding=branding)
     started = time.monotonic()
     # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
     progress = _Progress(len(jobs), quiet=not show_each_kit)
     cache = KitCache(None if options.no_cache else cache_folder(options.cache))
-    build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model,
+    build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model and not options.lang,
                on_kit_done=progress.kit_done)
     if not options.quiet:
         print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
@@ -200,7 +216,7 @@ def _check(options: argparse.Namespace) -> int:
         print(f"{len(model_files(paths))} model files OK", file=sys.stderr)
         return EXIT_OK
     located, errors = locate_models(paths)
-    warnings = [warning for entry in located for warning in lint(entry)]
+    warnings = [warning for entry in located for warning in lint(entry, entry.language or DEFAULT_LANGUAGE)]
     # Errors first: they are what stops a build; the warnings of the valid files still help.
     for line in (*errors, *warnings):
         print(line, file=sys.stderr)

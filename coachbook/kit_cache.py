@@ -14,7 +14,7 @@ from .files import write_atomically
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Everything in the package that shapes a kit's bytes besides the model itself.
-KIT_INPUTS = ("kits.py", "pack.py", "text.py", "branding.py", "templates/kits", "assets")
+KIT_INPUTS = ("kits.py", "pack.py", "text.py", "branding.py", "i18n.py", "locales", "templates/kits", "assets")
 
 
 DEFAULT_FOLDER = Path(".cache") / "coachbook"

@@ -21,18 +21,15 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import __version__
 from .branding import Branding, Logo
+from .i18n import DEFAULT_LANGUAGE, fill, messages
 from .schema import ConversationModel, Question, Stage, Step
 from .text import inline_html, plain_text
 
 KITS = ("worksheet", "cards", "checklist", "guide")
 PAPERS = ("a4", "letter")
 
-KIT_TITLES = {
-    "worksheet": "Worksheet",
-    "cards": "Question cards",
-    "checklist": "Checklist",
-    "guide": "One-page guide",
-}
+# The English labels, kept for callers of earlier versions; kits take their labels from `i18n.messages`.
+KIT_TITLES = dict(messages(DEFAULT_LANGUAGE)["kits"])
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,11 +42,11 @@ ASSETS_URL = ASSETS_DIR.as_uri() + "/"
 LOGO_NAME = "organization-logo"
 
 # Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
-WHEN_LABELS = {"before": "Before the conversation", "during": "During the conversation", "after": "After the conversation"}
-WHEN_SHORT = {"before": "Before", "during": "During", "after": "After"}
+WHEN_LABELS = dict(messages(DEFAULT_LANGUAGE)["when"])
+WHEN_SHORT = dict(messages(DEFAULT_LANGUAGE)["kit"]["when_short"])
 WHEN_SYMBOLS = {"before": "\u25c6", "during": "\u25cf", "after": "\u25a0"}  # diamond, circle, square
-ASKED_BY_LABELS = {"manager": "Manager asks", "employee": "Employee asks", "self": "Ask yourself"}
-LED_BY_LABELS = {"manager": "Led by the manager", "employee": "Led by the employee", "shared": "Led jointly"}
+ASKED_BY_LABELS = dict(messages(DEFAULT_LANGUAGE)["kit"]["asked_by"])
+LED_BY_LABELS = dict(messages(DEFAULT_LANGUAGE)["kit"]["led_by"])
 
 # Render options used for both layout and PDF output: forms change the user-agent stylesheet,
 # so layout must already know about them.  PDF/UA-1 gives a tagged PDF with language and title.
@@ -117,7 +114,7 @@ def _stylesheets(paper: str) -> tuple[CSS, ...]:
 
 
 @functools.cache
-def _environment() -> Environment:
+def _environment(language: str) -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -127,9 +124,14 @@ def _environment() -> Environment:
     )
     environment.filters["md"] = inline_html
     environment.filters["plain"] = plain_text
+    environment.filters["fill"] = fill
+    t = messages(language)
     environment.globals.update(
-        WHEN_LABELS=WHEN_LABELS, WHEN_SHORT=WHEN_SHORT, WHEN_SYMBOLS=WHEN_SYMBOLS,
-        ASKED_BY_LABELS=ASKED_BY_LABELS, LED_BY_LABELS=LED_BY_LABELS, KIT_TITLES=KIT_TITLES,
+        t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,
+        ASKED_BY_LABELS=t["kit"]["asked_by"], LED_BY_LABELS=t["kit"]["led_by"], KIT_TITLES=t["kits"],
+        # Hyphenation (pyphen, for the kit's lang) helps long compounds in narrow cards and columns; English
+        # kits keep the layout they were tuned and tested with.
+        hyphenate=language != DEFAULT_LANGUAGE,
     )
     return environment
 
@@ -137,42 +139,50 @@ def _environment() -> Environment:
 # --------------------------------------------------------------------------- public API
 
 
-def kit_filename(model_id: str, kit: str, paper: str) -> str:
-    """The contract's file name of one kit: `<id>-<kit>-<paper>.pdf`."""
+def kit_filename(model_id: str, kit: str, paper: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """The contract's file name of one kit, `<id>-<kit>-<paper>.pdf`; a translation's is `...-<paper>.<lang>.pdf`."""
     _check(kit, paper)
-    return f"{model_id}-{kit}-{paper}.pdf"
+    suffix = "" if language == DEFAULT_LANGUAGE else f".{language}"
+    return f"{model_id}-{kit}-{paper}{suffix}.pdf"
 
 
-def kit_document(model: ConversationModel, kit: str, paper: str, *, branding: Branding | None = None,
-                 forms: bool = True) -> Document:
-    """The laid-out kit, after any fitting (card sizes, one-page guide); no branding: Coachbook's own look.
+def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+                 branding: Branding | None = None, forms: bool = True) -> Document:
+    """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`.
 
-    `forms=False` draws the worksheet's fields as plain boxes: a pack repeats worksheet pages, and
-    repeated form fields would share their names (typing in one copy would fill them all).
+    No branding: Coachbook's own look. `forms=False` draws the worksheet's fields as plain boxes: a pack
+    repeats worksheet pages, and repeated form fields would share their names (typing in one copy would
+    fill them all).
     """
     _check(kit, paper)
     if kit == "worksheet":
-        return _worksheet(model, paper, branding, forms=forms)
-    return _LAYOUTS[kit](model, paper, branding)
+        return _worksheet(model, paper, language, branding, forms=forms)
+    return _LAYOUTS[kit](model, paper, language, branding)
 
 
-def template_document(template: str, paper: str, *, branding: Branding | None = None, **context) -> Document:
+def template_document(template: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+                      branding: Branding | None = None, **context) -> Document:
     """Another kit template (such as a pack's cover) laid out like the kits, with no form fields."""
-    html = _environment().get_template(template).render(
+    html = _environment(language).get_template(template).render(
         paper=paper, build_date=_build_date(), branding=branding, **context)
     return _layout(html, paper, branding, forms=False)
 
 
-def kit_html(model: ConversationModel, kit: str, paper: str, *, branding: Branding | None = None) -> str:
+def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+             branding: Branding | None = None) -> str:
     """The final HTML of a kit (after fitting), as handed to WeasyPrint."""
-    return kit_document(model, kit, paper, branding=branding).coachbook_html
+    return kit_document(model, kit, paper, language, branding=branding).coachbook_html
 
 
-def render_kit(model: ConversationModel, kit: str, paper: str, *, branding: Branding | None = None) -> bytes:
-    """The kit as PDF bytes; the same model, kit, paper and branding always give the same bytes."""
-    document = kit_document(model, kit, paper, branding=branding)
+def render_kit(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+               branding: Branding | None = None) -> bytes:
+    """The kit as PDF bytes; the same model, kit, paper, language and branding always give the same bytes."""
+    document = kit_document(model, kit, paper, language, branding=branding)
     inputs = [__version__, kit, paper, model.model_dump(mode="json")]
-    if branding is not None:  # appended only when branded: unbranded kits keep their identifier
+    # Appended only when used, so that English, unbranded kits keep their identifiers.
+    if language != DEFAULT_LANGUAGE:
+        inputs.append(language)
+    if branding is not None:
         inputs.append(branding.fingerprint())
     identifier = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
     return document.write_pdf(pdf_identifier=identifier.encode(), **RENDER_OPTIONS)
@@ -188,14 +198,14 @@ def _check(kit: str, paper: str) -> None:
 # --------------------------------------------------------------------------- shared rendering
 
 
-def source_credit(model: ConversationModel) -> str:
+def source_credit(model: ConversationModel, language: str = DEFAULT_LANGUAGE) -> str:
     """One plain line naming the source: 'Source: Title, Author, Publisher, Year'."""
     source = model.source
     parts = [plain_text(source.title)]
     parts += [plain_text(value) for value in (source.author, source.publisher) if value]
     if source.year:
         parts.append(str(source.year))
-    return "Source: " + ", ".join(parts)
+    return messages(language)["kit"]["source"] + " " + ", ".join(parts)
 
 
 def _build_date() -> str:
@@ -205,11 +215,11 @@ def _build_date() -> str:
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _html(model: ConversationModel, kit: str, paper: str, branding: Branding | None, **context) -> str:
-    template = _environment().get_template(f"{kit}.html")
+def _html(model: ConversationModel, kit: str, paper: str, language: str, branding: Branding | None, **context) -> str:
+    template = _environment(language).get_template(f"{kit}.html")
     return template.render(
-        model=model, kit=kit, paper=paper, kit_title=KIT_TITLES[kit],
-        credit=source_credit(model), author=plain_text(model.source.author) if model.source.author else "Coachbook",
+        model=model, kit=kit, paper=paper, kit_title=messages(language)["kits"][kit],
+        credit=source_credit(model, language), author=plain_text(model.source.author) if model.source.author else "Coachbook",
         build_date=_build_date(), branding=branding,
         logo_src=logo_file_name(branding.logo) if branding and branding.logo else None, **context,
     )
@@ -224,13 +234,15 @@ def _layout(html: str, paper: str, branding: Branding | None, forms: bool = True
     return document
 
 
-def _worksheet(model: ConversationModel, paper: str, branding: Branding | None, forms: bool = True) -> Document:
-    return _layout(_html(model, "worksheet", paper, branding), paper, branding, forms)
+def _worksheet(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+               forms: bool = True) -> Document:
+    return _layout(_html(model, "worksheet", paper, language, branding), paper, branding, forms)
 
 
-def _checklist(model: ConversationModel, paper: str, branding: Branding | None) -> Document:
+def _checklist(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
     groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN_LABELS]
-    return _layout(_html(model, "checklist", paper, branding, groups=[g for g in groups if g[1]]), paper, branding)
+    html = _html(model, "checklist", paper, language, branding, groups=[g for g in groups if g[1]])
+    return _layout(html, paper, branding)
 
 
 # --------------------------------------------------------------------------- cards
@@ -336,12 +348,13 @@ def _card_sheets(cards: list[Card]) -> list[list[dict]]:
     return sheets
 
 
-def _cards_html(model: ConversationModel, paper: str, cards: list[Card], branding: Branding | None) -> str:
+def _cards_html(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+                cards: list[Card]) -> str:
     sheet_width = CARD_COLUMNS * CARD_WIDTH_MM + (CARD_COLUMNS - 1) * CARD_GAP_MM
     sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
     paper_width, paper_height = PAPER_SIZES_MM[paper]
     return _html(
-        model, "cards", paper, branding, sheets=_card_sheets(cards), total=model.question_count,
+        model, "cards", paper, language, branding, sheets=_card_sheets(cards), total=model.question_count,
         card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
         sheet_width=sheet_width, sheet_height=sheet_height,
         # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
@@ -411,10 +424,10 @@ def _fill_ratios(document: Document) -> dict[int, float]:
     return ratios
 
 
-def _cards(model: ConversationModel, paper: str, branding: Branding | None) -> Document:
+def _cards(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
     cards = _initial_cards(model)
     for _ in range(MAX_FIT_ROUNDS):
-        document = _layout(_cards_html(model, paper, cards, branding), paper, branding)
+        document = _layout(_cards_html(model, paper, language, branding, cards), paper, branding)
         overflowing = card_overflows(document)
         if not overflowing:
             return document
@@ -458,7 +471,7 @@ GUIDE_LEVELS = (
 )
 
 
-def _guide_html(model: ConversationModel, paper: str, branding: Branding | None, level: dict,
+def _guide_html(model: ConversationModel, paper: str, language: str, branding: Branding | None, level: dict,
                 step_limit: int | None) -> str:
     stages, shown_steps, shown_questions = [], 0, 0
     for stage in model.stages:
@@ -473,15 +486,15 @@ def _guide_html(model: ConversationModel, paper: str, branding: Branding | None,
             stages.append((stage, steps))
     all_steps = sum(len(stage.steps) for stage in model.stages)
     return _html(
-        model, "guide", paper, branding, level=level, stages=stages,
+        model, "guide", paper, language, branding, level=level, stages=stages,
         hidden_steps=all_steps - shown_steps,
         hidden_questions=model.question_count - shown_questions,
     )
 
 
-def _guide(model: ConversationModel, paper: str, branding: Branding | None) -> Document:
+def _guide(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
     for level in GUIDE_LEVELS:
-        document = _layout(_guide_html(model, paper, branding, level, None), paper, branding)
+        document = _layout(_guide_html(model, paper, language, branding, level, None), paper, branding)
         if len(document.pages) == 1:
             return document
         if len(document.pages) > 2:
@@ -489,10 +502,10 @@ def _guide(model: ConversationModel, paper: str, branding: Branding | None) -> D
     # Truncate: the most steps (in order) that still fit at the tightest level, by bisection.
     level = GUIDE_LEVELS[-1]
     low, high = 0, sum(len(stage.steps) for stage in model.stages)
-    best = _layout(_guide_html(model, paper, branding, level, 0), paper, branding)
+    best = _layout(_guide_html(model, paper, language, branding, level, 0), paper, branding)
     while low < high:
         middle = (low + high + 1) // 2
-        document = _layout(_guide_html(model, paper, branding, level, middle), paper, branding)
+        document = _layout(_guide_html(model, paper, language, branding, level, middle), paper, branding)
         if len(document.pages) == 1:
             low, best = middle, document
         else:

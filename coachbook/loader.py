@@ -6,12 +6,14 @@ import dataclasses
 import difflib
 import re
 import typing
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, InvalidContent, display_path
+from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
 from .schema import ConversationModel, WholeNumberText
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -217,6 +219,15 @@ def _message(error: dict) -> str:
     return error["msg"][0].lower() + error["msg"][1:]
 
 
+def model_name(path: Path) -> tuple[str, str | None]:
+    """The model id and translation language a file name gives: `grow.de.yaml` -> ('grow', 'de')."""
+    stem = Path(path).stem
+    base, dot, language = stem.rpartition(".")
+    if dot and LANGUAGE_TAG.match(language):
+        return base, language
+    return stem, None
+
+
 def _check_ids(model: ConversationModel, stem: str, document: _Document) -> None:
     if model.id != stem:
         document.error(document.position_of(("id",)), ("id",), f"must equal the file name '{stem}' (got '{model.id}')")
@@ -241,6 +252,7 @@ class LocatedModel:
     path: Path
     file: str  # the path as shown to the user
     _document: _Document = dataclasses.field(repr=False, compare=False)
+    language: str | None = None  # a translation's language; None for an original
 
     def position_of(self, field: FieldPath, *, key: bool = False) -> Position:
         """The 1-based (line, column) of a field's value (or of its key), or of its nearest written parent."""
@@ -280,10 +292,10 @@ def locate_model(path: Path) -> LocatedModel:
         except yaml.YAMLError as problem:  # any other YAML error: still one line, never a traceback
             document.error((1, 1), (), "YAML: " + " ".join(str(problem).split()))
     if model is not None and not document.errors:
-        _check_ids(model, path.stem, document)
+        _check_ids(model, model_name(path)[0], document)
     if document.errors or model is None:
         raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
-    return LocatedModel(model, path, document.file, document)
+    return LocatedModel(model, path, document.file, document, model_name(path)[1])
 
 
 def _validate(data: object, document: _Document) -> ConversationModel | None:
@@ -314,28 +326,140 @@ def model_files(folders: list[Path]) -> list[Path]:
     return sorted(files, key=lambda p: (p.stem, str(p)))
 
 
+@dataclass(frozen=True)
+class Library:
+    """The models of some folders: the originals, and their translations by language."""
+
+    models: list[ConversationModel]
+    """The originals, in the site's default language, sorted by id."""
+    translations: dict[str, dict[str, ConversationModel]] = field(default_factory=dict)
+    """Language -> model id -> translated model; languages and ids sorted."""
+
+    def languages_of(self, model_id: str) -> list[str]:
+        """The languages `model_id` is translated into."""
+        return [language for language, models in self.translations.items() if model_id in models]
+
+
 def load_models(folders: list[Path]) -> list[ConversationModel]:
-    """Load every model of the folders, sorted by id; raise with the problems of all files at once."""
-    located, errors = locate_models(folders)
+    """Load every model of the folders, sorted by id; raise with the problems of all files at once.
+
+    Translations are validated too, but only the originals are returned (see `load_library`).
+    """
+    return load_library(folders).models
+
+
+def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) -> Library:
+    """Load every model and translation of the folders; raise with the problems of all files at once."""
+    originals, translations, errors = _scan(folders, default_language)
     if errors:
         raise InvalidContent(errors)
-    return [entry.model for entry in located]
+    grouped: dict[str, dict[str, ConversationModel]] = {}
+    for (model_id, language) in sorted(translations):
+        grouped.setdefault(language, {})[model_id] = translations[(model_id, language)].model
+    return Library([originals[key].model for key in sorted(originals)], dict(sorted(grouped.items())))
 
 
-def locate_models(folders: list[Path]) -> tuple[list[LocatedModel], list[ContentError]]:
-    """Every valid model of the folders with its positions, sorted by id, and the problems of all other files."""
+def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) -> tuple[list[LocatedModel], list[ContentError]]:
+    """Every valid model and translation of the folders with its positions, and the problems of all other files."""
+    originals, translations, errors = _scan(folders, default_language)
+    located = [originals[key] for key in sorted(originals) if originals[key] is not None]
+    located += [translations[key] for key in sorted(translations)]
+    return located, sorted(errors)
+
+
+def _scan(folders: list[Path], default_language: str) -> tuple[
+        dict[str, LocatedModel | None], dict[tuple[str, str], LocatedModel], list[ContentError]]:
+    """Originals by id (None: invalid, reported), translations by (id, language), and every problem found."""
     errors: list[ContentError] = []
-    models: dict[str, LocatedModel] = {}
+    models: dict[str, LocatedModel | None] = {}
+    translations: dict[tuple[str, str], LocatedModel] = {}
+    paths: dict[str, Path] = {}  # where each original id was first seen
     for path in model_files(folders):
+        model_id, language = model_name(path)
         try:
             located = locate_model(path)
         except InvalidContent as invalid:
             errors.extend(invalid.errors)
+            if language is None:  # known, so its translations are not also reported as orphans
+                models.setdefault(model_id, None)
+                paths.setdefault(model_id, path)
             continue
         model = located.model
-        if model.id in models:
-            errors.append(ContentError(display_path(path), 1, 1, "id",
-                                       f"model id '{model.id}' is already used by {display_path(models[model.id].path)}"))
+        if language is not None:
+            if language == default_language:
+                errors.append(ContentError(display_path(path), 1, 1, "", f"'{language}' is the language of the "
+                                           f"originals: edit {model_id}.yaml, or name the file after another language"))
+            elif (model_id, language) in translations:
+                first = translations[(model_id, language)].path
+                errors.append(ContentError(display_path(path), 1, 1, "id",
+                                           f"a '{language}' translation of '{model_id}' is already in {display_path(first)}"))
+            else:
+                translations[(model_id, language)] = located
             continue
-        models[model.id] = located
-    return [models[key] for key in sorted(models)], sorted(errors)
+        if model_id in models:
+            errors.append(ContentError(display_path(path), 1, 1, "id",
+                                       f"model id '{model.id}' is already used by {display_path(paths[model_id])}"))
+            continue
+        models[model_id] = located
+        paths[model_id] = path
+    checked: dict[tuple[str, str], LocatedModel] = {}
+    for (model_id, language), translation in translations.items():
+        original = models.get(model_id, False)
+        if original is False:
+            errors.append(ContentError(translation.file, 1, 1, "", f"a translation of '{model_id}', but there is "
+                                       f"no {model_id}.yaml: add the original next to it"))
+        elif original is not None:  # an invalid original is reported already
+            _check_translation(original.model, original.path, translation.model, translation._document)
+            errors.extend(translation._document.errors)
+            if not translation._document.errors:
+                checked[(model_id, language)] = translation
+    valid = {key: value for key, value in models.items() if value is not None}
+    return valid, checked, errors
+
+
+def _check_translation(original: ConversationModel, original_path: Path, translation: ConversationModel,
+                       document: _Document) -> None:
+    """Report what keeps a translation from matching its original one to one: ids, timing, who asks."""
+    source = display_path(original_path)
+
+    def differs(path: FieldPath, expected: object, got: object) -> None:
+        document.error(document.position_of(path), path, f"must be {expected!r} as in {source} (got {got!r})")
+
+    if translation.led_by != original.led_by:
+        differs(("led_by",), original.led_by, translation.led_by)
+    stages = {stage.id: index for index, stage in enumerate(translation.stages)}
+    for stage in original.stages:
+        if stage.id not in stages:
+            document.error(document.position_of(("stages",), key=True), ("stages",),
+                           f"missing stage '{stage.id}' of {source}")
+    original_stages = {stage.id: stage for stage in original.stages}
+    for index, stage in enumerate(translation.stages):
+        expected = original_stages.get(stage.id)
+        if expected is None:
+            path = ("stages", index, "id")
+            document.error(document.position_of(path), path, f"stage '{stage.id}' is not in {source}")
+            continue
+        if stage.when != expected.when:
+            differs(("stages", index, "when"), expected.when, stage.when)
+        steps = {step.id: position for position, step in enumerate(stage.steps)}
+        for step in expected.steps:
+            if step.id not in steps:
+                path = ("stages", index, "steps")
+                document.error(document.position_of(path, key=True), path,
+                               f"missing step '{step.id}' of {source} (stage '{stage.id}')")
+        original_steps = {step.id: step for step in expected.steps}
+        for position, step in enumerate(stage.steps):
+            base: FieldPath = ("stages", index, "steps", position)
+            expected_step = original_steps.get(step.id)
+            if expected_step is None:
+                document.error(document.position_of((*base, "id")), (*base, "id"),
+                               f"step '{step.id}' is not in stage '{stage.id}' of {source}")
+                continue
+            if len(step.questions) != len(expected_step.questions):
+                path = (*base, "questions")
+                document.error(document.position_of(path, key=True), path,
+                               f"has {len(step.questions)} questions, {source} has {len(expected_step.questions)}")
+                continue
+            for number, (question, expected_question) in enumerate(zip(step.questions, expected_step.questions)):
+                if question.asked_by != expected_question.asked_by:
+                    differs((*base, "questions", number, "asked_by"), expected_question.asked_by, question.asked_by)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from .i18n import DEFAULT_LANGUAGE, Messages, fill, messages
 from .schema import ConversationModel
 from .text import inline_html, plain_text
 
@@ -18,29 +19,39 @@ QUESTIONS_PAGE = "questions.md"
 CHOOSER_PAGE = "choose.md"
 KITS_PAGE = "kits.md"
 
-LABELS = {
-    "asked_by": {"manager": "Manager asks", "employee": "Employee asks", "self": "Reflect beforehand"},
-    "led_by": {"manager": "The manager", "employee": "The employee", "shared": "Both, together"},
-    "when": {"before": "Before the conversation", "during": "During the conversation", "after": "After the conversation"},
-    "kits": {"worksheet": "Worksheet", "cards": "Question cards", "checklist": "Checklist", "guide": "One-page guide",
-             "pack": "Workshop pack"},
-    "papers": {"a4": "A4", "letter": "US Letter"},
-    "kit_descriptions": {
-        "worksheet": "Every stage, step and question with room to write; fillable on screen too.",
-        "cards": "One card per question with its follow-ups, to cut out and deal; prints double-sided.",
-        "checklist": "Every step and checklist item, before, during and after, with tick boxes.",
-        "guide": "The whole conversation on one page, to keep beside the keyboard.",
-        "pack": "One file for a session: a cover, an agenda, the worksheet, the cards and the checklist; print it double-sided.",
-    },
-}
+HOME_PAGE = "index.md"
+
+
+def labels(language: str = DEFAULT_LANGUAGE) -> dict:
+    """The labels of choices (who asks, who leads, when, kits, papers) in `language`."""
+    t = messages(language)
+    return {key: t[key] for key in ("asked_by", "led_by", "when", "kits", "papers", "kit_descriptions")}
+
+
+# The English labels, as earlier versions offered them.
+LABELS = labels(DEFAULT_LANGUAGE)
 
 # Characters Python-Markdown gives a meaning to in a heading; a backslash makes them literal.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!>])")
 
 
-def model_page(model_id: str) -> str:
-    """The source path of a model's page; MkDocs serves it at `models/<id>/`."""
-    return f"models/{model_id}.md"
+def model_page(model_id: str, language: str | None = None) -> str:
+    """The source path of a model's page; MkDocs serves it at `models/<id>/` (a translation's at `<lang>/models/<id>/`)."""
+    return language_page(f"models/{model_id}.md", language)
+
+
+def language_page(path: str, language: str | None = None) -> str:
+    """A generated page's source path in the section of a translation language (None: the default language)."""
+    return f"{language}/{path}" if language else path
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """The same page in another language, as linked from a page."""
+
+    language: str
+    name: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -51,14 +62,15 @@ class KitLink:
     paper: str
     url: str
     size: int
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def label(self) -> str:
-        return LABELS["kits"][self.kit]
+        return messages(self.language)["kits"][self.kit]
 
     @property
     def paper_label(self) -> str:
-        return LABELS["papers"][self.paper]
+        return messages(self.language)["papers"][self.paper]
 
 
 def _heading(text: str) -> Markup:
@@ -72,13 +84,14 @@ def _yaml_text(text: str) -> Markup:
     return Markup(json.dumps(html.escape(" ".join(text.split())), ensure_ascii=False))
 
 
-def _duration(minutes: int | None) -> str:
+def _duration(minutes: int | None, t: Messages) -> str:
+    words = t["duration"]
     if minutes is None:
-        return "As long as it needs"
+        return words["open"]
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} minutes"
-    return f"{hours} h {rest} min" if rest else (f"{hours} hour" if hours == 1 else f"{hours} hours")
+        return words["minutes"].format(n=minutes)
+    return words["hours_minutes"].format(h=hours, m=rest) if rest else words.count("hours", hours)
 
 
 def _filesize(size: int) -> str:
@@ -90,9 +103,14 @@ def _paragraphs(text: str) -> list[str]:
 
 
 class PageRenderer:
-    """Turns validated models into the Markdown of the generated site pages."""
+    """Turns validated models into the Markdown of the generated site pages, in one language.
 
-    def __init__(self) -> None:
+    `section` is the folder of a translation language's pages (None for the default language's).
+    """
+
+    def __init__(self, language: str = DEFAULT_LANGUAGE, section: str | None = None) -> None:
+        self.language, self.section = language, section
+        t = messages(language)
         self.env = Environment(
             loader=PackageLoader("coachbook", "templates/site"),
             autoescape=True,
@@ -103,23 +121,38 @@ class PageRenderer:
         )
         self.env.filters.update(
             inline=inline_html, plain=plain_text, heading=_heading, yaml_text=_yaml_text,
-            yaml_list=lambda items: Markup(json.dumps(list(items))), duration=_duration,
-            filesize=_filesize, paragraphs=_paragraphs,
+            yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: _duration(m, t),
+            filesize=_filesize, paragraphs=_paragraphs, fill=fill,
         )
-        self.env.globals.update(labels=LABELS, model_page=model_page)
+        self.env.globals.update(
+            t=t, lang=language, labels=labels(language), section=section,
+            model_page=lambda model_id: model_page(model_id, section), page=lambda path: language_page(path, section),
+        )
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
 
-    def model_page(self, model: ConversationModel, kits: Sequence[KitLink] = ()) -> str:
-        return self._render("model.md.j2", model=model, kits=kits)
+    def model_page(self, model: ConversationModel, kits: Sequence[KitLink] = (),
+                   alternates: Sequence[Alternate] = ()) -> str:
+        return self._render("model.md.j2", model=model, kits=kits, alternates=alternates)
+
+    def home(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
+        """A translation language's home page: its conversations, chooser and question bank."""
+        return self._render("home.md.j2", models=models, link=link)
 
     def question_bank(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
         total = sum(model.question_count for model in models)
         return self._render("questions.md.j2", models=models, link=link, total=total)
 
     def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
-        return self._render("choose.md.j2", models=models, link=link)
+        return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link)
+
+    def groups(self, models: Sequence[ConversationModel]) -> list[tuple[str, list[ConversationModel]]]:
+        """The models by navigation group, groups sorted by name; a model without one is in 'Other conversations'."""
+        grouped: dict[str, list[ConversationModel]] = {}
+        for model in models:
+            grouped.setdefault(model.group or messages(self.language)["site"]["other_conversations"], []).append(model)
+        return sorted(grouped.items())
 
     def kits_page(self, models: Sequence[ConversationModel], kits: dict[str, Sequence[KitLink]]) -> str:
         return self._render("kits.md.j2", models=models, kits=kits)

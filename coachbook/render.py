@@ -9,33 +9,35 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from .branding import Branding
+from .i18n import DEFAULT_LANGUAGE
 from .schema import ConversationModel
 
 
 @dataclass(frozen=True)
 class KitJob:
-    """One kit of one model on one paper size, with the organization's branding if any."""
+    """One kit of one model (or of a translation, in `language`) on one paper size, with the organization's branding if any."""
 
     model: ConversationModel
     kit: str
     paper: str
+    language: str = DEFAULT_LANGUAGE
     branding: Branding | None = None
 
     @property
     def path(self) -> str:
-        """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf`."""
+        """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf` (`.<lang>.pdf` for a translation)."""
         from .kits import kit_filename
 
-        return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper)}"
+        return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.language)}"
 
     def cache_identity(self) -> tuple[str, ...]:
-        """Everything besides the kit code that the PDF's bytes depend on."""
-        return (self.kit, self.paper, self.model.model_dump_json())
+        """Everything besides the kit code and the branding that the PDF's bytes depend on."""
+        return (self.kit, self.paper, self.language, self.model.model_dump_json())
 
     def render(self) -> bytes:
         from .kits import render_kit
 
-        return render_kit(self.model, self.kit, self.paper, branding=self.branding)
+        return render_kit(self.model, self.kit, self.paper, self.language, branding=self.branding)
 
 
 # Worksheets per model in a pack: a workshop, not a print run.
@@ -56,7 +58,8 @@ class PackJob:
     paper: str
     copies: int = 1
     branding: Branding | None = None
-    kit = "pack"  # a class attribute, not a field: lets a pack be listed beside the kits
+    kit = "pack"  # class attributes, not fields: let a pack be listed beside the kits
+    language = DEFAULT_LANGUAGE
 
     @property
     def model(self) -> ConversationModel:
@@ -84,9 +87,9 @@ Job = KitJob | PackJob
 
 
 def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
-             branding: Branding | None = None) -> list[KitJob]:
+             language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None) -> list[KitJob]:
     kits, papers = list(kits), list(papers)
-    return [KitJob(model, kit, paper, branding) for model in models for kit in kits for paper in papers]
+    return [KitJob(model, kit, paper, language, branding) for model in models for kit in kits for paper in papers]
 
 
 def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str],

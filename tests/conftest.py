@@ -13,11 +13,29 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.loader import load_model
+from bs4 import BeautifulSoup
+
+from coachbook.loader import load_model, model_name
+from coachbook.text import normalized, plain_text
 
 REPO = Path(__file__).resolve().parent.parent
-MODEL_FILES = sorted((REPO / "models").glob("*.yaml"))
+
+
+def original_model_files(folder: Path) -> list[Path]:
+    """The model files of a folder that are originals, not translations (`<id>.<lang>.yaml`)."""
+    return sorted(path for path in folder.glob("*.yaml") if model_name(path)[1] is None)
+
+
+def translation_files(folder: Path) -> list[Path]:
+    """The translation files (`<id>.<lang>.yaml`) of a folder."""
+    return sorted(path for path in folder.glob("*.yaml") if model_name(path)[1] is not None)
+
+
+MODEL_FILES = original_model_files(REPO / "models")
 MODEL_IDS = [path.stem for path in MODEL_FILES]
+TRANSLATION_FILES = translation_files(REPO / "models")
+TRANSLATIONS = [model_name(path) for path in TRANSLATION_FILES]
+"""(model id, language) of every shipped translation."""
 
 # The smallest valid model, for tests that break it one way at a time.
 VALID = textwrap.dedent("""\
@@ -41,6 +59,17 @@ VALID = textwrap.dedent("""\
               - text: How are you?
                 asked_by: manager
     """)
+
+
+def page_text(path: Path) -> str:
+    """The normalized text of a page's article, as a reader sees it (navigation excluded)."""
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return normalized(soup.select_one("article").get_text())
+
+
+def missing_texts(texts, haystack: str) -> list[str]:
+    """The model texts (inline Markdown) not found in a normalized haystack."""
+    return [text for text in texts if normalized(plain_text(text)) not in haystack]
 
 
 def run(args: list[str], cwd: Path, **env: str | None) -> subprocess.CompletedProcess:

@@ -172,7 +172,7 @@ def test_the_cache_key_follows_the_branding_and_the_logo_bytes(model, tmp_path):
     source = OptionSource("mkdocs.yml", {})
 
     def key(**options):
-        return kit_key(KitJob(model, "guide", "a4", load_branding(options, tmp_path, source)))
+        return kit_key(KitJob(model, "guide", "a4", branding=load_branding(options, tmp_path, source)))
 
     base = key(primary_color="#1a5fb4", logo="logo.png")
     assert base == key(primary_color="#1A5FB4", logo="logo.png")

@@ -16,10 +16,10 @@ import pytest
 
 from browser import DESKTOP, PHONE, Traffic, chromium, expect, in_ci, missing_browser, serve
 from coachbook.kits import KITS, PAPERS, kit_filename
+from coachbook.loader import load_library, load_model
 from coachbook.pack import pack_filename
-from coachbook.loader import load_model
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, run
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, run
 
 if missing_browser() and not in_ci():  # in CI, every test fails instead (see browser.require_browser)
     pytest.skip(missing_browser(), allow_module_level=True)
@@ -203,6 +203,50 @@ def test_search_finds_a_question_of_every_model_and_opens_its_section(open_page,
     expect(page).to_have_url(re.compile(rf"^{re.escape(site_url)}models/{model_id}/[^#]*#{step}$"))
     assert_question_shown(page, element_id, text)
     assert traffic.problems() == []
+
+
+def first_translated_question(model_id: str, language: str):
+    """A translation's first question, the element id it has on the translated page, and its step."""
+    model = load_library([REPO / "models"]).translations[language][model_id]
+    stage, step, question = next(iter(model.questions()))
+    return plain_text(question.text), f"{step.id}-q{step.questions.index(question) + 1}", step.id
+
+
+def visible_results(page) -> list[str]:
+    return page.locator("li.md-search-result__item:visible > a:first-child").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+
+
+@pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
+def test_search_on_a_translated_page_finds_the_translated_question(open_page, site_url, model_id, language):
+    text, element_id, step = first_translated_question(model_id, language)
+    page, traffic = open_page(f"{language}/")
+    search_and_open(page, opening_words(text), f"/{language}/models/{model_id}/", step)
+    expect(page).to_have_url(re.compile(rf"^{re.escape(site_url)}{language}/models/{model_id}/[^#]*#{step}$"))
+    assert_question_shown(page, element_id, text)
+    assert traffic.problems() == []
+
+
+@pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
+def test_search_lists_only_results_in_the_language_of_the_page(open_page, model_id, language):
+    """The original's words typed on a translated page (and the other way round) list no page of the other language."""
+    original_text = first_question(model_id)[0]
+    translated_text = first_translated_question(model_id, language)[0]
+    for path, words, foreign in (("./", translated_text, f"/{language}/"), (f"{language}/", original_text, None)):
+        page, _ = open_page(path)
+        box = page.locator("input.md-search__input")
+        box.click()
+        typed = opening_words(words)
+        box.fill(typed[:-1])  # as search_and_open: search answers the key press
+        box.press(typed[-1])
+        settle_search(page)
+        shown = visible_results(page)
+        every = page.locator("li.md-search-result__item").count()
+        assert every > len(shown), f"on {path}, no result of the other language was there to hide"
+        if foreign:
+            assert not [href for href in shown if foreign in href], shown
+        else:
+            assert all(f"/{language}/" in href for href in shown), shown
 
 
 # --- downloads ------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def test_the_key_follows_the_branding_in_the_config_and_nothing_else_of_it(tmp_p
     def key(text: str) -> str:
         config.write_text(text)
         options = read_plugin_options(config)
-        return kit_key(KitJob(model, "guide", "a4", load_branding(options.values, tmp_path, options.source)))
+        return kit_key(KitJob(model, "guide", "a4", branding=load_branding(options.values, tmp_path, options.source)))
 
     branded = "site_name: A\nplugins:\n  - coachbook:\n      jobs: 1\n      primary_color: '#1a5fb4'\n"
     assert key(branded) == key(branded.replace("site_name: A", "site_name: B").replace("jobs: 1", "jobs: 2"))

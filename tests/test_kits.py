@@ -16,10 +16,8 @@ from coachbook.kits import KITS, PAPERS, kit_document, kit_filename, render_kit
 from coachbook.loader import load_model
 from coachbook.text import normalized, plain_text
 
-REPO = Path(__file__).resolve().parent.parent
-# Found at collection time: a new model file is covered with no change here.
-MODEL_FILES = sorted((REPO / "models").glob("*.yaml"))
-MODEL_IDS = [path.stem for path in MODEL_FILES]
+from conftest import MODEL_IDS, REPO  # found at collection time: a new model file is covered with no change here
+
 PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 
 HOSTILE = (

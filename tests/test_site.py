@@ -15,19 +15,9 @@ from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.pack import pack_filename
 from coachbook.pages import LABELS
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_FILES, MODEL_IDS, build_kits, mkdocs, run
+from conftest import MODEL_FILES, MODEL_IDS, build_kits, missing_texts, mkdocs, page_text, run
 
 pytestmark = pytest.mark.usefixtures("built_site")
-
-
-def page_text(path: Path) -> str:
-    """The normalized text of a page's article, as a reader sees it (navigation excluded)."""
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    return normalized(soup.select_one("article").get_text())
-
-
-def missing_texts(texts, haystack: str) -> list[str]:
-    return [text for text in texts if normalized(plain_text(text)) not in haystack]
 
 
 def test_strict_build_has_no_warning(built_site):
