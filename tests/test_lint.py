@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import MODEL_FILES, VALID, build_kits
+from conftest import MODEL_FILES, REPO, VALID, build_kits
 from coachbook.lint import lint
 from coachbook.loader import locate_model
 
@@ -169,3 +169,11 @@ def test_every_shipped_model_lints_clean(path):
     result = build_kits("check", "--lint", str(path))
     assert result.returncode == 0, result.stderr
     assert result.stderr == "0 warnings in 0 files (1 valid model file checked)\n"
+
+
+def test_the_shipped_folder_with_its_translations_lints_clean():
+    """Translations are read with their own language's rules: a German question is not judged as English."""
+    result = build_kits("check", "--lint", str(REPO / "models"))
+    count = len(list((REPO / "models").glob("*.yaml")))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"0 warnings in 0 files ({count} valid model files checked)\n"
