@@ -14,7 +14,7 @@ import pypdf
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.i18n import DEFAULT_LANGUAGE, language_name, messages, shipped_languages
+from coachbook.i18n import DEFAULT_LANGUAGE, fill, language_name, messages, shipped_languages
 from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.loader import load_library, load_model
 from coachbook.text import normalized, plain_text
@@ -247,6 +247,12 @@ def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site,
               "guide": t["kit"]["use_it_when"]}[kit]
         assert normalized(ui).casefold() in text.casefold()
         assert normalized(t["kit"]["source"]) in text
+        # The page-margin texts (page numbers, the card sheets' printing notes) are the kit's language too.
+        first_page = normalized(reader.pages[0].extract_text())
+        assert normalized(fill(t["kit"]["page_count"], page=1, pages=len(reader.pages))) in first_page
+        if kit == "cards":
+            assert normalized(t["kit"]["cards_running_fronts"]) in first_page
+            assert normalized(t["kit"]["cards_running_backs"]) in normalized(reader.pages[1].extract_text())
 
 
 def test_kits_build_for_one_language_with_lang(tmp_path):
