@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
+from .errors import ContentError
 from .loader import FieldPath, LocatedModel, format_field_path
 from .schema import ConversationModel
 
@@ -42,15 +42,8 @@ WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-@dataclass(frozen=True, order=True)
-class LintWarning:
-    """One weakness in one valid model file, at a 1-based line and column."""
-
-    file: str
-    line: int
-    column: int
-    field: str
-    message: str
+class LintWarning(ContentError):
+    """One weakness in one valid model file, at a 1-based line and column: a content error that does not fail."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: warning: {self.field}: {self.message}"

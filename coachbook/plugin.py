@@ -25,7 +25,6 @@ from .loader import load_library
 from .pages import (CHOOSER_PAGE, HOME_PAGE, KITS_PAGE, QUESTIONS_PAGE, Alternate, KitLink, PageRenderer,
                     language_page, model_page)
 from .render import kit_jobs, pack_jobs
-from .schema import ConversationModel
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 

@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import sys
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
