@@ -10,8 +10,8 @@ import yaml
 from markupsafe import Markup, escape
 
 DEFAULT_LANGUAGE = "en"
-# A short BCP 47 tag as used in file names: a two-letter language, optionally a region or script
-# (de, pt-br, zh-hant). Two letters only, so that `grow.old.yaml` stays a misnamed model, not a translation.
+# A short BCP 47 tag as used in folder names: a two-letter language, optionally a region or script
+# (de, pt-br, zh-hant). Two letters only, so that a folder such as `models/old/` is never taken for a language.
 LANGUAGE_TAG = re.compile(r"^[a-z]{2}(-[a-z0-9]{2,8})?$")
 
 

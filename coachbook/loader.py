@@ -219,13 +219,16 @@ def _message(error: dict) -> str:
     return error["msg"][0].lower() + error["msg"][1:]
 
 
-def model_name(path: Path) -> tuple[str, str | None]:
-    """The model id and translation language a file name gives: `grow.de.yaml` -> ('grow', 'de')."""
-    stem = Path(path).stem
-    base, dot, language = stem.rpartition(".")
-    if dot and LANGUAGE_TAG.match(language):
-        return base, language
-    return stem, None
+def translation_language(path: Path) -> str | None:
+    """The language of a model file named on its own: `<lang>/<id>.yaml` beside an original `<id>.yaml` is a translation.
+
+    A translation keeps its original's file name, so that every model file's `id` equals its stem.
+    """
+    path = Path(path)
+    language = path.parent.name
+    if LANGUAGE_TAG.match(language) and (path.parent.parent / path.name).is_file():
+        return language
+    return None
 
 
 def _check_ids(model: ConversationModel, stem: str, document: _Document) -> None:
@@ -264,8 +267,11 @@ def load_model(path: Path) -> ConversationModel:
     return locate_model(path).model
 
 
-def locate_model(path: Path) -> LocatedModel:
-    """Like `load_model`, keeping the position of every field for messages about the content."""
+def locate_model(path: Path, language: str | None = None) -> LocatedModel:
+    """Like `load_model`, keeping the position of every field for messages about the content.
+
+    `language` marks the file as a translation into that language.
+    """
     path = Path(path)
     document = _Document(display_path(path))
     text = _decode(path.read_bytes(), document)
@@ -292,10 +298,10 @@ def locate_model(path: Path) -> LocatedModel:
         except yaml.YAMLError as problem:  # any other YAML error: still one line, never a traceback
             document.error((1, 1), (), "YAML: " + " ".join(str(problem).split()))
     if model is not None and not document.errors:
-        _check_ids(model, model_name(path)[0], document)
+        _check_ids(model, path.stem, document)
     if document.errors or model is None:
         raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
-    return LocatedModel(model, path, document.file, document, model_name(path)[1])
+    return LocatedModel(model, path, document.file, document, language)
 
 
 def _validate(data: object, document: _Document) -> ConversationModel | None:
@@ -315,15 +321,28 @@ def _validate(data: object, document: _Document) -> ConversationModel | None:
 
 
 def model_files(folders: list[Path]) -> list[Path]:
-    """Every model file (`*.yaml`, `*.yml`) in the folders, in a stable order."""
-    files: list[Path] = []
+    """Every model file (`*.yaml`, `*.yml`) in the folders and in their language subfolders, in a stable order."""
+    return [path for path, _ in _model_entries(folders)]
+
+
+def _model_entries(folders: list[Path]) -> list[tuple[Path, str | None]]:
+    """Every model file with its translation language: a file in a `<lang>/` subfolder is a translation."""
+    entries: list[tuple[Path, str | None]] = []
     for folder in folders:
         folder = Path(folder)
         if folder.is_file():
-            files.append(folder)
-        else:
-            files.extend(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-    return sorted(files, key=lambda p: (p.stem, str(p)))
+            entries.append((folder, translation_language(folder)))
+            continue
+        for entry in folder.iterdir():
+            if entry.is_dir() and LANGUAGE_TAG.match(entry.name):
+                entries.extend((p, entry.name) for p in entry.iterdir() if _is_model_file(p))
+            elif _is_model_file(entry):
+                entries.append((entry, None))
+    return sorted(entries, key=lambda e: (e[0].stem, str(e[0])))
+
+
+def _is_model_file(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and path.is_file()
 
 
 @dataclass(frozen=True)
@@ -374,10 +393,10 @@ def _scan(folders: list[Path], default_language: str) -> tuple[
     models: dict[str, LocatedModel | None] = {}
     translations: dict[tuple[str, str], LocatedModel] = {}
     paths: dict[str, Path] = {}  # where each original id was first seen
-    for path in model_files(folders):
-        model_id, language = model_name(path)
+    for path, language in _model_entries(folders):
+        model_id = path.stem
         try:
-            located = locate_model(path)
+            located = locate_model(path, language)
         except InvalidContent as invalid:
             errors.extend(invalid.errors)
             if language is None:  # known, so its translations are not also reported as orphans
@@ -388,7 +407,7 @@ def _scan(folders: list[Path], default_language: str) -> tuple[
         if language is not None:
             if language == default_language:
                 errors.append(ContentError(display_path(path), 1, 1, "", f"'{language}' is the language of the "
-                                           f"originals: edit {model_id}.yaml, or name the file after another language"))
+                                           f"originals: edit {model_id}.yaml, or put the translation in a folder named after another language"))
             elif (model_id, language) in translations:
                 first = translations[(model_id, language)].path
                 errors.append(ContentError(display_path(path), 1, 1, "id",
@@ -407,7 +426,7 @@ def _scan(folders: list[Path], default_language: str) -> tuple[
         original = models.get(model_id, False)
         if original is False:
             errors.append(ContentError(translation.file, 1, 1, "", f"a translation of '{model_id}', but there is "
-                                       f"no {model_id}.yaml: add the original next to it"))
+                                       f"no {model_id}.yaml: add the original in the folder above it"))
         elif original is not None:  # an invalid original is reported already
             _check_translation(original.model, original.path, translation.model, translation._document)
             errors.extend(translation._document.errors)

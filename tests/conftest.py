@@ -15,26 +15,26 @@ import pytest
 
 from bs4 import BeautifulSoup
 
-from coachbook.loader import load_model, model_name
+from coachbook.loader import load_model, translation_language
 from coachbook.text import normalized, plain_text
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def original_model_files(folder: Path) -> list[Path]:
-    """The model files of a folder that are originals, not translations (`<id>.<lang>.yaml`)."""
-    return sorted(path for path in folder.glob("*.yaml") if model_name(path)[1] is None)
+    """The model files of a folder that are originals: translations live in `<lang>/` subfolders."""
+    return sorted(folder.glob("*.yaml"))
 
 
 def translation_files(folder: Path) -> list[Path]:
-    """The translation files (`<id>.<lang>.yaml`) of a folder."""
-    return sorted(path for path in folder.glob("*.yaml") if model_name(path)[1] is not None)
+    """The translation files (`<lang>/<id>.yaml`) of a folder."""
+    return sorted(path for path in folder.glob("*/*.yaml") if translation_language(path) is not None)
 
 
 MODEL_FILES = original_model_files(REPO / "models")
 MODEL_IDS = [path.stem for path in MODEL_FILES]
 TRANSLATION_FILES = translation_files(REPO / "models")
-TRANSLATIONS = [model_name(path) for path in TRANSLATION_FILES]
+TRANSLATIONS = [(path.stem, translation_language(path)) for path in TRANSLATION_FILES]
 """(model id, language) of every shipped translation."""
 
 # The smallest valid model, for tests that break it one way at a time.

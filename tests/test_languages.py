@@ -30,12 +30,13 @@ GERMAN = (ORIGINAL.replace("Sample talk", "Beispielgespräch").replace("A short 
 
 
 def translation_errors(tmp_path: Path, translation: str, original: str | None = ORIGINAL,
-                       name: str = "sample.de.yaml") -> list[str]:
+                       name: str = "de/sample.yaml") -> list[str]:
     """The error lines `check` prints for a folder holding the original and one translation."""
     folder = tmp_path / "models"
     folder.mkdir(parents=True)
     if original is not None:
         (folder / "sample.yaml").write_text(original, encoding="utf-8")
+    (folder / name).parent.mkdir(exist_ok=True)
     (folder / name).write_text(translation, encoding="utf-8")
     result = build_kits("check", str(folder))
     assert "Traceback" not in result.stderr
@@ -102,7 +103,7 @@ def test_a_faithful_translation_loads_grouped_by_language(tmp_path):
 def test_a_translation_lacking_a_step_reports_it_at_the_steps_key(tmp_path):
     lacking = GERMAN.split("      - id: close")[0]
     assert translation_errors(tmp_path, lacking) == [
-        "sample.de.yaml:13:5: stages[0].steps: missing step 'close' of sample.yaml (stage 'talk')",
+        "de/sample.yaml:13:5: stages[0].steps: missing step 'close' of sample.yaml (stage 'talk')",
     ]
 
 
@@ -113,9 +114,9 @@ def test_a_translation_lacking_a_stage_or_adding_ids_reports_each(tmp_path):
     errors = translation_errors(tmp_path, renamed, original)
     source = "sample.yaml"
     assert errors == [
-        f"sample.de.yaml:9:1: stages: missing stage 'after' of {source}",
-        f"sample.de.yaml:9:1: stages: missing stage 'talk' of {source}",
-        f"sample.de.yaml:10:9: stages[0].id: stage 'gespraech' is not in {source}",
+        f"de/sample.yaml:9:1: stages: missing stage 'after' of {source}",
+        f"de/sample.yaml:9:1: stages: missing stage 'talk' of {source}",
+        f"de/sample.yaml:10:9: stages[0].id: stage 'gespraech' is not in {source}",
     ]
 
 
@@ -123,33 +124,34 @@ def test_a_translation_must_keep_who_asks_and_when(tmp_path):
     changed = GERMAN.replace("asked_by: manager", "asked_by: employee").replace("when: during", "when: before")
     source = "sample.yaml"
     assert translation_errors(tmp_path, changed) == [
-        f"sample.de.yaml:12:11: stages[0].when: must be 'during' as in {source} (got 'before')",
-        f"sample.de.yaml:19:23: stages[0].steps[0].questions[0].asked_by: must be 'manager' as in {source} (got 'employee')",
+        f"de/sample.yaml:12:11: stages[0].when: must be 'during' as in {source} (got 'before')",
+        f"de/sample.yaml:19:23: stages[0].steps[0].questions[0].asked_by: must be 'manager' as in {source} (got 'employee')",
     ]
 
 
 def test_a_translation_without_its_original_or_in_the_originals_language_is_an_error(tmp_path):
     assert translation_errors(tmp_path / "a", GERMAN, original=None) == [
-        "sample.de.yaml:1:1: a translation of 'sample', but there is no sample.yaml: add the original next to it",
+        "de/sample.yaml:1:1: a translation of 'sample', but there is no sample.yaml: add the original in the folder above it",
     ]
-    assert translation_errors(tmp_path / "b", GERMAN, name="sample.en.yaml") == [
-        "sample.en.yaml:1:1: 'en' is the language of the originals: edit sample.yaml, or name the file after another language",
+    assert translation_errors(tmp_path / "b", GERMAN, name="en/sample.yaml") == [
+        "en/sample.yaml:1:1: 'en' is the language of the originals: edit sample.yaml, or put the translation in a folder named after another language",
     ]
 
 
-def test_only_a_language_tag_makes_a_translation(tmp_path):
-    errors = translation_errors(tmp_path, GERMAN, name="sample.old.yaml")
-    assert errors == ["sample.old.yaml:1:5: id: must equal the file name 'sample.old' (got 'sample')"]
+def test_only_a_folder_named_after_a_language_holds_translations(tmp_path):
+    """`old/` is no language: its files are not read, so they can neither be taken for a translation nor fail."""
+    assert translation_errors(tmp_path, GERMAN.replace("id: sample", "id: broken"), name="old/sample.yaml") == []
+    assert load_library([tmp_path / "models"]).translations == {}
 
 
 def test_a_translation_keeps_the_originals_id(tmp_path):
     errors = translation_errors(tmp_path, GERMAN.replace("id: sample", "id: beispiel"))
-    assert errors == ["sample.de.yaml:1:5: id: must equal the file name 'sample' (got 'beispiel')"]
+    assert errors == ["de/sample.yaml:1:5: id: must equal the file name 'sample' (got 'beispiel')"]
 
 
-@pytest.mark.parametrize("path", TRANSLATION_FILES, ids=[p.name for p in TRANSLATION_FILES])
+@pytest.mark.parametrize("path", TRANSLATION_FILES, ids=[f"{p.parent.name}/{p.name}" for p in TRANSLATION_FILES])
 def test_every_shipped_translation_matches_its_original(path):
-    model_id, language = path.name.split(".")[:2]
+    model_id, language = path.stem, path.parent.name
     library = load_library([REPO / "models"])
     translation, original = library.translations[language][model_id], load_model(REPO / "models" / f"{model_id}.yaml")
     assert [(s.id, [t.id for t in s.steps]) for s in translation.stages] == \
@@ -158,7 +160,7 @@ def test_every_shipped_translation_matches_its_original(path):
 
 
 def test_there_is_a_translation_to_test():
-    assert TRANSLATIONS, "no models/<id>.<lang>.yaml found"
+    assert TRANSLATIONS, "no models/<lang>/<id>.yaml found"
 
 
 # --- the site -------------------------------------------------------------------------------
@@ -271,7 +273,8 @@ def test_a_full_build_writes_translated_kits_and_removes_those_of_a_removed_tran
     models = tmp_path / "models"
     models.mkdir()
     (models / "sample.yaml").write_text(ORIGINAL, encoding="utf-8")
-    (models / "sample.de.yaml").write_text(GERMAN, encoding="utf-8")
+    (models / "de").mkdir()
+    (models / "de" / "sample.yaml").write_text(GERMAN, encoding="utf-8")
     out = tmp_path / "kits" / "sample"
     out.mkdir(parents=True)
     (out / "sample-guide-a4.fr.pdf").write_bytes(b"%PDF-old")  # of a French translation since removed
@@ -287,7 +290,8 @@ def test_a_full_build_writes_translated_kits_and_removes_those_of_a_removed_tran
 def test_a_translated_site_builds_without_kits_and_a_bad_translation_fails_it(project):
     """A translation in a project of its own: the site gains its pages; one lacking a step stops the build."""
     (project / "models" / "sample.yaml").write_text(ORIGINAL, encoding="utf-8")
-    (project / "models" / "sample.fr.yaml").write_text(
+    (project / "models" / "fr").mkdir()
+    (project / "models" / "fr" / "sample.yaml").write_text(
         GERMAN.replace("Beispielgespräch", "Entretien exemple").replace("Wie geht es Ihnen?", "Comment allez-vous ?"),
         encoding="utf-8")
     config = project / "mkdocs.yml"
@@ -307,8 +311,8 @@ def test_a_translated_site_builds_without_kits_and_a_bad_translation_fails_it(pr
     offline = soup_of(project / "offline" / "fr" / "models" / "sample.html")
     assert {a["hreflang"]: a["href"] for a in offline.select("a.md-select__link")} == \
         {"en": "../../index.html", "fr": "../index.html"}
-    (project / "models" / "sample.fr.yaml").write_text(GERMAN.split("      - id: close")[0], encoding="utf-8")
+    (project / "models" / "fr" / "sample.yaml").write_text(GERMAN.split("      - id: close")[0], encoding="utf-8")
     result = run([sys.executable, "-m", "mkdocs", "build"], project)
     assert result.returncode == 1
-    assert "models/sample.fr.yaml:13:5: stages[0].steps: missing step 'close'" in result.stderr
+    assert "models/fr/sample.yaml:13:5: stages[0].steps: missing step 'close'" in result.stderr
     assert "Traceback" not in result.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import MODEL_FILES, REPO, VALID, build_kits
 from coachbook.lint import lint
-from coachbook.loader import locate_model
+from coachbook.loader import locate_model, model_files
 
 # VALID with a follow-up for its one question: nothing left to warn about.
 CLEAN = VALID + "            follow_ups:\n              - What would help most this week?\n"
@@ -174,6 +174,6 @@ def test_every_shipped_model_lints_clean(path):
 def test_the_shipped_folder_with_its_translations_lints_clean():
     """Translations are read with their own language's rules: a German question is not judged as English."""
     result = build_kits("check", "--lint", str(REPO / "models"))
-    count = len(list((REPO / "models").glob("*.yaml")))
+    count = len(model_files([REPO / "models"]))
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"0 warnings in 0 files ({count} valid model files checked)\n"
