@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
-from .config_file import PluginOptions, read_plugin_options
+from .config_file import PluginOptions, existing_model_folders, read_plugin_options
 from .errors import ConfigError, InvalidContent, UsageError, display_path
 from .files import write_atomically
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
@@ -200,10 +200,7 @@ def _model_folders(options: argparse.Namespace, config: PluginOptions | None) ->
     configured = config.configured_models_dirs() if config is not None else None
     if configured is None:
         return [DEFAULT_MODELS]
-    missing = [folder for folder in configured if not (config.folder / folder).is_dir()]
-    if missing:  # named as written in the config, where they are relative to its folder
-        raise ConfigError([f"{config.source.where('models_dir')}: no such folder: {', '.join(missing)}"])
-    return config.models_dirs()
+    return existing_model_folders(configured, config.folder, config.source)
 
 
 def _check(options: argparse.Namespace) -> int:

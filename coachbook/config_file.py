@@ -87,6 +87,14 @@ class PluginOptions:
         return None if folders is None else [self.folder / folder for folder in folders]
 
 
+def existing_model_folders(configured: list[str], base: Path, source: OptionSource) -> list[Path]:
+    """The configured model folders, relative to `base`; `ConfigError` names, as written, any that does not exist."""
+    missing = [folder for folder in configured if not (base / folder).is_dir()]
+    if missing:
+        raise ConfigError([f"{source.where('models_dir')}: no such folder: {', '.join(missing)}"])
+    return [base / folder for folder in configured]
+
+
 def read_plugin_options(path: Path) -> PluginOptions:
     """The coachbook options of the config file at `path`; `ConfigError` when it is not readable YAML."""
     path = Path(path)

@@ -17,7 +17,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from .branding import BRANDING_OPTIONS, SITE_LOGO, SITE_STYLESHEET, Branding, OptionSource, load_branding, site_stylesheet
-from .config_file import read_plugin_options
+from .config_file import existing_model_folders, read_plugin_options
 from .errors import ConfigError, InvalidContent, display_path
 from .i18n import DEFAULT_LANGUAGE, language_name, messages
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
@@ -64,14 +64,11 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         source = _option_source(Path(config.config_file_path))
         try:
             self.branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
+            # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
+            self.model_dirs = existing_model_folders(self.config.models_dir, base, source)
         except ConfigError as problems:
             raise PluginError(str(problems)) from None
-        # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
-        self.model_dirs = [base / folder for folder in self.config.models_dir]
         self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None))
-        missing = [folder for folder in self.config.models_dir if not (base / folder).is_dir()]
-        if missing:
-            raise PluginError(f"{source.where('models_dir')}: no such folder: {', '.join(missing)}")
         # Material's language names the originals' language: theme.language (en unless set).
         self.language = str(config.theme.get("language") or DEFAULT_LANGUAGE).lower()
         # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
