@@ -199,14 +199,18 @@ def render_kit(model: ConversationModel, kit: str, paper: str, language: str = D
                branding: Branding | None = None) -> bytes:
     """The kit as PDF bytes; the same model, kit, paper, language and branding always give the same bytes."""
     document = kit_document(model, kit, paper, language, branding=branding)
-    inputs = [__version__, kit, paper, model.model_dump(mode="json")]
-    # Appended only when used, so that English, unbranded kits keep their identifiers.
+    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], language, branding)
+    return document.write_pdf(pdf_identifier=identifier, **RENDER_OPTIONS)
+
+
+def pdf_identifier(inputs: list, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None) -> bytes:
+    """A PDF's fixed identifier, from everything its bytes depend on (the same inputs, the same identifier)."""
+    # Language and branding are appended only when used, so English, unbranded kits keep their identifiers.
     if language != DEFAULT_LANGUAGE:
-        inputs.append(language)
+        inputs = [*inputs, language]
     if branding is not None:
-        inputs.append(branding.fingerprint())
-    identifier = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
-    return document.write_pdf(pdf_identifier=identifier.encode(), **RENDER_OPTIONS)
+        inputs = [*inputs, branding.fingerprint()]
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32].encode()
 
 
 def _check(kit: str, paper: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +9,7 @@ from weasyprint import Document
 
 from . import __version__
 from .branding import Branding
-from .kits import RENDER_OPTIONS, kit_document, source_credit, template_document
+from .kits import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
 from .render import MAX_COPIES, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
 from .schema import ConversationModel
 from .text import plain_text
@@ -102,9 +100,7 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
 def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, *,
                 branding: Branding | None = None) -> bytes:
     """The pack as PDF bytes; the same models, paper, copies and branding always give the same bytes."""
-    inputs = [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]]
-    if branding is not None:
-        inputs.append(branding.fingerprint())
-    identifier = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
+    identifier = pdf_identifier(
+        [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], branding=branding)
     return pack_document(models, paper, copies, branding=branding).write_pdf(
-        pdf_identifier=identifier.encode(), **{**RENDER_OPTIONS, "pdf_forms": False})
+        pdf_identifier=identifier, **{**RENDER_OPTIONS, "pdf_forms": False})
