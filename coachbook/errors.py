@@ -48,3 +48,11 @@ class ConfigError(UsageError):
     def __init__(self, lines: list[str]):
         self.lines = list(lines)
         super().__init__("\n".join(self.lines))
+
+
+class RenderFailed(Exception):
+    """Kits or packs that could not be rendered: one `model id, kit, paper: what went wrong` line each."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = list(lines)
+        super().__init__("\n".join(self.lines))
