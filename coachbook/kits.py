@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -24,7 +23,7 @@ from . import __version__
 from .branding import Branding, Logo
 from .i18n import DEFAULT_LANGUAGE, fill, messages
 from .schema import ConversationModel, Question, Stage, Step
-from .text import inline_html, plain_text
+from .text import css_string, inline_html, plain_text
 
 KITS = ("worksheet", "cards", "checklist", "guide")
 PAPERS = ("a4", "letter")
@@ -114,25 +113,6 @@ def _stylesheets(paper: str) -> tuple[CSS, ...]:
     return common, page
 
 
-_CSS_SAFE = re.compile(r"[\w .,:;!?%'()\u00b7-]", re.UNICODE)
-_COUNTERS = re.compile(r"\{(page|pages)\}")
-
-
-def css_content(text: str) -> Markup:
-    """A catalog text as a CSS `content` value: `{page}` and `{pages}` become counters, the rest quoted strings.
-
-    Every character outside a small safe set is written as a CSS escape, so no text can end the
-    string, the rule or the <style> element it stands in.
-    """
-    parts = []
-    for index, piece in enumerate(_COUNTERS.split(text)):
-        if index % 2:
-            parts.append(f"counter({piece})")
-        elif piece:
-            parts.append('"' + "".join(c if _CSS_SAFE.fullmatch(c) else f"\\{ord(c):x} " for c in piece) + '"')
-    return Markup(" ".join(parts))
-
-
 @functools.cache
 def _environment(language: str) -> Environment:
     environment = Environment(
@@ -145,7 +125,7 @@ def _environment(language: str) -> Environment:
     environment.filters["md"] = inline_html
     environment.filters["plain"] = plain_text
     environment.filters["fill"] = fill
-    environment.filters["css_content"] = css_content
+    environment.filters["css_content"] = css_string
     t = messages(language)
     environment.globals.update(
         t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,

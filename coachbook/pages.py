@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -13,7 +12,7 @@ from markupsafe import Markup
 
 from .i18n import DEFAULT_LANGUAGE, Messages, fill, messages
 from .schema import ConversationModel
-from .text import inline_html, plain_text
+from .text import inline_html, markdown_heading, plain_text, yaml_string
 
 QUESTIONS_PAGE = "questions.md"
 CHOOSER_PAGE = "choose.md"
@@ -30,9 +29,6 @@ def labels(language: str = DEFAULT_LANGUAGE) -> dict:
 
 # The English labels, as earlier versions offered them.
 LABELS = labels(DEFAULT_LANGUAGE)
-
-# Characters Python-Markdown gives a meaning to in a heading; a backslash makes them literal.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!>])")
 
 
 def model_page(model_id: str, language: str | None = None) -> str:
@@ -73,17 +69,6 @@ class KitLink:
         return messages(self.language)["papers"][self.paper]
 
 
-def _heading(text: str) -> Markup:
-    """A model text as literal Markdown heading text: nothing in it becomes markup."""
-    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False)))
-
-
-def _yaml_text(text: str) -> Markup:
-    # JSON strings are valid YAML; escaping HTML first keeps a title inert in theme templates
-    # that print `page.title` without escaping it.
-    return Markup(json.dumps(html.escape(" ".join(text.split())), ensure_ascii=False))
-
-
 def _duration(minutes: int | None, t: Messages) -> str:
     words = t["duration"]
     if minutes is None:
@@ -120,7 +105,7 @@ class PageRenderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            inline=inline_html, plain=plain_text, heading=_heading, yaml_text=_yaml_text,
+            inline=inline_html, plain=plain_text, heading=markdown_heading, yaml_text=yaml_string,
             yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: _duration(m, t),
             filesize=_filesize, paragraphs=_paragraphs, fill=fill,
         )

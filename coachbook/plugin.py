@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from importlib import resources
-from xml.sax.saxutils import escape as xml_escape
 from pathlib import Path
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import CountHandler
 
 from .branding import BRANDING_OPTIONS, SITE_LOGO, SITE_STYLESHEET, Branding, OptionSource, load_branding, site_stylesheet
 from .config_file import existing_model_folders, read_plugin_options
-from .errors import ConfigError, InvalidContent, display_path
+from .errors import ConfigError, InvalidContent, RenderFailed, display_path
 from .i18n import DEFAULT_LANGUAGE, language_name, messages
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_library
 from .pages import (CHOOSER_PAGE, HOME_PAGE, KITS_PAGE, QUESTIONS_PAGE, Alternate, KitLink, PageRenderer,
                     language_page, model_page)
 from .render import kit_jobs, pack_jobs
+from .staging import StagedFolder
+from .text import html_text, title_text, xml_text
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
@@ -59,6 +60,13 @@ class PluginConfig(Config):
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
+    stage_output = False
+    staged: StagedFolder | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # `mkdocs serve` builds into a temporary folder of its own, and a dirty build keeps old files on purpose.
+        self.stage_output = command in ("build", "gh-deploy") and not dirty
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
         source = _option_source(Path(config.config_file_path))
@@ -87,7 +95,39 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             self._apply_branding(config, self.branding)
         if config.nav is None:
             config.nav = self._navigation(Path(config.docs_dir))
+        if self.stage_output:
+            self._stage(config)
         return config
+
+    def _stage(self, config: MkDocsConfig) -> None:
+        """Build into a folder beside site/, published only if the build succeeds: MkDocs cleans site/
+        before the kits render and the pages are written, and a failure must leave the last good site."""
+        self.staged, self.config_in_build = StagedFolder(Path(config.site_dir)), config
+        self.site_dir, config.site_dir = config.site_dir, str(self.staged.path)
+        self.warnings = CountHandler()  # `--strict` aborts after on_post_build when any warning was logged
+        self.warnings.setLevel(logging.WARNING)
+        logging.getLogger("mkdocs").addHandler(self.warnings)
+
+    @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.staged is not None:
+            self._end_staging(publish=not (config.strict and self.warnings.get_counts()))
+
+    def on_build_error(self, error: Exception) -> None:
+        if self.staged is not None:
+            self._end_staging(publish=False)
+
+    def on_shutdown(self) -> None:
+        if self.staged is not None:  # interrupted: no build_error event was sent
+            self._end_staging(publish=False)
+
+    def _end_staging(self, publish: bool) -> None:
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        if publish:
+            self.staged.publish()
+        else:
+            self.staged.discard()
+        self.config_in_build.site_dir, self.staged = self.site_dir, None
 
     @staticmethod
     def _apply_branding(config: MkDocsConfig, branding: Branding) -> None:
@@ -107,8 +147,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             config.theme["logo"] = logo
             config.theme["favicon"] = logo
         if branding.footer_line:
-            # Material prints `copyright` as HTML, so our plain text is escaped here.
-            line = html.escape(branding.footer_line)
+            # Material prints `copyright` as HTML.
+            line = html_text(branding.footer_line)
             config.copyright = f"{config.copyright} \u00b7 {line}" if config.copyright else line
 
     def _configure_languages(self, config: MkDocsConfig) -> None:
@@ -132,7 +172,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def _navigation(self, docs_dir: Path) -> list:
         groups: dict[str, list] = {}
         for model in self.models:
-            groups.setdefault(model.group_name, []).append(model_page(model.id))
+            groups.setdefault(title_text(model.group_name), []).append(model_page(model.id))
         hand_written = sorted(
             p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md") if p.name != "index.md"
         )
@@ -151,7 +191,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         t = messages(language)
         groups: dict[str, list] = {}
         for model in models.values():
-            groups.setdefault(model.group or t["site"]["other_conversations"], []).append(model_page(model.id, language))
+            groups.setdefault(title_text(model.group or t["site"]["other_conversations"]), []).append(model_page(model.id, language))
         return [
             {t["site"]["home"]: language_page(HOME_PAGE, language)},
             {t["site"]["choose_title"]: language_page(CHOOSER_PAGE, language)},
@@ -194,7 +234,11 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             # One pool for kits and packs: a pack is a job like a kit, cached like one (packs: originals only).
             if self.config.packs:
                 jobs += pack_jobs(self.models, papers, branding=self.branding)
-            for job, pdf in self.kit_cache.render(jobs, workers=self.config.jobs):
+            try:
+                rendered = list(self.kit_cache.render(jobs, workers=self.config.jobs))
+            except RenderFailed as failed:
+                raise PluginError(str(failed)) from None
+            for job, pdf in rendered:
                 kit_file = File.generated(config, f"kits/{job.path}", content=pdf)
                 files.append(kit_file)
                 section = None if job.language == DEFAULT_LANGUAGE else job.language
@@ -269,7 +313,7 @@ def _option_source(config_file: Path) -> OptionSource:
 
 def _sitemap(pages: list[File], site_url: str | None) -> str:
     """A sitemap of one language's pages (empty without a site_url: a sitemap holds only full URLs)."""
-    entries = "".join(f"<url><loc>{xml_escape(site_url + page.url)}</loc></url>\n" for page in pages) if site_url else ""
+    entries = "".join(f"<url><loc>{xml_text(site_url + page.url)}</loc></url>\n" for page in pages) if site_url else ""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{entries}</urlset>\n')
 

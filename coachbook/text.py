@@ -1,10 +1,19 @@
-"""Model text to safe inline HTML: inline Markdown only, raw HTML shown as text, safe links only."""
+"""How model text reaches each kind of output: one function per kind, each inert by construction.
+
+Every output that carries text from a model, a translation or the branding goes through one of
+these: HTML body (`inline_html`), HTML attributes and PDF metadata (`plain_text`, then the
+template's autoescape), Markdown headings (`markdown_heading`), titles handed to MkDocs for
+navigation and front matter (`title_text`, `yaml_string`), raw HTML built outside a template
+(`html_text`), CSS `content` (`css_string`) and XML (`xml_text`). PDF links are the `<a href>` of
+`inline_html`, so they obey the same link rule. A new field or output reuses them.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import unicodedata
-from html import unescape
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -19,28 +28,80 @@ _inline = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": Fa
 )
 
 
-def _is_safe_link(url: str) -> bool:
-    scheme = urlsplit(url.strip()).scheme.lower()
-    # A relative link (no scheme) stays inside the site; everything else must be http(s) or mailto.
-    return scheme in SAFE_LINK_SCHEMES or (scheme == "" and not url.strip().startswith("//"))
+def is_safe_link(url: str) -> bool:
+    """Only full http(s) addresses and mailto: a relative link would resolve against the kit's assets
+    folder (a `file:` URI) in a PDF, and against whatever page shows it on the site."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() in ("http", "https"):
+        return bool(parts.netloc)
+    return parts.scheme.lower() == "mailto" and bool(parts.path)
 
 
-_inline.validateLink = _is_safe_link
+_inline.validateLink = is_safe_link
 
 
 def inline_html(text: str) -> Markup:
-    """Render one model text as inline HTML that cannot carry markup of its own."""
-    html = _inline.renderInline(text)
-    html = html.replace('<a href="http', '<a rel="noopener nofollow" href="http')
-    return Markup(html)
+    """HTML body: one model text as inline HTML that cannot carry markup of its own."""
+    rendered = _inline.renderInline(text)
+    rendered = rendered.replace('<a href="', '<a rel="noopener nofollow" href="')
+    return Markup(rendered)
 
 
 _TAG = re.compile(r"<[^>]*>")
 
 
 def plain_text(text: str) -> str:
-    """The text a reader sees once the inline Markdown is rendered."""
-    return unescape(_TAG.sub("", str(inline_html(text))))
+    """The text a reader sees once the inline Markdown is rendered (unescaped: escape it where it lands)."""
+    return html.unescape(_TAG.sub("", str(inline_html(text))))
+
+
+def html_text(text: str) -> Markup:
+    """Plain text (no Markdown) in raw HTML built outside a template, such as the footer line MkDocs prints as HTML."""
+    return Markup(html.escape(" ".join(text.split())))
+
+
+def title_text(text: str) -> str:
+    """A title handed to MkDocs (navigation sections, page titles): Material prints these unescaped,
+    so they are given as escaped plain text on one line."""
+    return str(html_text(plain_text(text)))
+
+
+def yaml_string(text: str) -> Markup:
+    """A page title in front matter: `title_text` as a YAML string (JSON strings are valid YAML)."""
+    return Markup(json.dumps(title_text(text), ensure_ascii=False))
+
+
+# Characters Python-Markdown gives a meaning to in a heading; a backslash makes them literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!>])")
+
+
+def markdown_heading(text: str) -> Markup:
+    """A text as literal Markdown heading text: nothing in it becomes markup or attributes."""
+    return Markup(_MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False)))
+
+
+_CSS_SAFE = re.compile(r"[\w .,:;!?%'()\u00b7-]", re.UNICODE)
+_COUNTERS = re.compile(r"\{(page|pages)\}")
+
+
+def css_string(text: str) -> Markup:
+    """A text as a CSS `content` value: `{page}` and `{pages}` become counters, the rest quoted strings.
+
+    Every character outside a small safe set is written as a CSS escape, so no text can end the
+    string, the rule or the <style> element it stands in.
+    """
+    parts = []
+    for index, piece in enumerate(_COUNTERS.split(text)):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append('"' + "".join(c if _CSS_SAFE.fullmatch(c) else f"\\{ord(c):x} " for c in piece) + '"')
+    return Markup(" ".join(parts))
+
+
+def xml_text(text: str) -> str:
+    """Text inside an XML element or attribute (sitemaps)."""
+    return html.escape(text, quote=True)
 
 
 def normalized(text: str) -> str:

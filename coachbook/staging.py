@@ -1,0 +1,45 @@
+"""Build into a staging folder beside the output, and replace the output only when the build succeeded."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+class StagedFolder:
+    """A fresh folder beside `target` (same file system, so publishing is a rename per entry).
+
+    Publishing replaces the target's content the way `mkdocs build` cleans it: entries whose names
+    start with a dot (`.git`, a web server's `.htaccess`) are kept.
+    """
+
+    def __init__(self, target: Path):
+        self.target = Path(target).resolve()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+
+    def publish(self) -> None:
+        """Move the staged content into the target, replacing what a previous build left there."""
+        self.target.mkdir(exist_ok=True)
+        for entry in self.target.iterdir():
+            if not entry.name.startswith("."):
+                _remove(entry)
+        for entry in sorted(self.path.iterdir()):
+            destination = self.target / entry.name
+            if destination.exists() or destination.is_symlink():
+                _remove(destination)
+            os.replace(entry, destination)
+        self.path.rmdir()
+
+    def discard(self) -> None:
+        """Forget the staged content: the target stays exactly as it was."""
+        shutil.rmtree(self.path, ignore_errors=True)

@@ -1,0 +1,154 @@
+"""Hostile text in every field of the schema leaves every output inert: site pages, search, sitemaps and PDFs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import tinycss2
+import yaml
+from bs4 import BeautifulSoup
+from hypothesis import given, settings, strategies as st
+
+from coachbook.loader import load_model
+from coachbook.text import css_string, html_text, inline_html, markdown_heading, title_text, yaml_string
+from conftest import REPO, missing_texts, page_text, run
+from hostile import (HOSTILE_URL, MARKER, PAYLOADS, hostile_model, live_in_html, live_in_pdf, live_in_search_index,
+                     live_in_sitemap)
+
+HOSTILE_BRANDING = {"organization": f"<img src=x onerror=alert(1) {MARKER}>",
+                    "footer": f"</p><script>alert('{MARKER}')</script><p {MARKER}>"}
+
+
+def _dump(data: dict) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory) -> Path:
+    """`mkdocs build --strict` of a project whose model, translation and branding are hostile in every text."""
+    project = tmp_path_factory.mktemp("hostile")
+    for name in ("mkdocs.yml", "content", "overrides"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models" / "de").mkdir(parents=True)
+    (project / "models" / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    (project / "models" / "de" / "hostile.yaml").write_text(_dump(hostile_model("hostile", 5)[0]), encoding="utf-8")
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
+    config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, SITE_URL="https://intranet.example.org/playbook/")
+    assert result.returncode == 0, result.stderr
+    return project / "site"
+
+
+def test_the_hostile_model_fills_every_free_text_of_the_schema(tmp_path):
+    data, paths = hostile_model("hostile")
+    (tmp_path / "hostile.yaml").write_text(_dump(data), encoding="utf-8")
+    model = load_model(tmp_path / "hostile.yaml").model_dump()
+
+    def value_at(path):
+        value = model
+        for part in path:
+            value = value[part]
+        return value
+
+    # The walk found the fields that were added after the first hostile test, and every text is hostile.
+    assert {("group",), ("source", "note"), ("cadence",), ("stages", 1, "steps", 1, "questions", 1, "follow_ups", 1)} <= set(paths)
+    assert all(value_at(path) in (*PAYLOADS, HOSTILE_URL) for path in paths)
+    texts = {value for value in _strings(model)} - {"hostile", MARKER} - {"manager", "during", "before", "after"}
+    unreached = {text for text in texts if not text.startswith(("stage-", "step-")) and text not in (*PAYLOADS, HOSTILE_URL)}
+    assert unreached == set()
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_every_page_of_the_site_is_inert(hostile_site):
+    problems = [problem for page in sorted(hostile_site.rglob("*.html"))
+                for problem in live_in_html(page.read_text(encoding="utf-8"), str(page.relative_to(hostile_site)))]
+    assert problems == []
+
+
+def test_the_search_index_and_sitemaps_are_inert(hostile_site):
+    assert live_in_search_index(hostile_site / "search" / "search_index.json") == []
+    sitemaps = sorted(hostile_site.rglob("sitemap.xml"))
+    assert len(sitemaps) == 2  # the site's and the German section's
+    assert [problem for sitemap in sitemaps for problem in live_in_sitemap(sitemap)] == []
+
+
+def test_every_kit_and_pack_is_inert(hostile_site):
+    pdfs = sorted((hostile_site / "kits").rglob("*.pdf"))
+    assert len(pdfs) == 8 + 8 + 2  # the original's kits, the translation's kits, the original's packs
+    assert [problem for pdf in pdfs for problem in live_in_pdf(pdf)] == []
+    assert [pdf.name for pdf in pdfs if b"file:" in pdf.read_bytes()] == []
+
+
+def test_hostile_text_is_shown_as_text(hostile_site, tmp_path):
+    (tmp_path / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    model = load_model(tmp_path / "hostile.yaml")
+    assert missing_texts(model.texts(), page_text(hostile_site / "models" / "hostile" / "index.html")) == []
+    navigation = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("nav.md-nav")
+    assert model.group in navigation.get_text()
+    footer = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("footer")
+    assert HOSTILE_BRANDING["footer"] in footer.get_text()
+
+
+def test_a_scanner_finds_what_it_looks_for():
+    """The scanners are the test: each must catch the live thing that model text could become."""
+    assert live_in_html(f"<p><img src=x onerror=alert(1) {MARKER}></p>", "page")
+    assert live_in_html("<nav><span><svg onload=alert(1)></svg></span></nav>", "page")
+    assert live_in_html('<a href="javascript:alert(1)">x</a>', "page")
+    assert live_in_html('<a href="file:///etc/passwd">x</a>', "page")
+    assert live_in_html(f"<script>alert('{MARKER}')</script>", "page")
+    assert live_in_html(f'<link rel=stylesheet href="https://evil.example/{MARKER}">', "page")
+    assert not live_in_html(f"<p>&lt;img src=x onerror=alert(1) {MARKER}&gt;</p>", "page")
+    assert not live_in_html(f'<a href="https://example.org/{MARKER}">x</a>', "page")
+
+
+# --------------------------------------------------------------------------- each output function, any text
+
+ANY_TEXT = st.one_of(
+    st.text(),
+    st.lists(st.sampled_from([*PAYLOADS, "<", ">", "&", '"', "'", "`", "*", "[", "](", ")", "{", "}", "\\", "#", ":",
+                              "javascript:", "https://x.example/", "mailto:", "\n", " "]), max_size=12).map("".join),
+)
+ALLOWED_INLINE = {"a", "em", "strong", "code", "s", "br"}  # br: a backslash before a line break
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_inline_html_makes_only_inline_markup_and_safe_links(text):
+    soup = BeautifulSoup(str(inline_html(text)), "html.parser")
+    for element in soup.find_all(True):
+        assert element.name in ALLOWED_INLINE
+        allowed = {"href", "rel"} if element.name == "a" else set()
+        assert set(element.attrs) <= allowed
+        if element.name == "a":
+            assert element["href"].startswith(("http://", "https://", "mailto:"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_titles_headings_and_css_strings_carry_no_markup(text):
+    for inert in (title_text(text), html_text(text), yaml_string(text)):
+        assert "<" not in inert and ">" not in inert
+    heading = str(markdown_heading(text))
+    assert "<" not in heading and "{" not in heading.replace("\\{", "")
+    # A CSS value of quoted strings and counters only: nothing in the text ends a string or starts a rule.
+    tokens = tinycss2.parse_component_value_list(str(css_string(text)))
+    assert {token.type for token in tokens} <= {"string", "whitespace", "function"}
+    assert {token.lower_name for token in tokens if token.type == "function"} <= {"counter"}
+    assert "<" not in str(css_string(text))
