@@ -1,0 +1,59 @@
+"""A failed `mkdocs build` of any kind leaves the previous site byte-identical, with one clear line per problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import mkdocs
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def built_project(project) -> Path:
+    """The project with a good site built, and a file of the site's owner that no build wrote."""
+    result = mkdocs("build", "--strict", cwd=project)
+    assert result.returncode == 0, result.stderr
+    (project / "site" / ".htaccess").write_text("Require all granted\n")
+    return project
+
+
+def assert_site_unchanged(project: Path, before: dict[str, bytes]) -> None:
+    assert snapshot(project / "site") == before
+    # The staging folder beside site/ is gone too.
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".site")) == []
+
+
+def test_a_page_name_clash_leaves_the_site_alone(built_project):
+    before = snapshot(built_project / "site")
+    (built_project / "content" / "choose.md").write_text("# Mine\n")
+    result = mkdocs("build", "--strict", cwd=built_project)
+    assert result.returncode == 1
+    assert "content/choose.md clashes with a generated page" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert_site_unchanged(built_project, before)
+
+
+def test_a_strict_warning_leaves_the_site_alone(built_project):
+    before = snapshot(built_project / "site")
+    (built_project / "content" / "extra.md").write_text("# Extra\n\n[gone](nowhere.md)\n")
+    result = mkdocs("build", "--strict", cwd=built_project)
+    assert result.returncode == 1
+    assert "contains a link 'nowhere.md'" in result.stderr
+    assert_site_unchanged(built_project, before)
+
+
+def test_a_good_build_replaces_the_site_and_keeps_dot_files(built_project):
+    stale = built_project / "site" / "stale.html"
+    stale.write_text("<p>from an earlier build</p>")
+    (built_project / "content" / "extra.md").write_text("# Extra page\n")
+    result = mkdocs("build", "--strict", cwd=built_project)
+    assert result.returncode == 0, result.stderr
+    assert (built_project / "site" / "extra" / "index.html").is_file()
+    assert not stale.exists()  # as `mkdocs build` has always cleaned site/
+    assert (built_project / "site" / ".htaccess").read_text() == "Require all granted\n"
+    assert_site_unchanged(built_project, snapshot(built_project / "site"))
