@@ -5,11 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 import unicodedata
 import xml.etree.ElementTree as ElementTree
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from .errors import ConfigError
 
@@ -30,16 +35,65 @@ READABLE = 4.5  # WCAG AA contrast for body text
 SITE_LOGO = "assets/coachbook/logo"
 SITE_STYLESHEET = "assets/coachbook/branding.css"
 
-# SVG parts that run code, embed other documents or load other files; a logo needs none of them.
-# (<use> and <image> are fine as such; what they point at goes through the href check.)
-SVG_FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener",
-                          "animate", "set", "animatemotion", "animatetransform", "discard"}
-EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.I)
+# A PNG logo may be this many pixels a side: decoding it (in the browser, and in the kits) stays small.
+MAX_PNG_SIDE = 8192
 
+# SVG logos are parsed, checked against these allowlists and served re-serialized (see _clean_svg):
+# an allowlist, because a blocklist misses whatever the next browser learns to load.
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+XLINK_NAMESPACE = "http://www.w3.org/1999/xlink"
+XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+# How namespaced names read in messages and in the served file.
+PREFIXES = {XLINK_NAMESPACE: "xlink", XML_NAMESPACE: "xml",
+            "http://www.inkscape.org/namespaces/inkscape": "inkscape",
+            "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd": "sodipodi"}
+SVG_ELEMENTS = frozenset("""
+    svg g defs title desc symbol use path rect circle ellipse line polyline polygon text tspan textPath
+    linearGradient radialGradient stop clipPath mask pattern marker
+    filter feBlend feColorMatrix feComposite feDropShadow feFlood feGaussianBlur feMerge feMergeNode
+    feMorphology feOffset
+""".split())
+SVG_ATTRIBUTES = frozenset("""
+    id class lang xml:lang xml:space version baseProfile viewBox preserveAspectRatio role focusable
+    aria-label aria-labelledby aria-describedby aria-hidden
+    width height x y x1 y1 x2 y2 cx cy r rx ry fx fy fr d points pathLength transform
+    dx dy rotate textLength lengthAdjust startOffset href xlink:href
+    offset gradientUnits gradientTransform spreadMethod patternUnits patternContentUnits patternTransform
+    clipPathUnits maskUnits maskContentUnits markerUnits markerWidth markerHeight orient refX refY
+    filterUnits primitiveUnits in in2 result stdDeviation mode operator k1 k2 k3 k4 type values radius
+    style fill fill-opacity fill-rule stroke stroke-width stroke-opacity stroke-linecap stroke-linejoin
+    stroke-miterlimit stroke-dasharray stroke-dashoffset opacity color display visibility overflow
+    clip-path clip-rule mask filter flood-color flood-opacity stop-color stop-opacity
+    marker-start marker-mid marker-end paint-order vector-effect shape-rendering text-rendering
+    color-interpolation color-interpolation-filters mix-blend-mode isolation transform-origin transform-box
+    font-family font-size font-size-adjust font-stretch font-style font-variant font-weight
+    letter-spacing word-spacing text-anchor text-decoration dominant-baseline alignment-baseline
+    baseline-shift writing-mode direction unicode-bidi white-space
+""".split())
+EDITOR_DATA = "it is editor data or not SVG; export the logo as a plain SVG (Inkscape: File > Save As > Plain SVG)"
+# Why common refusals are refused; any other element gets the general allowlist message.
+ELEMENT_REASONS = {
+    "style": "a stylesheet can load other files (@import, url(), CSS escapes); "
+             'use attributes such as fill="#1a5fb4" or style="..." on the shapes instead',
+    "script": "a logo cannot run code",
+    "foreignObject": "it embeds HTML; a logo must be plain drawing",
+    "image": "it shows another file; draw the logo in SVG or use a PNG logo",
+    "a": "a logo cannot be a link",
+    "metadata": EDITOR_DATA,
+    **dict.fromkeys(("animate", "set", "animateMotion", "animateTransform", "discard", "mpath"),
+                    "a logo cannot be animated (animation can change what it shows and refers to)"),
+}
+# Deeper than this is no drawing, and would overflow the serializer's recursion.
+MAX_SVG_DEPTH = 100
+# Attribute values are CSS values to a browser: only these functions, and url() only to the logo's own parts.
+CSS_FUNCTIONS = frozenset("url rgb rgba hsl hsla calc matrix translate scale rotate skewx skewy".split())
+CSS_FUNCTION = re.compile(r"([A-Za-z_-][\w-]*)\(")
+LOCAL_URL = re.compile(r"url\(\s*(['\"]?)#[\w.:-]+\1\s*\)", re.IGNORECASE)
+CSS_DECLARATION = re.compile(r"\s*-?[A-Za-z][\w-]*\s*:[^:]*", re.DOTALL)
 
 @dataclass(frozen=True)
 class Logo:
-    """The logo's validated bytes; the site and the kits use these bytes, never the file again."""
+    """The logo's checked bytes (an SVG as re-serialized); the site and the kits use these, never the file."""
 
     file_name: str
     suffix: str  # ".svg" or ".png"
@@ -251,53 +305,140 @@ def _load_logo(configured: str, base: Path, problem: Callable[[str], None]) -> L
         problem(f"must be at most 1 MiB (got {size} bytes): {configured}")
         return None
     data = path.read_bytes()
-    refusal = _svg_problem(data) if suffix == ".svg" else None if data.startswith(PNG_SIGNATURE) else "is not a PNG image"
-    if refusal:
+    try:
+        data = _clean_svg(data) if suffix == ".svg" else _checked_png(data)
+    except _Refused as refusal:
         problem(f"{configured} {refusal}")
         return None
     return Logo(path.name, suffix, data)
 
 
-def _svg_problem(data: bytes) -> str | None:
-    """Why an SVG cannot be a logo, or None: it must be plain drawing, unable to run code or fetch anything.
+class _Refused(Exception):
+    """Why a logo file cannot be used, as the rest of a sentence that starts with its name."""
 
-    Refused rather than cleaned: a logo is a small file its owner can fix once, and a cleaner that
-    misses one trick would put that trick on every page of the site.
+
+def _checked_png(data: bytes) -> bytes:
+    """`data`, once it is known to be a PNG: the signature, then an intact IHDR chunk with a logo's size."""
+    if not data.startswith(PNG_SIGNATURE):
+        raise _Refused("is not a PNG image (it does not start with the PNG signature)")
+    header = data[8:33]  # length, "IHDR", 13 bytes of fields, CRC
+    if (len(header) < 25 or header[:8] != b"\x00\x00\x00\x0dIHDR"
+            or zlib.crc32(header[4:21]) != int.from_bytes(header[21:25], "big")):
+        raise _Refused("is not a PNG image (its first chunk is not an intact IHDR header)")
+    width, height = struct.unpack(">II", header[8:16])
+    if not (0 < width <= MAX_PNG_SIDE and 0 < height <= MAX_PNG_SIDE):
+        raise _Refused(f"is {width}x{height} pixels: a PNG logo may be at most {MAX_PNG_SIDE} pixels a side")
+    return data
+
+
+class _TreeBuilder(ElementTree.TreeBuilder):
+    """ElementTree's builder, noting processing instructions, which it would otherwise drop silently."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.instructions: list[str] = []
+
+    def pi(self, target, text=None):
+        self.instructions.append(target)
+        return super().pi(target, text)
+
+
+def _clean_svg(data: bytes) -> bytes:
+    """The logo as served and embedded: parsed, checked against the allowlists, and written out again.
+
+    Refused rather than cleaned: a logo is a small file its owner can fix once. Served re-serialized,
+    so what a browser or the kits' renderer parses is exactly the tree that was checked, never bytes
+    that some other parser might read differently. The same input gives the same bytes.
     """
+    # defusedxml.ElementTree.fromstring with a builder that keeps the instructions: no DTD, so no
+    # entities to expand (billion laughs) and nothing external to load; the stdlib does not refuse all that.
+    builder = _TreeBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "is not UTF-8 text"
-    # No DTD means no entities: nothing to expand (billion laughs) and nothing external to load.
-    if re.search(r"<!(DOCTYPE|ENTITY)", text, re.I):
-        return "has a DOCTYPE or entity declarations: remove them"
-    if re.search(r"<\?xml-stylesheet", text, re.I):
-        return "loads a stylesheet: remove the <?xml-stylesheet?> line"
-    try:
-        root = ElementTree.fromstring(data)
+        parser.feed(data)
+        root = parser.close()
+    except DefusedXmlException:
+        raise _Refused("has a DOCTYPE or entity declarations, which are not allowed: remove them") from None
     except ElementTree.ParseError as error:
-        return f"is not well-formed SVG ({error})"
-    if _local(root.tag) != "svg":
-        return f"is not an SVG image (its root element is <{_local(root.tag)}>)"
-    for element in root.iter():
-        name = _local(element.tag)
-        if name in SVG_FORBIDDEN_ELEMENTS:
-            return f"contains <{name}>: a logo must be plain drawing, with no scripts, links, animation or embedded images"
-        if name == "a":
-            return "contains a link (<a>): remove it"
-        if name == "style" and (element.text or "") and (EXTERNAL_URL.search(element.text) or "@import" in element.text):
-            return "has a <style> that loads another file: remove url(...) and @import"
-        for attribute, value in element.attrib.items():
-            attribute = _local(attribute)
-            if attribute.startswith("on"):
-                return f"has a script attribute ({attribute}): remove it"
-            if attribute in ("href", "src") and not value.strip().startswith("#"):
-                return f"refers to another file ({attribute}={value[:60]!r}): a logo may refer only to its own parts (#id)"
-            if EXTERNAL_URL.search(value):
-                return f"loads another file ({attribute}={value[:60]!r}): a logo may refer only to its own parts (url(#id))"
+        raise _Refused(f"is not well-formed SVG ({error})") from None
+    if builder.instructions:
+        raise _Refused(f"has a <?{builder.instructions[0]}?> processing instruction, which is not allowed: "
+                       "remove it (an <?xml-stylesheet?> loads another file)")
+    if root.tag != f"{{{SVG_NAMESPACE}}}svg":
+        if _name(root.tag) == "svg":
+            raise _Refused(f'is not an SVG image: its <svg> element needs xmlns="{SVG_NAMESPACE}"')
+        raise _Refused(f"is not an SVG image (its root element is <{_name(root.tag)}>)")
+    uses_xlink = False
+    elements = [(root, 1)]
+    while elements:
+        element, depth = elements.pop()
+        name = _name(element.tag)
+        if depth > MAX_SVG_DEPTH:
+            raise _Refused(f"nests elements more than {MAX_SVG_DEPTH} deep, which is not allowed")
+        if not element.tag.startswith(f"{{{SVG_NAMESPACE}}}"):
+            raise _Refused(f"has a <{name}> element, which is not allowed: {EDITOR_DATA}")
+        if name not in SVG_ELEMENTS:
+            reason = ELEMENT_REASONS.get(name, "a logo may contain only drawing elements "
+                                               "(shapes, text, groups, gradients, clipping and masks)")
+            raise _Refused(f"has a <{name}> element, which is not allowed: {reason}")
+        attributes = {_name(key): value for key, value in element.attrib.items()}
+        for attribute, value in attributes.items():
+            reason = _attribute_problem(attribute, value)
+            if reason:
+                shown = " ".join(value.split())  # one line, whatever the value holds
+                shown = shown if len(shown) <= 60 else shown[:59] + "\u2026"
+                raise _Refused(f'has {attribute}="{shown}" on <{name}>, which is not allowed: {reason}')
+        uses_xlink = uses_xlink or "xlink:href" in attributes
+        element.tag = name  # written with the SVG namespace as the default one (below)
+        element.attrib.clear()
+        element.attrib.update(attributes)
+        elements.extend((child, depth + 1) for child in reversed(element))
+    declarations = {"xmlns": SVG_NAMESPACE, **({"xmlns:xlink": XLINK_NAMESPACE} if uses_xlink else {})}
+    attributes = {**declarations, **root.attrib}
+    root.attrib.clear()
+    root.attrib.update(attributes)
+    return ElementTree.tostring(root, encoding="unicode").encode("utf-8")
+
+
+def _attribute_problem(attribute: str, value: str) -> str | None:
+    """Why an attribute cannot be in a logo, or None; `attribute` is written as in the file (xlink:href)."""
+    if attribute.startswith("on"):
+        return "event handlers run code"
+    if attribute.partition(":")[0] in ("inkscape", "sodipodi") or attribute.startswith("{"):
+        return EDITOR_DATA
+    if attribute not in SVG_ATTRIBUTES:
+        return "a logo may have only drawing, styling and accessibility attributes"
+    if attribute in ("href", "xlink:href") and not value.strip().startswith("#"):
+        return "a logo may refer only to its own parts, as #id"
+    problem = _css_problem(value)
+    if problem or attribute != "style":
+        return problem
+    if "@" in value:
+        return "@ rules can load other files"
+    if not all(CSS_DECLARATION.fullmatch(part) for part in value.split(";") if part.strip()):
+        return 'style may only be declarations such as "fill:#1a5fb4;stroke:none"'
     return None
 
 
-def _local(tag: str) -> str:
-    """An XML name without its namespace, lowercased: `{http://www.w3.org/2000/svg}Script` -> `script`."""
-    return str(tag).rsplit("}", 1)[-1].lower()
+def _css_problem(value: str) -> str | None:
+    """Why a value a browser may read as CSS could load something, or None."""
+    if "\\" in value:
+        return "CSS escapes (a backslash) can hide url( and @import"
+    for function in CSS_FUNCTION.finditer(value):
+        name = function.group(1).lower()
+        if name == "url" and not LOCAL_URL.match(value, function.start()):
+            return "url() may refer only to the logo's own parts, as url(#id)"
+        if name not in CSS_FUNCTIONS:
+            return f"{name}() is not one of the CSS functions a logo may use ({', '.join(sorted(CSS_FUNCTIONS))})"
+    return None
+
+
+def _name(qualified: str) -> str:
+    """An XML name as written: `{http://www.w3.org/2000/svg}rect` -> `rect`, xlink's href -> `xlink:href`."""
+    if not qualified.startswith("{"):
+        return qualified
+    namespace, local = qualified[1:].split("}", 1)
+    if namespace == SVG_NAMESPACE:
+        return local
+    prefix = PREFIXES.get(namespace)
+    return f"{prefix}:{local}" if prefix else qualified
