@@ -171,7 +171,7 @@ def test_an_invalid_model_fails_the_build_with_positions_and_leaves_the_site_alo
 def test_model_text_cannot_inject_html(project):
     (project / "models" / "hostile.yaml").write_text(
         "id: hostile\ntitle: \"<script>alert('t')</script> Hostile\"\nsummary: \"<img src=x onerror=alert(1)>\"\n"
-        "source: {title: t}\nled_by: manager\nuse_when: [\"[click](javascript:alert(1))\"]\n"
+        "source: {title: t}\nled_by: manager\nuse_when: [\"[click](https://x.example/\\\"><script>alert(1)</script>)\"]\n"
         "stages:\n  - id: a\n    title: \"# not a heading *and* {#id}\"\n    when: during\n    steps:\n"
         "      - id: b\n        title: B\n        purpose: \"<iframe src=//evil.example></iframe>\"\n"
         "        questions: [{text: \"Why </li><script>x()</script>?\", asked_by: manager}]\n"
