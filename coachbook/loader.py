@@ -14,13 +14,16 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, InvalidContent, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
-from .schema import ConversationModel, WholeNumberText
+from .schema import HIDDEN_CHARACTERS, ConversationModel, WholeNumberText, hidden_character
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 NULL_SCALARS = {"", "~", "null", "Null", "NULL"}
-# Characters YAML refuses, plus NEL, LS and PS, which YAML (unlike editors) counts as line breaks.
-FORBIDDEN_CHARACTERS = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters YAML refuses, plus NEL, LS and PS, which YAML (unlike editors) counts as line breaks,
+# plus the bidi controls and invisible characters no model text may hold (schema.HIDDEN_CHARACTERS):
+# found here, in the file, they are reported at their exact position.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|" + HIDDEN_CHARACTERS.pattern)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as editors split lines: not at NEL, LS or PS
 PLAIN_KEY = re.compile(r"[^\s:.\[\]'\"]+")
 UNCLOSED = {"a quoted scalar": "the quoted text", "a flow sequence": "the [ list", "a flow mapping": "the { mapping"}
@@ -155,8 +158,13 @@ def _decode(raw: bytes, document: _Document) -> str | None:
         if first:  # one error per line, however many such characters it holds
             more = len(FORBIDDEN_CHARACTERS.findall(line)) - 1
             more_text = f"; {more} more on this line" if more else ""
-            document.error((number, first.start() + 1), (), f"character U+{ord(first.group()):04X} is not allowed "
+            character = first.group()
+            if HIDDEN_CHARACTERS.match(character):
+                message = f"character {hidden_character(character)}{more_text}"
+            else:
+                message = (f"character U+{ord(character):04X} is not allowed "
                            f"(an invisible control or line-separator character{more_text})")
+            document.error((number, first.start() + 1), (), message)
     return None if document.errors else text
 
 

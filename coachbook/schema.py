@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from markdown_it import MarkdownIt
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
@@ -15,6 +17,15 @@ SLUG_MAX_LENGTH = 64
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Halves of a character, from escapes such as "\ud83d": no file or page can hold them.
 SURROGATES = re.compile("[\ud800-\udfff]")
+# Characters that change how text around them is displayed without showing themselves: the bidi
+# controls and marks of "Trojan Source" (CVE-2021-42574) and the deprecated shaping controls.
+DISPLAY_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u206a-\u206f"
+# Invisible characters that hide inside words: zero-width space, word joiner, invisible operators
+# and a byte-order mark past the start of the file. ZWNJ/ZWJ (U+200C/U+200D) stay allowed, as
+# emoji sequences and several scripts need them, and so does the soft hyphen (U+00AD).
+INVISIBLE_CHARACTERS = "\u200b\u2060-\u2064\ufeff"
+HIDDEN_CHARACTERS = re.compile(f"[{DISPLAY_CONTROLS}{INVISIBLE_CHARACTERS}]")
+_DISPLAY_CONTROL = re.compile(f"[{DISPLAY_CONTROLS}]")
 MAX_DIGITS = 18  # longer whole numbers are refused before int() (which stops at 4300 digits)
 
 LED_BY = ("manager", "employee", "shared")
@@ -32,6 +43,49 @@ class WholeNumberText(str):
     pattern = re.compile(r"^[-+]?[0-9]+$")
 
 
+def hidden_character(character: str) -> str:
+    """Why a HIDDEN_CHARACTERS character is refused, naming it: 'U+202E (RIGHT-TO-LEFT OVERRIDE) ...'."""
+    name = unicodedata.name(character, "unassigned")
+    why = ("it can make text display differently from what it says" if _DISPLAY_CONTROL.match(character)
+           else "it is invisible, so the text is not what it seems")
+    return f"U+{ord(character):04X} ({name}) is not allowed: {why}"
+
+
+# Finds links as coachbook.text renders them: the same preset and rules (a test keeps them in step),
+# but accepting every target, since markdown-it would silently drop `javascript:` and friends
+# (left as plain text) where we want to tell the author.
+_LINK_PARSER = MarkdownIt("zero", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["emphasis", "backticks", "link", "escape", "entity", "strikethrough"]
+)
+_LINK_PARSER.validateLink = lambda url: True
+
+
+def link_targets(text: str) -> list[str]:
+    """The target (href) of every link the renderer would make of `text`."""
+    if "](" not in text:  # no inline link without it (reference links are off): skip the parse
+        return []
+    return [child.attrGet("href") or "" for token in _LINK_PARSER.parseInline(text)
+            for child in token.children or [] if child.type == "link_open"]
+
+
+def _link_problem(target: str) -> str | None:
+    """Why a link target is refused, or None for a full http(s) address or a mailto: with an address."""
+    refused = "is not allowed: write the full https:// address (or mailto:)"
+    # Judge the href as written and percent-decoded: both must be safe, however a browser reads it.
+    for url in (target, unquote(target)):
+        try:
+            parts = urlsplit(url)
+            scheme, host = parts.scheme.lower(), parts.hostname
+        except ValueError:  # e.g. an unclosed [IPv6 host
+            return refused
+        if scheme == "mailto":
+            if not parts.path.strip():
+                return "has no address after mailto:"
+        elif scheme not in ("http", "https") or not host or any(c.isspace() for c in host):
+            return refused
+    return None
+
+
 def _text(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("blank", "must not be blank")
@@ -40,6 +94,15 @@ def _text(value: str) -> str:
     if SURROGATES.search(value):
         raise PydanticCustomError(
             "surrogate", "must not contain a surrogate escape such as \\ud83d: write the character itself")
+    hidden = HIDDEN_CHARACTERS.search(value)
+    if hidden:  # the loader reports these in a file at their exact position; this covers models built in code
+        raise PydanticCustomError("hidden_character", "character {character}",
+                                  {"character": hidden_character(hidden.group())})
+    for target in link_targets(value):
+        problem = _link_problem(target)
+        if problem:
+            raise PydanticCustomError("link", "link target {target} {problem}",
+                                      {"target": repr(target), "problem": problem})
     return value
 
 

@@ -8,6 +8,7 @@ per error. Cases about bytes (encodings, control characters, size) are generated
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 import time
@@ -140,6 +141,59 @@ BYTE_CASES = {
 def test_byte_level_problems(tmp_path, name):
     content, expected = BYTE_CASES[name]
     assert problems(write(tmp_path, content)) == expected
+
+
+# Bidi controls and invisible characters, written literally (a committed file would hide them):
+# each is reported at its exact line and column, named, whether in a key's value or in a list item.
+DISPLAYS_DIFFERENTLY = "is not allowed: it can make text display differently from what it says"
+INVISIBLE = "is not allowed: it is invisible, so the text is not what it seems"
+HIDDEN_CHARACTERS = {
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING", "\u202b": "RIGHT-TO-LEFT EMBEDDING", "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE", "\u202e": "RIGHT-TO-LEFT OVERRIDE", "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE", "\u2068": "FIRST STRONG ISOLATE", "\u2069": "POP DIRECTIONAL ISOLATE",
+    "\u200e": "LEFT-TO-RIGHT MARK", "\u200f": "RIGHT-TO-LEFT MARK", "\u061c": "ARABIC LETTER MARK",
+    "\u200b": "ZERO WIDTH SPACE", "\u2060": "WORD JOINER", "\u2061": "FUNCTION APPLICATION",
+    "\u2062": "INVISIBLE TIMES", "\u2063": "INVISIBLE SEPARATOR", "\u2064": "INVISIBLE PLUS",
+    "\ufeff": "ZERO WIDTH NO-BREAK SPACE",
+}
+
+
+def hidden(character: str) -> str:
+    why = INVISIBLE if character in "\u200b\u2060\u2061\u2062\u2063\u2064\ufeff" else DISPLAYS_DIFFERENTLY
+    return f"character U+{ord(character):04X} ({HIDDEN_CHARACTERS[character]}) {why}"
+
+
+@pytest.mark.parametrize("character", HIDDEN_CHARACTERS, ids=[f"U+{ord(c):04X}" for c in HIDDEN_CHARACTERS])
+def test_bidi_and_invisible_characters_are_refused_where_they_are(tmp_path, character):
+    assert problems(write(tmp_path, VALID.replace("A short", f"A sh{character}rt"))) == [f"3:14: {hidden(character)}"]
+    assert problems(write(tmp_path, VALID.replace("Always", f"Alw{character}ays"))) == [f"8:8: {hidden(character)}"]
+
+
+def test_a_trojan_source_line_is_reported_once_at_its_first_control(tmp_path):
+    text = VALID.replace("A short talk.", "A short \u202etalk\u202c.")
+    assert problems(write(tmp_path, text)) == [f"3:18: {hidden(chr(0x202e))}; 1 more on this line"]
+
+
+def test_bidi_controls_in_comments_are_refused_too(tmp_path):
+    """A comment is where Trojan Source hides code-like text; nothing in a model file needs a bidi control."""
+    assert problems(write(tmp_path, "# note \u2067x\u2069\n" + VALID)) == [f"1:8: {hidden(chr(0x2067))}; 1 more on this line"]
+
+
+def test_joiners_soft_hyphens_and_links_that_are_text_are_allowed(tmp_path):
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # an emoji sequence held together by ZWJ
+    texts = [
+        f"A family {family}", "Persian \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 (with ZWNJ)",
+        "Silben\u00adtrennung (a soft hyphen)",
+        "See [the guide](https://x.example/a?b=c#d) or [write](mailto:a@b.example)",
+        "See [it](HTTP://X.EXAMPLE/) and [us](<https://x.example/a b>)",
+        "`[code](relative/page)` is text, not a link",
+        "\\[escaped](relative/page) is text too",
+        "[broken](java\nscript:alert(1)) is not a link: a line break ends a link target",
+        "A javascript: word and file:///etc/passwd in plain text are text",
+    ]
+    items = "".join(f"  - {json.dumps(text, ensure_ascii=False)}\n" for text in texts)
+    model = load_model(write(tmp_path, VALID.replace("  - Always\n", items)))
+    assert model.use_when == texts
 
 
 def test_alias_expansion_bomb_is_reported_not_expanded(tmp_path):

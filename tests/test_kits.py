@@ -11,7 +11,7 @@ import pypdf
 import pytest
 import yaml
 
-from coachbook import kits
+from coachbook import kits, schema
 from coachbook.kits import KITS, PAPERS, kit_document, kit_filename, render_kit
 from coachbook.loader import load_model
 from coachbook.text import normalized, plain_text
@@ -260,7 +260,10 @@ def test_fetcher_serves_package_assets():
 
 
 @pytest.mark.parametrize("kit", KITS)
-def test_hostile_text_is_shown_never_run_or_fetched(tmp_path, kit):
+def test_hostile_text_is_shown_never_run_or_fetched(tmp_path, monkeypatch, kit):
+    # Validation refuses such links (see tests/invalid_models/link-*); switched off here, so that
+    # the renderer's own defence is what is tested.
+    monkeypatch.setattr(schema, "link_targets", lambda text: [])
     conversation = write_model(tmp_path, "hostile", question=HOSTILE, follow_ups=[HOSTILE], text=HOSTILE)
     path = tmp_path / f"{kit}.pdf"
     path.write_bytes(render_kit(conversation, kit, "a4"))

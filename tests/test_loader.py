@@ -123,6 +123,45 @@ def test_control_characters_are_refused(tmp_path):
     assert found == ["3:10: summary: must not contain control characters"]
 
 
+def test_models_built_in_code_refuse_hidden_characters_and_unsafe_links():
+    """The schema checks every text itself, for models that never went through a file."""
+    import yaml
+    from pydantic import ValidationError
+
+    from coachbook.schema import ConversationModel
+
+    for text, message in [
+        ("A \u202eshort talk", "character U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),
+        ("A \u200bshort talk", "character U+200B (ZERO WIDTH SPACE) is not allowed"),
+        ("See [x](javascript:alert(1))", "link target 'javascript:alert(1)' is not allowed"),
+        ("See [x](mailto:)", "link target 'mailto:' has no address after mailto:"),
+    ]:
+        data = yaml.safe_load(VALID)
+        data["stages"][0]["steps"][0]["questions"][0]["follow_ups"] = [text]
+        with pytest.raises(ValidationError) as raised:
+            ConversationModel.model_validate(data)
+        assert message in str(raised.value)
+
+
+def test_links_are_found_as_the_renderer_finds_them():
+    """The link check parses text with the renderer's own preset and rules, so it sees the same links."""
+    from coachbook import schema, text
+
+    assert schema._LINK_PARSER.get_active_rules() == text._inline.get_active_rules()
+    assert schema._LINK_PARSER.options == text._inline.options
+
+
+def test_a_translation_with_an_unsafe_link_is_refused_at_its_position(tmp_path):
+    write(tmp_path, VALID)
+    (tmp_path / "de").mkdir()
+    write(tmp_path / "de", VALID.replace("A short talk.", "Ein [kurzes](kurz.html) Gespräch."))
+    with pytest.raises(InvalidContent) as raised:
+        load_models([tmp_path])
+    assert [error.file.endswith("de/sample.yaml") for error in raised.value.errors] == [True]
+    assert str(raised.value).endswith(
+        "sample.yaml:3:10: summary: link target 'kurz.html' is not allowed: write the full https:// address (or mailto:)")
+
+
 def test_duplicate_ids_across_folders(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

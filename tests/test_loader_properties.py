@@ -5,6 +5,7 @@ Never another exception, never a hang. Derandomized, so CI runs the same example
 
 from __future__ import annotations
 
+import json
 import signal
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,6 +88,8 @@ FRAGMENTS = [
     # Known traps, whole: recursive aliases, odd keys and tags, huge numbers, escapes no file can hold.
     "&a [*a]", "&a {k: *a}", '"k\\nk": v', "!t%0A x", "9" * 5000, '"\\ud83d"', "? [a]\n: b",
     "a: &a x\nb: &a y",
+    # Bidi controls, invisible characters and links, safe or not (v2).
+    "\u202e", "\u2066", "\u200b", "\u200d", "[a](b)", "[a](https://x.example/)", "](javascript:x)",
 ]
 yamlish_text = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=8)), max_size=40).map("".join)
 
@@ -122,6 +125,37 @@ def test_random_values_in_a_valid_model(folder, data):
         head = lines[at].split(separator)[0]
         lines[at] = head + separator + data.draw(yamlish_text)
     assert_model_or_one_line_errors(write(folder, "\n".join(lines).encode("utf-8", "surrogatepass")))
+
+
+HIDDEN_CHARACTERS = [chr(code) for code in (0x061C, 0x200B, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                            *range(0x2060, 0x2065), *range(0x2066, 0x2070), 0xFEFF)]
+# Text that is fine on its own: no controls, format characters (the hidden ones are all Cf) or line breaks.
+ordinary_text = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cf", "Zl", "Zp")), max_size=20)
+
+
+@settings(max_examples=150, **COMMON)
+@given(data=st.data())
+def test_any_value_with_a_hidden_character_is_refused(folder, data):
+    """A bidi control or invisible character anywhere in a value: always an error, never a model or a traceback.
+
+    Written as itself, the loader reports it at its exact position; written as an escape
+    (\\u202E), the schema refuses the text.
+    """
+    lines = SMALL_MODEL.split("\n")
+    at = data.draw(st.sampled_from([i for i, line in enumerate(lines) if ": " in line or "- " in line]))
+    character, escaped = data.draw(st.sampled_from(HIDDEN_CHARACTERS)), data.draw(st.booleans())
+    before, after = (json.dumps(data.draw(ordinary_text), ensure_ascii=False) for _ in range(2))
+    separator = ": " if ": " in lines[at] else "- "
+    written = f"\\u{ord(character):04X}" if escaped else character
+    lines[at] = lines[at].split(separator)[0] + separator + before[:-1] + written + after[1:]
+    with time_limit(TIME_LIMIT_SECONDS), pytest.raises(InvalidContent) as raised:
+        load_model(write(folder, "\n".join(lines).encode("utf-8")))
+    errors = raised.value.errors
+    assert errors and all(len(str(error).splitlines()) == 1 for error in errors)
+    if not escaped:
+        name = f"character U+{ord(character):04X} ("
+        assert [(e.line, e.column, e.message[:len(name)]) for e in errors] == [
+            (at + 1, lines[at].index(character) + 1, name)]
 
 
 # --- (b) mutated valid models ------------------------------------------------------------------------
