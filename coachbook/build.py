@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
+import json
+import os
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .files import write_atomically
 from .kit_cache import KitCache
 from .render import Job
 
-# Where `build_kits.py pack` writes by default, inside the kits folder; a full build keeps it.
+# Where `build_kits.py pack` writes by default, inside the kits folder; a build never prunes it.
 PACKS_FOLDER = "packs"
+# The kits the builds wrote into an output folder, relative to it: what a full build may remove.
+MANIFEST = ".coachbook-kits.json"
 
 
 def build_kits(
@@ -20,30 +23,62 @@ def build_kits(
     *,
     cache: KitCache | None = None,
     workers: int | None = None,
-    prune_other_models: bool = False,
+    full: bool = False,
     on_kit_done: Callable[[Job, Path], None] | None = None,
 ) -> list[Path]:
-    """Write every job's kit into `out_dir`; with `prune_other_models`, drop kits of models and translations no longer built.
+    """Render every job, then write the kits into `out_dir`, recording them in its manifest.
 
-    The packs folder is never dropped: it holds what `build_kits.py pack` wrote, not a model's kits.
+    Nothing is written unless every job rendered (else RenderFailed). A `full` build (every model,
+    kit, paper and language) also removes the kits the previous full build wrote that this one did
+    not: kits of models and translations that are gone. It never removes a file the manifest does
+    not list, nor anything in the packs folder.
     """
     out_dir = Path(out_dir)
-    written = []
-    for job, pdf in (cache or KitCache(None)).render(jobs, workers):
-        target = out_dir / job.path
-        write_atomically(target, pdf)
-        written.append(target)
+
+    def rendered_one(job: Job) -> None:
         if on_kit_done:
-            on_kit_done(job, target)
-    if prune_other_models and out_dir.is_dir():
-        keep = {job.model.id for job in jobs} | {PACKS_FOLDER}
-        translated = {(job.model.id, job.language) for job in jobs}
-        for folder in out_dir.iterdir():
-            if folder.is_dir() and folder.name not in keep and all(p.suffix == ".pdf" for p in folder.iterdir()):
-                shutil.rmtree(folder)
-            elif folder.is_dir():
-                # A translation's kits (<id>-<kit>-<paper>.<lang>.pdf) go with the translation.
-                for pdf in folder.glob(f"{folder.name}-*.*.pdf"):
-                    if (folder.name, pdf.name.split(".")[-2]) not in translated:
-                        pdf.unlink()
-    return written
+            on_kit_done(job, out_dir / job.path)
+
+    rendered = (cache or KitCache(None)).render(jobs, workers, on_job_done=rendered_one)
+    for job, pdf in rendered:
+        write_atomically(out_dir / job.path, pdf)
+    written = {job.path for job, _ in rendered}
+    listed = _read_manifest(out_dir)
+    if full and listed is not None:
+        _remove(out_dir, listed - written)
+    # A subset build adds what it wrote and keeps the rest: it does not know whether those kits are still wanted.
+    kept = written if full else written | (listed or set())
+    write_atomically(out_dir / MANIFEST, (json.dumps(sorted(kept), indent=1) + "\n").encode())
+    return [out_dir / job.path for job, _ in rendered]
+
+
+def _read_manifest(out_dir: Path) -> set[str] | None:
+    """The kits listed in `out_dir`'s manifest, keeping only paths safely inside it; None without a readable one."""
+    try:
+        listed = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(listed, list):
+        return None
+    # A hand-edited manifest must not reach outside the folder or into the packs.
+    return {path for path in listed if isinstance(path, str) and _is_kit_path(PurePosixPath(path))}
+
+
+def _is_kit_path(path: PurePosixPath) -> bool:
+    return (not path.is_absolute() and ".." not in path.parts and len(path.parts) > 1
+            and path.parts[0] != PACKS_FOLDER and path.suffix == ".pdf")
+
+
+def _remove(out_dir: Path, paths: set[str]) -> None:
+    """Remove the listed kits, then their folders if that left them empty (a user's file keeps its folder)."""
+    for path in sorted(paths):
+        target = out_dir / path
+        if not target.is_dir():
+            target.unlink(missing_ok=True)
+        for folder in target.parents:
+            if folder == out_dir:
+                break
+            try:
+                os.rmdir(folder)
+            except OSError:  # not empty, or already gone
+                break

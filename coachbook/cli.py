@@ -11,7 +11,7 @@ from pathlib import Path
 from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
 from .config_file import PluginOptions, existing_model_folders, read_plugin_options
-from .errors import ConfigError, InvalidContent, UsageError, display_path
+from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, display_path
 from .files import write_atomically
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .i18n import DEFAULT_LANGUAGE
@@ -20,7 +20,8 @@ from .loader import load_library, load_models, locate_models, model_files
 from .render import MAX_COPIES, PackJob, kit_jobs
 from .schema import SLUG_PATTERN
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# 1: invalid content or a failed render (the build wrote nothing); 2: a usage error.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_CONFIG = Path("mkdocs.yml")
 DEFAULT_MODELS = Path("models")
 
@@ -102,15 +103,17 @@ def _build(options: argparse.Namespace) -> int:
     branding = _branding(config)
     library = load_library(_model_folders(options, config))
     models = library.models
-    _check_model_ids(options.model or [], models)
+    # A value given twice means it once (a repeated job would be rendered and written twice).
+    wanted_models, wanted_languages = _unique(options.model), _unique(options.lang)
+    _check_model_ids(wanted_models, models)
     languages = [DEFAULT_LANGUAGE, *library.translations]
-    unknown = [name for name in options.lang or [] if name not in languages]
+    unknown = [name for name in wanted_languages if name not in languages]
     if unknown:
         raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} (models here are in: {', '.join(languages)})")
-    chosen = [m for m in models if not options.model or m.id in options.model]
+    chosen = [m for m in models if not wanted_models or m.id in wanted_models]
     kits, papers = [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS
     jobs = []
-    for language in options.lang or languages:
+    for language in wanted_languages or languages:
         if language == DEFAULT_LANGUAGE:
             jobs += kit_jobs(chosen, kits, papers, branding=branding)
         else:
@@ -122,13 +125,18 @@ def _build(options: argparse.Namespace) -> int:
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
     progress = _Progress(len(jobs), quiet=not show_each_kit)
     cache = KitCache(None if options.no_cache else cache_folder(options.cache))
-    build_kits(jobs, options.out, cache=cache, workers=options.jobs, prune_other_models=not options.model and not options.lang,
-               on_kit_done=progress.kit_done)
+    # Only a build of everything knows which kits are no longer wanted.
+    full = not (wanted_models or wanted_languages or options.kit or options.paper)
+    build_kits(jobs, options.out, cache=cache, workers=options.jobs, full=full, on_kit_done=progress.kit_done)
     if not options.quiet:
         print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
               f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
               file=sys.stderr)
     return EXIT_OK
+
+
+def _unique(values: list[str] | None) -> list[str]:
+    return list(dict.fromkeys(values or []))
 
 
 def _check_model_ids(wanted: list[str], models) -> None:
@@ -157,8 +165,8 @@ def _pack(options: argparse.Namespace) -> int:
         target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
     started = time.monotonic()
     cache = KitCache(None if options.no_cache else cache_folder(options.cache))
-    for _, pdf in cache.render([job], workers=1):
-        write_atomically(target, pdf)
+    [(_, pdf)] = cache.render([job], workers=1)
+    write_atomically(target, pdf)
     if not options.quiet:
         print(f"Built the workshop pack {display_path(target)} in {time.monotonic() - started:.1f} s "
               f"({'from the cache' if cache.hits else 'rendered'})", file=sys.stderr)
@@ -220,7 +228,7 @@ def _check(options: argparse.Namespace) -> int:
     invalid = f"{_count(len({error.file for error in errors}), 'invalid model file')}; " if errors else ""
     print(f"{invalid}{_count(len(warnings), 'warning')} in {_count(len({w.file for w in warnings}), 'file')} "
           f"({_count(len(located), 'valid model file')} checked)", file=sys.stderr)
-    return EXIT_INVALID if errors else EXIT_OK
+    return EXIT_FAILED if errors else EXIT_OK
 
 
 def _count(number: int, noun: str) -> str:
@@ -254,7 +262,11 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidContent as invalid:
         for error in invalid.errors:
             print(error, file=sys.stderr)
-        return EXIT_INVALID
+        return EXIT_FAILED
+    except RenderFailed as failed:  # `model, kit, paper: what went wrong`, one line per kit; nothing was written
+        for line in failed.lines:
+            print(line, file=sys.stderr)
+        return EXIT_FAILED
     except ConfigError as problems:  # already `file:line:col: option: message`
         for line in problems.lines:
             print(line, file=sys.stderr)

@@ -165,7 +165,7 @@ def template_document(template: str, paper: str, language: str = DEFAULT_LANGUAG
                       branding: Branding | None = None, **context) -> Document:
     """Another kit template (such as a pack's cover) laid out like the kits, with no form fields."""
     html = _environment(language).get_template(template).render(
-        paper=paper, build_date=_build_date(), branding=branding, **context)
+        paper=paper, build_date=build_date(), branding=branding, **context)
     return _layout(html, paper, branding, forms=False)
 
 
@@ -213,7 +213,7 @@ def source_credit(model: ConversationModel, language: str = DEFAULT_LANGUAGE) ->
     return messages(language)["kit"]["source"] + " " + ", ".join(parts)
 
 
-def _build_date() -> str:
+def build_date() -> str:
     """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else a fixed date, never 'now'."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     seconds = int(epoch) if epoch.isdigit() else 0
@@ -225,7 +225,7 @@ def _html(model: ConversationModel, kit: str, paper: str, language: str, brandin
     return template.render(
         model=model, kit=kit, paper=paper, kit_title=messages(language)["kits"][kit],
         credit=source_credit(model, language), author=plain_text(model.source.author) if model.source.author else "Coachbook",
-        build_date=_build_date(), branding=branding,
+        build_date=build_date(), branding=branding,
         logo_src=logo_file_name(branding.logo) if branding and branding.logo else None, **context,
     )
 

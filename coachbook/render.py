@@ -30,6 +30,12 @@ class KitJob:
 
         return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.language)}"
 
+    @property
+    def label(self) -> str:
+        """How a failure names the kit: `<id>, <kit>, <paper>`, with ` (<lang>)` for a translation."""
+        where = f"{self.model.id}, {self.kit}, {self.paper}"
+        return where if self.language == DEFAULT_LANGUAGE else f"{where} ({self.language})"
+
     def cache_identity(self) -> tuple[str, ...]:
         """Everything besides the kit code and the branding that the PDF's bytes depend on."""
         return (self.kit, self.paper, self.language, self.model.model_dump_json())
@@ -74,6 +80,10 @@ class PackJob:
         """Where the pack lives below a kits folder, beside its first model's kits."""
         return f"{self.model.id}/{self.filename}"
 
+    @property
+    def label(self) -> str:
+        return f"{self.model.id}, pack, {self.paper}"
+
     def cache_identity(self) -> tuple[str, ...]:
         return ("pack", self.paper, str(self.copies), *(model.model_dump_json() for model in self.models))
 
@@ -98,16 +108,30 @@ def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str],
     return [PackJob((model,), paper, branding=branding) for model in models for paper in papers]
 
 
-def _render(job: Job) -> bytes:
-    return job.render()
+def _render(job: Job) -> bytes | str:
+    """The job's PDF, or what went wrong as one line.
+
+    Caught here, in the worker, so a failure crosses the process boundary as text rather than as a
+    pickled traceback, and the other jobs go on rendering.
+    """
+    try:
+        return job.render()
+    except Exception as error:
+        return describe(error)
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one line: its type (which says what kind of thing failed) and its message."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def render_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[tuple[Job, bytes]]:
-    """Render every job, yielding each with its PDF bytes in the order of `jobs`."""
+def render_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[tuple[Job, bytes | str]]:
+    """Render every job, yielding each in the order of `jobs` with its PDF bytes, or with what went wrong as text."""
     workers = min(workers or default_workers(), len(jobs))
     if workers <= 1:
         for job in jobs:
@@ -115,4 +139,9 @@ def render_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[tuple[J
         return
     # "spawn": forking a process that already loaded fontconfig and pango is not safe.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from zip(jobs, pool.map(_render, jobs, chunksize=1))
+        futures = [pool.submit(_render, job) for job in jobs]
+        for job, future in zip(jobs, futures):
+            try:
+                yield job, future.result()
+            except Exception as error:  # the worker itself died, or the job could not be sent to it
+                yield job, describe(error)

@@ -87,6 +87,81 @@ def build_kits(*args: str, cwd: Path = REPO, **env: str | None) -> subprocess.Co
     return run([sys.executable, str(REPO / "build_kits.py"), *args], cwd, **env)
 
 
+# A model whose kits fail to render in a process started with `exploding_render_env`.
+EXPLODING_MODEL = "explodes"
+EXPLOSION = "RuntimeError: template exploded"
+
+# Installed as sitecustomize: wraps coachbook.kits._environment as soon as coachbook.kits is imported (by
+# the command, or by a spawned worker, which inherits PYTHONPATH), so every kit template rendered for the
+# model EXPLODING_MODEL raises. Importing coachbook here instead would find the installed copy, not the
+# one the command runs: the script's folder is not on sys.path yet.
+_EXPLODING_SITECUSTOMIZE = textwrap.dedent("""\
+    import functools
+    import importlib.abc
+    import importlib.machinery
+    import sys
+
+
+    def _exploding(template):
+        if getattr(template, "explodes", False):  # Jinja hands out the same template again
+            return template
+        render = template.render
+
+        def exploding_render(*args, **context):
+            model = context.get("model")
+            if model is not None and model.id == %(model)r:
+                raise RuntimeError("template exploded")
+            return render(*args, **context)
+
+        template.render, template.explodes = exploding_render, True
+        return template
+
+
+    def _exploding_environment(env):
+        get_template = env.get_template
+        env.get_template = lambda *args, **kwargs: _exploding(get_template(*args, **kwargs))
+        return env
+
+
+    class _PatchKits(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name != "coachbook.kits":
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            exec_module = spec.loader.exec_module
+
+            def patched_exec_module(module):
+                exec_module(module)
+                module._environment = functools.cache(lambda language, original=module._environment:
+                                                      _exploding_environment(original(language)))
+
+            spec.loader.exec_module = patched_exec_module
+            return spec
+
+
+    sys.meta_path.insert(0, _PatchKits())
+    """) % {"model": EXPLODING_MODEL}
+
+
+def write_exploding_model(folder: Path) -> Path:
+    """A valid model with the id EXPLODING_MODEL in `folder`."""
+    path = folder / f"{EXPLODING_MODEL}.yaml"
+    path.write_text(VALID.replace("id: sample", f"id: {EXPLODING_MODEL}"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def exploding_render_env(tmp_path_factory) -> dict[str, str]:
+    """Environment variables for a subprocess (`run`, `build_kits`, `mkdocs`) in which every kit or pack of
+    the model EXPLODING_MODEL fails to render with EXPLOSION, in the command and in its worker processes.
+
+    Usage: `write_exploding_model(models_folder)`, then `build_kits(..., **exploding_render_env)`.
+    """
+    folder = tmp_path_factory.mktemp("exploding-render")
+    (folder / "sitecustomize.py").write_text(_EXPLODING_SITECUSTOMIZE, encoding="utf-8")
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
 @dataclass(frozen=True)
 class BuiltSite:
     root: Path

@@ -1,0 +1,63 @@
+"""A kit that fails to render changes nothing and is one line per failure, in worker processes as in the command."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coachbook.kits import KITS, PAPERS
+from coachbook.loader import load_model
+from coachbook.render import KitJob, PackJob
+from conftest import EXPLODING_MODEL, EXPLOSION, REPO, TRANSLATIONS, VALID, build_kits, write_exploding_model
+
+TRANSLATED, LANGUAGE = TRANSLATIONS[0]
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def models(tmp_path) -> Path:
+    """A shipped model, the model that explodes with its own translation, and a model about to be removed."""
+    models = tmp_path / "models"
+    (models / LANGUAGE).mkdir(parents=True)
+    shutil.copy(REPO / "models" / f"{TRANSLATED}.yaml", models)
+    write_exploding_model(models)
+    write_exploding_model(models / LANGUAGE)
+    (models / "sample.yaml").write_text(VALID)
+    return models
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_a_failed_render_leaves_the_kits_as_they_were(tmp_path, models, exploding_render_env, jobs):
+    out = tmp_path / "kits"
+    first = build_kits("--models", str(models), "--out", str(out), "--quiet", SOURCE_DATE_EPOCH="1700000000")
+    assert first.returncode == 0, first.stderr
+    before = _files(out)
+    # Everything would change: a new date for every kit, and sample's kits would be pruned.
+    (models / "sample.yaml").unlink()
+    result = build_kits("--models", str(models), "--out", str(out), "--jobs", jobs, SOURCE_DATE_EPOCH="1800000000",
+                        **exploding_render_env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert sorted(result.stderr.splitlines()) == sorted(
+        f"{EXPLODING_MODEL}, {kit}, {paper}{suffix}: {EXPLOSION}"
+        for kit in KITS for paper in PAPERS for suffix in ("", f" ({LANGUAGE})"))
+    assert _files(out) == before
+
+
+def test_a_failed_pack_is_one_line_and_writes_nothing(tmp_path, models, exploding_render_env):
+    result = build_kits("pack", "--models", str(models), "--model", TRANSLATED, "--model", EXPLODING_MODEL,
+                        "--out", str(tmp_path / "packs"), **exploding_render_env)
+    assert (result.returncode, result.stderr) == (1, f"{TRANSLATED}, pack, a4: {EXPLOSION}\n")
+    assert not (tmp_path / "packs").exists()
+
+
+def test_a_failure_names_the_kit_and_the_language():
+    model = load_model(REPO / "models" / LANGUAGE / f"{TRANSLATED}.yaml")
+    assert KitJob(model, "guide", "a4", LANGUAGE).label == f"{TRANSLATED}, guide, a4 ({LANGUAGE})"
+    assert KitJob(model, "cards", "letter").label == f"{TRANSLATED}, cards, letter"
+    assert PackJob((model,), "letter").label == f"{TRANSLATED}, pack, letter"
