@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import mkdocs
+from coachbook.kits import KITS, PAPERS
+from conftest import EXPLODING_MODEL, EXPLOSION, mkdocs, run, write_exploding_model
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -57,3 +59,19 @@ def test_a_good_build_replaces_the_site_and_keeps_dot_files(built_project):
     assert not stale.exists()  # as `mkdocs build` has always cleaned site/
     assert (built_project / "site" / ".htaccess").read_text() == "Require all granted\n"
     assert_site_unchanged(built_project, snapshot(built_project / "site"))
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_a_failed_kit_render_leaves_the_site_alone(built_project, exploding_render_env, jobs):
+    before = snapshot(built_project / "site")
+    write_exploding_model(built_project / "models")
+    config = built_project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("models_dir: [models]", f"models_dir: [models]\n      jobs: {jobs}"))
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], built_project, **exploding_render_env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    failures = [line for line in result.stderr.splitlines() if EXPLOSION in line]
+    # One line per kit and pack of the model, each naming it: `explodes, cards, a4: RuntimeError: ...`.
+    assert len(failures) == len(KITS) * len(PAPERS) + len(PAPERS)
+    assert f"{EXPLODING_MODEL}, guide, letter: {EXPLOSION}" in result.stderr
+    assert_site_unchanged(built_project, before)
