@@ -64,8 +64,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     staged: StagedFolder | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # `mkdocs serve` builds into a temporary folder of its own, and a dirty build keeps old files on purpose.
-        self.stage_output = command in ("build", "gh-deploy") and not dirty
+        # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
+        self.stage_output = not dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
