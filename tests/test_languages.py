@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import string
 import sys
 from pathlib import Path
@@ -271,16 +272,18 @@ def test_kits_build_for_one_language_with_lang(tmp_path):
 
 def test_a_full_build_writes_translated_kits_and_removes_those_of_a_removed_translation(tmp_path):
     models = tmp_path / "models"
-    models.mkdir()
+    for language in ("de", "fr"):  # the French one is removed after the first build (its text need not be French)
+        (models / language).mkdir(parents=True)
+        (models / language / "sample.yaml").write_text(GERMAN, encoding="utf-8")
     (models / "sample.yaml").write_text(ORIGINAL, encoding="utf-8")
-    (models / "de").mkdir()
-    (models / "de" / "sample.yaml").write_text(GERMAN, encoding="utf-8")
     out = tmp_path / "kits" / "sample"
-    out.mkdir(parents=True)
-    (out / "sample-guide-a4.fr.pdf").write_bytes(b"%PDF-old")  # of a French translation since removed
-    result = build_kits("--models", str(models), "--kit", "guide", "--paper", "a4", "--out", str(tmp_path / "kits"), "--quiet")
+    assert build_kits("--models", str(models), "--out", str(tmp_path / "kits"), "--quiet").returncode == 0
+    assert (out / "sample-guide-a4.fr.pdf").is_file()
+    shutil.rmtree(models / "fr")
+    result = build_kits("--models", str(models), "--out", str(tmp_path / "kits"), "--quiet")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["sample-guide-a4.de.pdf", "sample-guide-a4.pdf"]
+    assert sorted(p.name for p in out.glob("*guide-a4*")) == ["sample-guide-a4.de.pdf", "sample-guide-a4.pdf"]
+    assert len(list(out.iterdir())) == 2 * len(KITS) * len(PAPERS)
     german = pdf_text(out / "sample-guide-a4.de.pdf")
     assert normalized("Wie geht es Ihnen?") in german and normalized(messages("de")["kit"]["use_it_when"]).casefold() in german.casefold()
     assert pypdf.PdfReader(out / "sample-guide-a4.de.pdf").trailer["/Root"]["/Lang"] == "de"

@@ -1,0 +1,217 @@
+"""The site Coachbook generates, as plain data for any site engine: pages, navigation, languages, kits, assets."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
+from .i18n import DEFAULT_LANGUAGE, language_name, messages
+from .loader import Library
+from .pages import (CHOOSER_PAGE, HOME_PAGE, KITS_PAGE, QUESTIONS_PAGE, Alternate, KitLink, PageRenderer,
+                    language_page, model_page)
+from .render import Job, kit_jobs, pack_jobs
+from .schema import ConversationModel
+from .text import html_text, title_text, xml_text
+
+SITE_CSS = "assets/coachbook/coachbook.css"
+SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
+KITS_FOLDER = "kits"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Where a site engine serves each source path, and links between them, as MkDocs and Zensical do.
+
+    `directory_urls`: `models/x.md` is served at `models/x/` (else at `models/x.html`, as in the offline build).
+    """
+
+    directory_urls: bool = True
+
+    def url(self, path: str) -> str:
+        if not path.endswith(".md"):
+            return path
+        stem = path[: -len(".md")]
+        if not self.directory_urls:
+            return stem + ".html"
+        folder, name = posixpath.split(stem)
+        if name == "index":
+            return f"{folder}/" if folder else "./"
+        return f"{stem}/"
+
+    def relative(self, target: str, page: str) -> str:
+        """The link from the page at source path `page` to the source path `target`."""
+        url, base = self.url(target), self.url(page)
+        folder, name = posixpath.split(base)
+        base = folder if "." in name else base
+        link = posixpath.relpath("/" + url, "/" + base)
+        return link + "/" if url.endswith("/") else link
+
+
+@dataclass(frozen=True)
+class Section:
+    """The pages of one language: the originals at the top of the site, each translation under `<folder>/`."""
+
+    language: str
+    folder: str | None
+    models: tuple[ConversationModel, ...]
+
+    def pages(self) -> list[str]:
+        """Its generated page source paths: a page per model, the question bank, the chooser (and a home)."""
+        names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * bool(self.folder)  # the originals' home is hand-written
+        return [model_page(model.id, self.folder) for model in self.models] + [language_page(n, self.folder) for n in names]
+
+
+class SitePlan:
+    """Everything Coachbook adds to a site, decided once for every front end (the MkDocs plugin, Zensical)."""
+
+    def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
+                 branding: Branding | None = None):
+        self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
+        self.sections = [Section(language, None, tuple(library.models))]
+        self.sections += [Section(lang, lang, tuple(models.values())) for lang, models in library.translations.items()]
+
+    @property
+    def languages(self) -> list[str]:
+        return [section.language for section in self.sections]
+
+    def pages(self) -> list[str]:
+        """Every generated page's source path; a hand-written page of the same name is a clash."""
+        return [path for section in self.sections for path in section.pages()] + [KITS_PAGE] * self.kits
+
+    # ------------------------------------------------------------------ configuration
+
+    def stylesheets(self) -> list[str]:
+        branded = self.branding is not None and (self.branding.primary_color or self.branding.accent_color)
+        return [SITE_CSS] + [SITE_STYLESHEET] * bool(branded)
+
+    def scripts(self) -> list[str]:
+        return [SEARCH_LANGUAGE_JS] if self.library.translations else []
+
+    def search_languages(self) -> list[str]:
+        """The base language of every section, for search stemming."""
+        return list(dict.fromkeys(language.split("-")[0] for language in self.languages))
+
+    def theme_logo(self) -> str | None:
+        """The site path of the organization's logo, for the theme's logo and favicon."""
+        return SITE_LOGO + self.branding.logo.suffix if self.branding and self.branding.logo else None
+
+    def copyright(self, existing: str | None) -> str | None:
+        """The footer line as HTML: the site's own copyright, then the organization's line as text."""
+        if self.branding is None or not self.branding.footer_line:
+            return existing
+        line = html_text(self.branding.footer_line)
+        return f"{existing} \u00b7 {line}" if existing else str(line)
+
+    def alternates(self, urls: Urls) -> list[dict]:
+        """Material's language switch (`extra.alternate`): each language's home, as a site-root URL."""
+        if not self.library.translations:
+            return []
+        return [{"name": language_name(s.language), "lang": s.language, "link": urls.url(language_page(HOME_PAGE, s.folder))}
+                for s in self.sections]
+
+    def navigation(self, hand_written: list[str]) -> list:
+        """The navigation for a site without its own `nav`: home, chooser, models by group, bank, kits, languages.
+
+        `hand_written`: the docs folder's own Markdown pages, as source paths.
+        """
+        t = messages(self.language)["site"]
+        nav: list = [{title_text(t["home"]): HOME_PAGE}] if HOME_PAGE in hand_written else []
+        nav.append({title_text(t["choose_title"]): CHOOSER_PAGE})
+        nav.append({title_text(t["conversations"]): self._groups(self.sections[0])})
+        nav.append({title_text(t["bank_title"]): QUESTIONS_PAGE})
+        if self.kits:
+            nav.append({title_text(t["kits_title"]): KITS_PAGE})
+        for section in self.sections[1:]:
+            t = messages(section.language)["site"]
+            nav.append({title_text(language_name(section.language)): [
+                {title_text(t["home"]): language_page(HOME_PAGE, section.folder)},
+                {title_text(t["choose_title"]): language_page(CHOOSER_PAGE, section.folder)},
+                {title_text(t["conversations"]): self._groups(section)},
+                {title_text(t["bank_title"]): language_page(QUESTIONS_PAGE, section.folder)},
+            ]})
+        return nav + sorted(path for path in hand_written if path != HOME_PAGE)
+
+    @staticmethod
+    def _groups(section: Section) -> list:
+        other = messages(section.language)["site"]["other_conversations"]
+        groups: dict[str, list] = {}
+        for model in section.models:
+            groups.setdefault(title_text(model.group or other), []).append(model_page(model.id, section.folder))
+        return [{group: pages} for group, pages in sorted(groups.items())]
+
+    # ------------------------------------------------------------------ content
+
+    def kit_jobs(self) -> list[Job]:
+        """Every kit of every section, then the originals' packs: one pool renders them all."""
+        from .kits import KITS, PAPERS  # WeasyPrint loads only when kits are wanted
+
+        if not self.kits:
+            return []
+        jobs: list[Job] = [job for s in self.sections
+                           for job in kit_jobs(s.models, KITS, PAPERS, s.folder or DEFAULT_LANGUAGE, branding=self.branding)]
+        if self.packs:
+            jobs += pack_jobs(self.library.models, PAPERS, branding=self.branding)
+        return jobs
+
+    def assets(self) -> dict[str, bytes]:
+        """The site's own files besides the pages and kits: stylesheets, scripts, the logo."""
+        files = {path: resources.files("coachbook").joinpath("assets/site", Path(path).name).read_bytes()
+                 for path in [SITE_CSS, *self.scripts()]}
+        if SITE_STYLESHEET in self.stylesheets():
+            files[SITE_STYLESHEET] = site_stylesheet(self.branding)
+        if self.theme_logo():
+            files[self.theme_logo()] = self.branding.logo.data
+        return files
+
+    def render_pages(self, urls: Urls, kits: list[tuple[Job, int]]) -> dict[str, str]:
+        """The Markdown of every generated page, its links made for `urls`; `kits`: each rendered job with its size."""
+        offered: dict[tuple[str | None, str], list[tuple[str, Job, int]]] = {}
+        for job, size in kits:
+            folder = None if job.language == DEFAULT_LANGUAGE else job.language
+            offered.setdefault((folder, job.model.id), []).append((f"{KITS_FOLDER}/{job.path}", job, size))
+
+        def kit_links(page: str, folder: str | None, model_id: str) -> list[KitLink]:
+            return [KitLink(job.kit, job.paper, urls.relative(path, page), size, job.language)
+                    for path, job, size in offered.get((folder, model_id), [])]
+
+        def alternates(page: str, model_id: str, language: str) -> list[Alternate]:
+            others = [self.language, *self.library.languages_of(model_id)]
+            return [Alternate(other, language_name(other),
+                              urls.relative(model_page(model_id, None if other == self.language else other), page))
+                    for other in others if other != language]
+
+        pages: dict[str, str] = {}
+        for section in self.sections:
+            renderer = PageRenderer(section.language, section.folder)
+            for model in section.models:
+                page = model_page(model.id, section.folder)
+                pages[page] = renderer.model_page(model, kit_links(page, section.folder, model.id),
+                                                  alternates(page, model.id, section.language))
+            renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
+            if section.folder:
+                renders[HOME_PAGE] = renderer.home
+            for name, render in renders.items():
+                page = language_page(name, section.folder)
+                pages[page] = render(list(section.models), lambda target, page=page: urls.relative(target, page))
+        if self.kits:
+            pages[KITS_PAGE] = PageRenderer(self.language).kits_page(
+                self.library.models, {m.id: kit_links(KITS_PAGE, None, m.id) for m in self.library.models})
+        return pages
+
+    def sitemaps(self, urls: Urls, site_url: str | None) -> dict[str, str]:
+        """A sitemap per translation section: Material's language switch fetches `<lang>/sitemap.xml`.
+
+        Empty without a site_url: a sitemap holds only full URLs.
+        """
+        maps = {}
+        for section in self.sections[1:]:
+            pages = sorted(section.pages())
+            entries = "".join(f"<url><loc>{xml_text(site_url + urls.url(page))}</loc></url>\n"
+                              for page in pages) if site_url else ""
+            maps[f"{section.folder}/sitemap.xml"] = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                                                     f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                                                     f'{entries}</urlset>\n')
+        return maps
