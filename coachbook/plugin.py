@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import CountHandler
+from mkdocs.utils import CountHandler, get_relative_url, normalize_url
 
+from . import csp
 from .branding import BRANDING_OPTIONS, OptionSource, load_branding
 from .config_file import existing_model_folders, read_plugin_options
 from .errors import ConfigError, InvalidContent, RenderFailed, display_path
@@ -60,6 +62,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
         self.stage_output = not dirty
+        # `mkdocs serve` injects its live-reload as an inline script: a policy would stop it.
+        self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
@@ -148,6 +152,40 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if language in self.plan.library.translations:
             return HTML_LANG.sub(f'<html lang="{language}"', output, count=1)
         return output
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        self.env, self.policies = env, {}  # the theme's templates, for the hashes of its inline scripts
+        return env
+
+    @event_priority(-100)  # last: the policy must cover the page as other plugins leave it
+    def _page_policy(self, output: str, page, config: MkDocsConfig) -> str:
+        return self._with_policy(output, get_relative_url(".", page.url), page, config)
+
+    on_post_page = CombinedEvent(on_post_page, _page_policy)
+
+    @event_priority(-100)
+    def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
+        if not template_name.endswith(".html"):  # sitemap.xml
+            return output
+        # As MkDocs renders 404.html: its links are absolute from the site's path.
+        return self._with_policy(output, urlsplit(config.site_url or "/").path, None, config)
+
+    def _with_policy(self, output: str, base_url: str, page, config: MkDocsConfig) -> str:
+        if getattr(self, "serving", False):
+            return output
+        if base_url not in self.policies:  # the theme's scripts vary only with the page's base_url
+            offline = any(getattr(plugin.config, "enabled", False)
+                          for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
+            scripts = csp.theme_scripts(self.env, config=config, base_url=base_url, features=config.theme.get("features") or [])
+            shim = csp.iframe_worker_shim(config.extra.get("polyfills") or [], config.theme.dirs) if offline else None
+            if shim is not None:  # search from file:// runs its worker in a frame, from an inline script
+                worker = normalize_url(csp.search_worker(self.env), page, base_url)
+                scripts.append(f"<script>{csp.iframe_worker_script(shim, worker)}</script>")
+            self.policies[base_url] = csp.policy(csp.script_hashes(scripts))
+        try:
+            return csp.with_policy(output, self.policies[base_url])
+        except csp.PolicyClash as clash:
+            raise PluginError(f"coachbook: {clash}; remove it from the theme's overrides (coachbook writes one)") from None
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         for folder in self.model_dirs:

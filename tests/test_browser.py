@@ -1,5 +1,6 @@
 """The built playbook in a real browser: it loads cleanly from an intranet sub-path, search finds
-questions, kits download, it works on a phone, with the keyboard, in print, for axe, and from a file share."""
+questions, kits download, it works on a phone, with the keyboard, in print, for axe, and from a file share,
+all under the pages' Content-Security-Policy, which stops a script injected into a page."""
 
 from __future__ import annotations
 
@@ -32,8 +33,19 @@ PAGES = {
     "choose": "choose/",
     "kits": "kits/",
 }
+TRANSLATED, LANGUAGE = TRANSLATIONS[0] if TRANSLATIONS else (None, None)
+"""A model that ships with a translation, and the translation's language."""
 SEARCH_WORDS = 6
 """How many opening words of a question a reader types into the search box."""
+
+
+# Every page records the violations of its Content-Security-Policy (the browser also reports them as
+# console errors, which Traffic keeps; the event names the directive and what it blocked).
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+    `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} in ${e.sourceFile}:${e.lineNumber}`));
+"""
 
 
 # --- fixtures -------------------------------------------------------------------------------
@@ -64,6 +76,8 @@ def contexts(browser, site_url):
             viewport=PHONE, base_url=site_url, is_mobile=True, has_touch=True, device_scale_factor=2
         ),
     }
+    for context in made.values():
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
     yield made
     for context in made.values():
         context.close()
@@ -160,6 +174,12 @@ def assert_question_shown(page, element_id: str, text: str) -> None:
     expect(question).to_be_in_viewport()
     header = page.locator(".md-header").bounding_box()
     assert question.bounding_box()["y"] >= header["y"] + header["height"] - 1, "the question is under the header"
+
+
+def csp_violations(page, traffic: Traffic) -> list[str]:
+    """What the page's Content-Security-Policy blocked, as events and as console errors."""
+    events = page.evaluate("() => window.__cspViolations || []")
+    return events + [error for error in traffic.console_errors if "Content Security Policy" in error]
 
 
 def tab_until(page, selector: str, limit: int) -> int | None:
@@ -431,6 +451,7 @@ def test_offline_build_works_from_a_file_share(browser, project):
     assert (site / "models" / f"{model_id}.html").is_file()  # no directory URLs on a file share
 
     context = browser.new_context(viewport=DESKTOP)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     try:
         page = context.new_page()
         traffic = Traffic()
@@ -442,7 +463,72 @@ def test_offline_build_works_from_a_file_share(browser, project):
         assert_question_shown(page, element_id, text)
         for href in page.locator("a.cb-kit-button").evaluate_all("links => links.map(a => a.href)"):
             assert href.startswith(site.as_uri()) and Path(url2pathname(urlsplit(href).path)).is_file(), href
+        # Search's worker runs in the shim's frame on file://, from an inline script hashed at build time.
+        assert csp_violations(page, traffic) == []
         assert traffic.problems() == []
         assert traffic.foreign(site.as_uri() + "/") == []
     finally:
         context.close()
+
+
+# --- content security policy ----------------------------------------------------------------
+
+
+def test_search_works_under_the_policy(open_page, site_url):
+    text, element_id, step = first_question(MODEL)
+    page, traffic = open_page(PAGES["home"])
+    search_and_open(page, opening_words(text), f"/models/{MODEL}/", step)
+    assert_question_shown(page, element_id, text)
+    assert csp_violations(page, traffic) == []
+
+
+@pytest.mark.skipif(TRANSLATED is None, reason="no translated model ships with the repository")
+def test_language_switch_works_under_the_policy(open_page, site_url):
+    page, traffic = open_page(f"models/{TRANSLATED}/")
+    page.locator(".md-header__option .md-select").hover()
+    # Material fetches both languages' sitemap.xml to find the page's translation: connect-src 'self'.
+    page.locator(f'.md-select a[hreflang="{LANGUAGE}"]').click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(site_url)}{LANGUAGE}/"))
+    expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
+    assert csp_violations(page, traffic) == []
+
+
+def test_colour_scheme_toggle_works_and_survives_a_reload_under_the_policy(open_page):
+    """The toggle is the bundle's; restoring the choice on load is the theme's inline (hashed) palette script."""
+    page, traffic = open_page(PAGES["model"])
+    scheme = "() => document.body.dataset.mdColorScheme"
+    before = page.evaluate(scheme)
+    page.locator("form[data-md-component=palette] label.md-header__button:visible").click()
+    after = page.evaluate(scheme)
+    assert after != before
+    page.reload()
+    assert page.evaluate(scheme) == after
+    assert csp_violations(page, traffic) == []
+
+
+def test_a_kit_downloads_under_the_policy(open_page):
+    page, traffic = open_page(PAGES["model"])
+    with page.expect_download() as download:
+        page.locator("a.cb-kit-button").first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
+    assert csp_violations(page, traffic) == []
+
+
+def test_the_policy_stops_script_injected_into_a_page(open_page, built_site):
+    """Defence in depth: were an escaping mistake to let markup into a page, its script would not run."""
+    original = built_site.root / "models" / MODEL / "index.html"
+    injected = original.with_name("injected.html")  # beside the original, so that its relative links hold
+    html = original.read_text(encoding="utf-8")
+    html = html.replace("<article", '<img src=x onerror="window.__pwned=1"><script>window.__pwned2=1</script><article', 1)
+    injected.write_text(html, encoding="utf-8")
+    try:
+        page, traffic = open_page(f"models/{MODEL}/injected.html")
+        expect(page.locator("article h1")).to_be_visible()
+        page.wait_for_function("() => window.__cspViolations.length >= 2")
+        assert page.evaluate("() => [window.__pwned, window.__pwned2]") == [None, None]
+        blocked = page.evaluate("() => window.__cspViolations")
+        assert any(v.startswith("script-src-attr") for v in blocked), blocked  # the onerror= handler
+        assert any(v.startswith("script-src-elem") for v in blocked), blocked  # the <script> element
+    finally:
+        injected.unlink()  # the site is the session's: other tests read every page of it
