@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from importlib import resources
@@ -10,10 +11,10 @@ from pathlib import Path
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import BuildError, MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import CountHandler
+from mkdocs.utils import CountHandler, DuplicateFilter
 
 from .branding import BRANDING_OPTIONS, SITE_LOGO, SITE_STYLESHEET, Branding, OptionSource, load_branding, site_stylesheet
 from .config_file import existing_model_folders, read_plugin_options
@@ -300,7 +301,28 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             server.watch(str(folder))
         if self.config.logo:  # a new logo file shows up on the next reload, like a model edit
             server.watch(str(Path(config.config_file_path).parent / self.config.logo))
+        server.builder = functools.partial(_rebuild, server.builder)
         return server
+
+
+def _rebuild(build) -> None:
+    """A rebuild of `mkdocs serve` that fails says why and keeps serving the last good site.
+
+    MkDocs 1.6 would print "Aborted" and hold every page request until a rebuild succeeds, but a failed
+    build leaves the served folder as it was (staging), so the server can go on answering from it
+    (MkDocs then tells browsers to reload: they show the same pages).
+    """
+    # MkDocs logs a build message once per process: the same mistake saved again would fail silently.
+    for seen in logging.getLogger("mkdocs.commands.build").filters:
+        if isinstance(seen, DuplicateFilter):
+            seen.msgs.clear()
+    try:
+        build()
+    except MkDocsException as error:  # a user's mistake; a bug still gets MkDocs' traceback
+        # A BuildError's problems are logged already, one line each; other aborts (strict mode's
+        # warnings, a broken mkdocs.yml) carry their own summary.
+        reason = "" if isinstance(error.__context__, BuildError) else f" ({error.message})"
+        log.error(f"coachbook: the rebuild failed{reason}; still serving the last good site until a fix is saved")
 
 
 def _option_source(config_file: Path) -> OptionSource:
