@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -10,10 +11,10 @@ from urllib.parse import urlsplit
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import BuildError, MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import CountHandler, get_relative_url, normalize_url
+from mkdocs.utils import CountHandler, DuplicateFilter, get_relative_url, normalize_url
 
 from . import csp
 from .branding import BRANDING_OPTIONS, OptionSource, load_branding
@@ -192,7 +193,28 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             server.watch(str(folder))
         if self.config.logo:  # a new logo file shows up on the next reload, like a model edit
             server.watch(str(Path(config.config_file_path).parent / self.config.logo))
+        server.builder = functools.partial(_rebuild, server.builder)
         return server
+
+
+def _rebuild(build) -> None:
+    """A rebuild of `mkdocs serve` that fails says why and keeps serving the last good site.
+
+    MkDocs 1.6 would print "Aborted" and hold every page request until a rebuild succeeds, but a failed
+    build leaves the served folder as it was (staging), so the server can go on answering from it
+    (MkDocs then tells browsers to reload: they show the same pages).
+    """
+    # MkDocs logs a build message once per process: the same mistake saved again would fail silently.
+    for seen in logging.getLogger("mkdocs.commands.build").filters:
+        if isinstance(seen, DuplicateFilter):
+            seen.msgs.clear()
+    try:
+        build()
+    except MkDocsException as error:  # a user's mistake; a bug still gets MkDocs' traceback
+        # A BuildError's problems are logged already, one line each; other aborts (strict mode's
+        # warnings, a broken mkdocs.yml) carry their own summary.
+        reason = "" if isinstance(error.__context__, BuildError) else f" ({error.message})"
+        log.error(f"coachbook: the rebuild failed{reason}; still serving the last good site until a fix is saved")
 
 
 def _apply_branding(config: MkDocsConfig, plan: SitePlan) -> None:

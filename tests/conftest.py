@@ -72,11 +72,20 @@ def missing_texts(texts, haystack: str) -> list[str]:
     return [text for text in texts if normalized(plain_text(text)) not in haystack]
 
 
+def command_env(**env: str | None) -> dict[str, str]:
+    """The environment of a command run as a user would, plus `env` (a None unsets a variable).
+
+    PYTHONPATH starts with this repository: the installed coachbook may be another checkout's (an
+    editable install), and a command run from a project copy would import that one.
+    """
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
+    return {name: value for name, value in environment.items() if value is not None}
+
+
 def run(args: list[str], cwd: Path, **env: str | None) -> subprocess.CompletedProcess:
     """Run a command as a user would, from `cwd`, capturing its output; a None in `env` unsets it."""
-    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env}
-    environment = {name: value for name, value in environment.items() if value is not None}
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=environment, timeout=900)
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=command_env(**env), timeout=900)
 
 
 def mkdocs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
@@ -170,7 +179,7 @@ class BuiltSite:
     """Where the site is meant to be served: a sub-path on a free local port, as on an intranet."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -180,7 +189,7 @@ def _free_port() -> int:
 def built_site(tmp_path_factory) -> BuiltSite:
     """`mkdocs build --strict` of the repository, kits included, into a temporary folder."""
     site = tmp_path_factory.mktemp("site") / "site"
-    url = f"http://127.0.0.1:{_free_port()}/playbook/"
+    url = f"http://127.0.0.1:{free_port()}/playbook/"
     result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], REPO, SITE_URL=url)
     assert result.returncode == 0, result.stderr
     return BuiltSite(site, result.stderr, url)

@@ -1,0 +1,144 @@
+"""`mkdocs serve` survives mistakes: a broken model is reported with its position, the last good site stays
+served, and saving a fix rebuilds and reloads. A real server, on a free loopback port."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import MODEL_FILES, MODEL_IDS, command_env, free_port
+
+WAIT = 60  # seconds: the longest we wait for anything the server does
+MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
+# Direct to the loopback server, whatever proxy the environment sets.
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# MkDocs injects this call (build epoch, request id) into every page it serves.
+LIVERELOAD = re.compile(r"livereload\((\d+), (\d+)\);")
+
+
+class Server:
+    """`mkdocs serve` of a project, live reload on, as a user runs it; its stderr collected line by line."""
+
+    def __init__(self, project: Path):
+        self.url = f"http://127.0.0.1:{free_port()}/"
+        # --no-strict: the project's mkdocs.yml is strict, and without kits the home page's link to
+        # kits.md is a warning.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--no-strict", "--dev-addr", self.url[len("http://"):-1]],
+            cwd=project, env=command_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True)
+        self.log: list[str] = []
+        # A thread drains stderr, so that the server never blocks on a full pipe.
+        threading.Thread(target=lambda: self.log.extend(line.rstrip("\n") for line in self.process.stderr),
+                         daemon=True).start()
+
+    def get(self, path: str) -> tuple[int, str]:
+        """Status and text of a GET; a page request waits while MkDocs builds, hence the timeout."""
+        try:
+            with HTTP.open(self.url + path, timeout=WAIT) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, ""
+
+    def wait_for(self, condition, what: str):
+        """The first truthy value of `condition()`, polled until WAIT seconds have passed."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "mkdocs serve exited:\n" + "\n".join(self.log)
+            try:
+                if value := condition():
+                    return value
+            except (urllib.error.URLError, ConnectionError):  # not listening yet
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"no {what} within {WAIT} s; mkdocs serve said:\n" + "\n".join(self.log))
+
+    def page(self, path: str, containing: str = "") -> str:
+        """The page's text, once it answers 200 with `containing` in it."""
+        def answer():
+            status, text = self.get(path)
+            return status == 200 and containing in text and text
+        return self.wait_for(answer, f"page {path} with {containing!r}")
+
+    def stop(self) -> None:
+        # Ctrl+C, as a user stops it: MkDocs then removes its temporary site folder.
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def server(project):
+    config = project / "mkdocs.yml"
+    # No kits: a rebuild takes a second instead of rendering PDFs.
+    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      kits: false"))
+    server = Server(project)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def without_livereload(page: str) -> str:
+    return LIVERELOAD.sub("", page)
+
+
+def test_a_broken_model_keeps_the_last_good_site_until_it_is_fixed(server, project):
+    model = project / "models" / f"{MODEL}.yaml"
+    good = model.read_text(encoding="utf-8")
+    page_path = f"models/{MODEL}/"
+    before = server.page(page_path)
+    lines = good.splitlines(keepends=True)
+    title_line = next(number for number, line in enumerate(lines) if line.startswith("title: "))
+
+    # A list where text belongs: the error points at the `[`, after `title: `.
+    lines[title_line] = "title: [" + lines[title_line][len("title: "):].rstrip("\n") + "]\n"
+    model.write_text("".join(lines), encoding="utf-8")
+    position = f"models/{MODEL}.yaml:{title_line + 1}:8: title: "
+    server.wait_for(lambda: any("still serving the last good site" in line for line in server.log), "failed rebuild")
+    errors = [line for line in server.log if line.startswith("ERROR")]
+    assert len(errors) == 2, server.log
+    assert position in errors[0]
+    assert "coachbook: the rebuild failed; still serving the last good site" in errors[1]
+    assert not [line for line in server.log if "Traceback" in line or "Aborted" in line or "stuck" in line]
+    assert server.process.poll() is None
+    # The page answers at once, with the last good content.
+    status, after = server.get(page_path)
+    assert status == 200
+    assert without_livereload(after) == without_livereload(before)
+
+    # The same mistake saved again is reported again (MkDocs logs a build message only once otherwise).
+    model.write_text("".join(lines) + "\n", encoding="utf-8")
+    server.wait_for(lambda: sum(position in line for line in server.log) == 2, "second report of the mistake")
+
+    # The build a browser shows (a page waits for a running rebuild, so this is the latest one's).
+    epoch = int(LIVERELOAD.search(server.page(page_path))[1])
+    lines[title_line] = "title: Five-step coaching, saved again\n"
+    model.write_text("".join(lines), encoding="utf-8")
+    # The browser's live reload request: answered with a newer build once the fix is built.
+    status, newer = server.get(f"livereload/{epoch}/1")
+    assert status == 200 and int(newer) > epoch
+    server.page(page_path, containing="Five-step coaching, saved again")
+
+
+def test_new_and_deleted_model_files_rebuild_the_site(server, project):
+    server.page(f"models/{MODEL}/")
+    other = project / "models" / "other-talk.yaml"
+    other.write_text(MODEL_FILES[0].read_text(encoding="utf-8").replace(f"id: {MODEL}", "id: other-talk", 1),
+                     encoding="utf-8")
+    server.page("models/other-talk/")
+    other.unlink()
+    server.wait_for(lambda: server.get("models/other-talk/")[0] == 404, "removal of the deleted model's page")
+    assert not [line for line in server.log if line.startswith("ERROR")]
