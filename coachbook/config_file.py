@@ -95,6 +95,22 @@ def existing_model_folders(configured: list[str], base: Path, source: OptionSour
     return [base / folder for folder in configured]
 
 
+def read_config(path: Path) -> dict:
+    """The whole config file as plain data, `!ENV` resolved; `ConfigError` when it is not a readable YAML mapping."""
+    where = display_path(Path(path))
+    try:
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_TolerantLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{where}: cannot read it ({getattr(error, 'strerror', None) or error})"]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        place = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+        raise ConfigError([f"{place}: not valid YAML ({getattr(error, 'problem', None) or error})"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{where}: must be a mapping of settings such as site_name and theme"])
+    return data
+
+
 def read_plugin_options(path: Path) -> PluginOptions:
     """The coachbook options of the config file at `path`; `ConfigError` when it is not readable YAML."""
     path = Path(path)

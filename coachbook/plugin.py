@@ -19,6 +19,7 @@ from mkdocs.utils import CountHandler, DuplicateFilter, get_relative_url, normal
 from . import csp
 from .branding import BRANDING_OPTIONS, OptionSource, load_branding
 from .config_file import existing_model_folders, read_plugin_options
+from .documents import hand_written_pages
 from .errors import ConfigError, InvalidContent, RenderFailed, display_path
 from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
@@ -88,10 +89,10 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         config.extra_css.extend(self.plan.stylesheets())
         config.extra_javascript.extend(self.plan.scripts())
         _add_search_stemmers(config, self.plan.search_languages() if library.translations else [])
-        _apply_branding(config, self.plan)
+        self.plan.apply_branding(config.theme)
+        config.copyright = self.plan.copyright(config.copyright)
         if config.nav is None:
-            docs = Path(config.docs_dir)
-            config.nav = self.plan.navigation(sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.md")))
+            config.nav = self.plan.navigation(hand_written_pages(Path(config.docs_dir)))
         if self.stage_output:
             self._stage(config)
         return config
@@ -215,24 +216,6 @@ def _rebuild(build) -> None:
         # warnings, a broken mkdocs.yml) carry their own summary.
         reason = "" if isinstance(error.__context__, BuildError) else f" ({error.message})"
         log.error(f"coachbook: the rebuild failed{reason}; still serving the last good site until a fix is saved")
-
-
-def _apply_branding(config: MkDocsConfig, plan: SitePlan) -> None:
-    """Material's custom palette (the colours come in the plan's stylesheet), logo, favicon and footer line."""
-    branding = plan.branding
-    if branding is None:
-        return
-    if branding.primary_color or branding.accent_color:
-        palette = config.theme.get("palette") or {}
-        for scheme in palette if isinstance(palette, list) else [palette]:
-            if branding.primary_color:
-                scheme["primary"] = "custom"
-            if branding.accent_color:
-                scheme["accent"] = "custom"
-        config.theme["palette"] = palette
-    if plan.theme_logo():
-        config.theme["logo"] = config.theme["favicon"] = plan.theme_logo()
-    config.copyright = plan.copyright(config.copyright)
 
 
 def _add_search_stemmers(config: MkDocsConfig, languages: list[str]) -> None:

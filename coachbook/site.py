@@ -10,8 +10,17 @@ from pathlib import Path
 from .branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
 from .i18n import DEFAULT_LANGUAGE, language_name, messages
 from .loader import Library
-from .pages import (CHOOSER_PAGE, HOME_PAGE, KITS_PAGE, QUESTIONS_PAGE, Alternate, KitLink, PageRenderer,
-                    language_page, model_page)
+from .pages import (
+    CHOOSER_PAGE,
+    HOME_PAGE,
+    KITS_PAGE,
+    QUESTIONS_PAGE,
+    Alternate,
+    KitLink,
+    PageRenderer,
+    language_page,
+    model_page,
+)
 from .render import Job, kit_jobs, pack_jobs
 from .schema import ConversationModel
 from .text import html_text, title_text, xml_text
@@ -93,6 +102,22 @@ class SitePlan:
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
         return list(dict.fromkeys(language.split("-")[0] for language in self.languages))
+
+    def apply_branding(self, theme) -> None:
+        """Set a theme's (Material's) custom palette, logo and favicon; the colours come in `stylesheets()`."""
+        branding = self.branding
+        if branding is None:
+            return
+        if branding.primary_color or branding.accent_color:
+            palette = theme.get("palette") or {}
+            for scheme in palette if isinstance(palette, list) else [palette]:
+                if branding.primary_color:
+                    scheme["primary"] = "custom"
+                if branding.accent_color:
+                    scheme["accent"] = "custom"
+            theme["palette"] = palette
+        if self.theme_logo():
+            theme["logo"] = theme["favicon"] = self.theme_logo()
 
     def theme_logo(self) -> str | None:
         """The site path of the organization's logo, for the theme's logo and favicon."""

@@ -1,0 +1,151 @@
+"""Zensical front end: the site plan written as a folder of documents, then built by `zensical build`.
+
+Zensical reads mkdocs.yml but runs no MkDocs plugins, so Coachbook prepares everything the
+plugin would add (pages, kits, assets, navigation, branding, languages) and hands Zensical a
+derived configuration; afterwards it sets each translated page's language and its
+Content-Security-Policy, as the plugin does, and publishes the site only if all of that worked.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import posixpath
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+import yaml
+
+from . import csp
+from .branding import BRANDING_OPTIONS, load_branding
+from .config_file import PLUGIN_NAME, existing_model_folders, read_config, read_plugin_options
+from .documents import hand_written_pages, write_documents
+from .errors import UsageError, display_path
+from .files import write_atomically
+from .i18n import DEFAULT_LANGUAGE
+from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
+from .loader import load_library
+from .site import SitePlan, Urls
+from .staging import StagedFolder
+
+# Zensical wants the documents and the site inside the folder of its configuration file, so the
+# derived configuration sits beside mkdocs.yml (relative paths keep their meaning) for one build.
+DERIVED_CONFIG = ".coachbook-zensical.yml"
+DOCUMENTS = Path(".cache") / "coachbook-zensical" / "docs"
+UNSUPPORTED_PLUGINS = {"offline": "the offline build (OFFLINE=true): build it with `mkdocs build`"}
+HTML_LANG = re.compile(r'<html lang="[^"]*"')
+
+
+class ZensicalFailed(Exception):
+    """`zensical build` reported a problem (it printed it) and the previous site is left as it was."""
+
+
+def build(config_file: Path, *, site_dir: Path | None = None, workers: int | None = None, use_cache: bool = True) -> Path:
+    """Build the site of `config_file` with Zensical into `site_dir` (default: the config's site_dir); return it."""
+    if importlib.util.find_spec("zensical") is None:
+        raise UsageError("Zensical is not installed: python -m pip install 'coachbook[zensical]'")
+    config_file = Path(config_file).resolve()
+    root, config = config_file.parent, read_config(config_file)
+    for name, plugin in _plugins(config):
+        if name in UNSUPPORTED_PLUGINS and (plugin or {}).get("enabled", True):
+            raise UsageError(f"{display_path(config_file)}: plugin '{name}': Zensical cannot build {UNSUPPORTED_PLUGINS[name]}")
+    options = read_plugin_options(config_file)
+    branding = load_branding({name: options.values.get(name) for name in BRANDING_OPTIONS}, root, options.source)
+    folders = existing_model_folders(options.configured_models_dirs() or ["models"], root, options.source)
+    theme = config.setdefault("theme", {})
+    language = str(theme.get("language") or DEFAULT_LANGUAGE).lower()
+    plan = SitePlan(load_library(folders, language), language, kits=options.values.get("kits", True) is not False,
+                    packs=options.values.get("packs", True) is not False, branding=branding)
+    urls = Urls(config.get("use_directory_urls", True) is not False)
+    cache = KitCache(cache_folder(root / str(options.values.get("cache_dir") or DEFAULT_FOLDER) if use_cache else None))
+    docs_dir = root / config.get("docs_dir", "docs")
+    write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
+                    workers=workers or options.values.get("jobs"))
+    target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
+    staged = StagedFolder(target)
+    derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)
+    write_atomically(root / DERIVED_CONFIG, yaml.safe_dump(derived, sort_keys=False, allow_unicode=True).encode("utf-8"))
+    try:
+        result = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", DERIVED_CONFIG], cwd=root)
+        if result.returncode != 0:
+            raise ZensicalFailed(f"zensical build failed (exit status {result.returncode}); the previous site is unchanged")
+        finish_pages(staged.path, plan, derived, root)
+    except BaseException:
+        staged.discard()
+        raise
+    finally:
+        (root / DERIVED_CONFIG).unlink(missing_ok=True)
+    staged.publish()
+    return target
+
+
+def _plugins(config: dict) -> list[tuple[str, dict | None]]:
+    """The `plugins` entries as (name without a `material/` prefix, options)."""
+    entries = config.get("plugins") or []
+    items = entries.items() if isinstance(entries, dict) else (
+        next(iter(e.items())) if isinstance(e, dict) else (e, None) for e in entries)
+    return [(str(name).split("/")[-1], options) for name, options in items]
+
+
+def derived_config(config: dict, plan: SitePlan, urls: Urls, hand_written: list[str], *, site_dir: Path) -> dict:
+    """The configuration Zensical builds: the user's, with what the plugin would have added, and no coachbook entry."""
+    derived = copy.deepcopy(config)
+    derived["docs_dir"] = DOCUMENTS.as_posix()
+    derived["site_dir"] = str(site_dir)
+    derived["plugins"] = [{name: options} if options else name for name, options in _plugins(config)
+                          if name not in (PLUGIN_NAME, *UNSUPPORTED_PLUGINS)]
+    if derived.get("nav") is None:
+        derived["nav"] = plan.navigation(hand_written)
+    derived["extra_css"] = [*(config.get("extra_css") or []), *plan.stylesheets()]
+    derived["extra_javascript"] = [*(config.get("extra_javascript") or []), *plan.scripts()]
+    extensions = derived.setdefault("markdown_extensions", [])
+    if not any(e == "attr_list" or (isinstance(e, dict) and "attr_list" in e) for e in extensions):
+        extensions.append("attr_list")
+    plan.apply_branding(derived.setdefault("theme", {}))
+    derived["copyright"] = plan.copyright(config.get("copyright"))
+    extra = derived.setdefault("extra", {}) or {}
+    if "alternate" not in extra and plan.alternates(urls):
+        extra["alternate"] = plan.alternates(urls)
+    derived["extra"] = extra
+    return {key: value for key, value in derived.items() if value is not None}
+
+
+def finish_pages(site: Path, plan: SitePlan, config: dict, root: Path) -> None:
+    """What the MkDocs plugin does per page: a translated page's `<html lang>`, and every page's policy."""
+    environment = _theme_environment(config, root)
+    translations = set(plan.library.translations)
+    policies: dict[str, str] = {}
+    for page in sorted(site.rglob("*.html")):
+        relative = page.relative_to(site).as_posix()
+        html = page.read_text(encoding="utf-8")
+        language = relative.split("/")[0]
+        if language in translations:
+            html = HTML_LANG.sub(f'<html lang="{language}"', html, count=1)
+        base_url = _base_url(relative, config.get("site_url"))
+        if base_url not in policies:  # the theme's scripts vary only with the page's base_url
+            scripts = csp.theme_scripts(environment, config=config, base_url=base_url,
+                                        features=(config.get("theme") or {}).get("features") or [])
+            policies[base_url] = csp.policy(csp.script_hashes(scripts))
+        write_atomically(page, csp.with_policy(html, policies[base_url]).encode("utf-8"))
+
+
+def _base_url(page: str, site_url: str | None) -> str:
+    """The page's `base_url`, as Zensical renders it: relative, except in 404.html, which any path may show."""
+    if page == "404.html":
+        return urlsplit(site_url or "/").path.rstrip("/") or "/"
+    return posixpath.relpath(".", posixpath.dirname(page) or ".")
+
+
+def _theme_environment(config: dict, root: Path) -> jinja2.Environment:
+    """Zensical's own templates under the project's overrides, as Zensical finds them."""
+    import zensical
+
+    folders = [Path(zensical.__file__).parent / "templates"]
+    custom = (config.get("theme") or {}).get("custom_dir")
+    if custom:
+        folders.insert(0, root / custom)
+    return jinja2.Environment(loader=jinja2.FileSystemLoader([str(folder) for folder in folders]))
