@@ -106,7 +106,7 @@ def _braced(source: str, start: str) -> str:
         position += 1
 
 
-def policy(script_hashes: Iterable[str]) -> str:
+def policy(script_hashes: Iterable[str], *, inline_styles: bool = False) -> str:
     """The site's policy: its own origin only, and no inline script but the listed ones.
 
     'self' also covers the offline build: Chromium lets 'self' on a file:// page match the
@@ -117,7 +117,7 @@ def policy(script_hashes: Iterable[str]) -> str:
         " ".join(["script-src 'self'", *script_hashes]),
         # No 'unsafe-inline': Material positions things through element.style (CSSOM), which a
         # policy does not govern, and no page carries a style attribute or a <style> element.
-        "style-src 'self'",
+        "style-src 'self'" + " 'unsafe-inline'" * inline_styles,
         "img-src 'self' data:",  # data: for the SVG icons that Material's stylesheets carry inline
         "font-src 'self'",
         "connect-src 'self'",  # search fetches its index, the language switch each sitemap.xml

@@ -24,7 +24,7 @@ from .errors import ConfigError, InvalidContent, RenderFailed, display_path
 from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_library
-from .site import SitePlan, Urls
+from .site import SitePlan, Urls, name_search_dialog
 from .staging import StagedFolder
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
@@ -150,6 +150,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:
         """A translated page declares its own language (Material writes the theme's into every page)."""
+        output = name_search_dialog(output)
         language = page.file.src_uri.split("/")[0]
         if language in self.plan.library.translations:
             return HTML_LANG.sub(f'<html lang="{language}"', output, count=1)

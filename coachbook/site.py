@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,9 @@ from .render import Job, kit_jobs, pack_jobs
 from .schema import ConversationModel
 from .text import html_text, title_text, xml_text
 
+_UNNAMED_SEARCH_DIALOG = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>')
+_SEARCH_BOX_LABEL = re.compile(r'<input[^>]*class="md-search__input"[^>]*aria-label="([^"]*)"')
+
 SITE_CSS = "assets/coachbook/coachbook.css"
 SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
 KITS_FOLDER = "kits"
@@ -35,9 +39,12 @@ class Urls:
     """Where a site engine serves each source path, and links between them, as MkDocs and Zensical do.
 
     `directory_urls`: `models/x.md` is served at `models/x/` (else at `models/x.html`, as in the offline build).
+    `from_source`: links are written relative to the page's source folder, for an engine that rewrites the
+    links of raw HTML as it does Markdown links (Zensical); MkDocs takes them relative to the page's URL.
     """
 
     directory_urls: bool = True
+    from_source: bool = False
 
     def url(self, path: str) -> str:
         if not path.endswith(".md"):
@@ -54,7 +61,7 @@ class Urls:
         """The link from the page at source path `page` to the source path `target`."""
         url, base = self.url(target), self.url(page)
         folder, name = posixpath.split(base)
-        base = folder if "." in name else base
+        base = posixpath.dirname(page) if self.from_source else (folder if "." in name else base)
         link = posixpath.relpath("/" + url, "/" + base)
         return link + "/" if url.endswith("/") else link
 
@@ -240,3 +247,12 @@ class SitePlan:
                                                      f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                                                      f'{entries}</urlset>\n')
         return maps
+
+
+def name_search_dialog(page_html: str) -> str:
+    """Material 9 leaves its search dialog without a name (axe: aria-dialog-name): give it the search box's.
+
+    Done on the page rather than by overriding Material's search partial, which Zensical's differs from.
+    """
+    label = _SEARCH_BOX_LABEL.search(page_html)
+    return _UNNAMED_SEARCH_DIALOG.sub(rf'\1 aria-label="{label.group(1)}">', page_html, count=1) if label else page_html

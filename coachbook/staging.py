@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,16 +15,19 @@ def _remove(path: Path) -> None:
 
 
 class StagedFolder:
-    """A fresh folder beside `target` (same file system, so publishing is a rename per entry).
+    """A fresh folder beside `target` (on the same file system, publishing is a rename per entry).
 
     Publishing replaces the target's content the way `mkdocs build` cleans it: entries whose names
     start with a dot (`.git`, a web server's `.htaccess`) are kept.
     """
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path, beside: Path | None = None):
+        """`beside`: where to stage instead of the target's folder (a site engine may build only inside its project)."""
         self.target = Path(target).resolve()
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=self.target.parent))
+        folder = Path(beside) if beside else self.target.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=folder))
 
     def publish(self) -> None:
         """Move the staged content into the target, replacing what a previous build left there."""
@@ -37,7 +39,7 @@ class StagedFolder:
             destination = self.target / entry.name
             if destination.exists() or destination.is_symlink():
                 _remove(destination)
-            os.replace(entry, destination)
+            shutil.move(entry, destination)  # a rename, unless staged on another file system
         self.path.rmdir()
 
     def discard(self) -> None:

@@ -35,7 +35,8 @@ from .staging import StagedFolder
 # Zensical wants the documents and the site inside the folder of its configuration file, so the
 # derived configuration sits beside mkdocs.yml (relative paths keep their meaning) for one build.
 DERIVED_CONFIG = ".coachbook-zensical.yml"
-DOCUMENTS = Path(".cache") / "coachbook-zensical" / "docs"
+WORK = Path(".cache") / "coachbook-zensical"
+DOCUMENTS = WORK / "docs"
 UNSUPPORTED_PLUGINS = {"offline": "the offline build (OFFLINE=true): build it with `mkdocs build`"}
 HTML_LANG = re.compile(r'<html lang="[^"]*"')
 
@@ -60,13 +61,13 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     language = str(theme.get("language") or DEFAULT_LANGUAGE).lower()
     plan = SitePlan(load_library(folders, language), language, kits=options.values.get("kits", True) is not False,
                     packs=options.values.get("packs", True) is not False, branding=branding)
-    urls = Urls(config.get("use_directory_urls", True) is not False)
+    urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
     cache = KitCache(cache_folder(root / str(options.values.get("cache_dir") or DEFAULT_FOLDER) if use_cache else None))
     docs_dir = root / config.get("docs_dir", "docs")
     write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
                     workers=workers or options.values.get("jobs"))
     target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
-    staged = StagedFolder(target)
+    staged = StagedFolder(target, beside=root / WORK)
     derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)
     write_atomically(root / DERIVED_CONFIG, yaml.safe_dump(derived, sort_keys=False, allow_unicode=True).encode("utf-8"))
     try:
@@ -95,7 +96,7 @@ def derived_config(config: dict, plan: SitePlan, urls: Urls, hand_written: list[
     """The configuration Zensical builds: the user's, with what the plugin would have added, and no coachbook entry."""
     derived = copy.deepcopy(config)
     derived["docs_dir"] = DOCUMENTS.as_posix()
-    derived["site_dir"] = str(site_dir)
+    derived["site_dir"] = str(site_dir)  # inside the project, as Zensical requires
     derived["plugins"] = [{name: options} if options else name for name, options in _plugins(config)
                           if name not in (PLUGIN_NAME, *UNSUPPORTED_PLUGINS)]
     if derived.get("nav") is None:
@@ -129,7 +130,9 @@ def finish_pages(site: Path, plan: SitePlan, config: dict, root: Path) -> None:
         if base_url not in policies:  # the theme's scripts vary only with the page's base_url
             scripts = csp.theme_scripts(environment, config=config, base_url=base_url,
                                         features=(config.get("theme") or {}).get("features") or [])
-            policies[base_url] = csp.policy(csp.script_hashes(scripts))
+            # Zensical's script sets inline styles (its focus-visible layer among them): without them the page
+            # cannot be used. A style cannot run script, so the policy's promise about scripts holds.
+            policies[base_url] = csp.policy(csp.script_hashes(scripts), inline_styles=True)
         write_atomically(page, csp.with_policy(html, policies[base_url]).encode("utf-8"))
 
 

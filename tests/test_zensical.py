@@ -1,0 +1,138 @@
+"""The same playbook built by Zensical (`coachbook zensical`): every model, kit, question and translation, and search."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from coachbook import csp
+from coachbook.kits import KITS, PAPERS, kit_filename
+from coachbook.pack import pack_filename
+from coachbook.text import normalized, plain_text
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, missing_texts, page_text, run
+
+pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
+
+COACHBOOK = [sys.executable, "-m", "coachbook"]
+
+
+def zensical_project(folder: Path) -> Path:
+    for name in ("mkdocs.yml", "content", "overrides", "models"):
+        source = REPO / name
+        shutil.copytree(source, folder / name) if source.is_dir() else shutil.copy(source, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory):
+    """`coachbook zensical` of the repository's project, meant to be served under a sub-path."""
+    project = zensical_project(tmp_path_factory.mktemp("zensical"))
+    url = f"http://127.0.0.1:{free_port()}/playbook/"
+    result = run([*COACHBOOK, "zensical"], project, SITE_URL=url)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return project / "site", url
+
+
+@pytest.mark.parametrize("model_id", MODEL_IDS)
+def test_model_page_has_every_text_and_links_every_kit(zensical_site, models, model_id):
+    site, _ = zensical_site
+    page = site / "models" / model_id / "index.html"
+    assert missing_texts(models[model_id].texts(), page_text(page)) == []
+    links = {a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("a.cb-kit-button")}
+    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit in KITS for paper in PAPERS}
+    assert links == expected | {f"../../kits/{model_id}/{pack_filename([model_id], paper)}" for paper in PAPERS}
+    assert all((page.parent / href).resolve().read_bytes().startswith(b"%PDF-") for href in links)
+
+
+def test_search_index_holds_every_question(zensical_site, models):
+    site, _ = zensical_site
+    items = json.loads((site / "search.json").read_text(encoding="utf-8"))["items"]
+    indexed = normalized(" ".join(BeautifulSoup(item["text"], "html.parser").get_text(" ") for item in items))
+    questions = [question.text for model in models.values() for _, _, question in model.questions()]
+    assert missing_texts(questions, indexed) == []
+
+
+def test_it_builds_the_pages_the_mkdocs_build_does(zensical_site, built_site):
+    site, _ = zensical_site
+
+    def pages(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("index.html")
+                if p.relative_to(root).parts[0] in ("models", "questions", "choose", "kits", "de")}
+
+    def kits(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in (root / "kits").rglob("*.pdf")}
+
+    assert pages(site) == pages(built_site.root)
+    assert kits(site) == kits(built_site.root)
+
+
+@pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
+def test_translated_pages_are_in_their_language(zensical_site, model_id, language):
+    site, _ = zensical_site
+    from coachbook.loader import load_model
+
+    translation = load_model(REPO / "models" / language / f"{model_id}.yaml")
+    page = site / language / "models" / model_id / "index.html"
+    assert missing_texts(translation.texts(), page_text(page)) == []
+    assert re.search(rf'<html lang="{language}"', page.read_text(encoding="utf-8"))
+
+
+def test_every_page_carries_a_policy_that_covers_its_scripts(zensical_site):
+    site, _ = zensical_site
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        policies = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+        assert len(policies) == 1, page
+        assert [body[:60] for body in csp.inline_scripts(html) if csp.script_hash(body) not in policies[0]] == [], page
+
+
+def test_the_offline_build_is_refused_with_one_line(tmp_path):
+    project = zensical_project(tmp_path)
+    result = run([*COACHBOOK, "zensical"], project, OFFLINE="true")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Zensical cannot build the offline build" in result.stderr
+    assert not (project / "site").exists()
+
+
+def test_an_invalid_model_leaves_the_previous_site(tmp_path):
+    project = zensical_project(tmp_path)
+    for model in (project / "models").glob("*.yaml"):
+        if model.stem != MODEL_IDS[0]:
+            model.unlink()
+    shutil.rmtree(project / "models" / "de")
+    (project / "site").mkdir()
+    (project / "site" / "index.html").write_text("<p>the last good site</p>")
+    (project / "models" / f"{MODEL_IDS[0]}.yaml").write_text("id: x\n")
+    result = run([*COACHBOOK, "zensical"], project)
+    assert result.returncode == 1
+    assert re.search(rf"^models/{MODEL_IDS[0]}\.yaml:\d+:\d+: title: is required$", result.stderr, re.MULTILINE)
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in (project / "site").iterdir()] == ["index.html"]
+
+
+def test_search_finds_every_model_in_the_browser(zensical_site, models):
+    from browser import DESKTOP, chromium, serve
+
+    site, url = zensical_site
+    with chromium() as browser, serve(site, url):
+        page = browser.new_page(viewport=DESKTOP)
+        violations: list[str] = []
+        page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+        for model_id in MODEL_IDS:
+            _, step, question = next(iter(models[model_id].questions()))
+            page.goto(f"{url}models/{model_id}/")
+            page.locator("button.md-search__button").click()
+            page.keyboard.type(" ".join(plain_text(question.text).split()[:6]))
+            results = page.locator("div.focus-visible a")
+            results.first.wait_for(timeout=15_000)
+            hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+            assert any(f"/playbook/models/{model_id}/" in href for href in hrefs), (model_id, hrefs)
+            page.keyboard.press("Escape")
+        assert violations == []
