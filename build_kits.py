@@ -1,8 +1,8 @@
-"""Build print-ready PDF kits from the conversation models (see `python build_kits.py --help`)."""
+"""Build print-ready PDF kits from the conversation models: the `coachbook` command (see `python build_kits.py --help`)."""
 
 import sys
 
 from coachbook.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="build_kits.py"))

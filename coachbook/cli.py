@@ -1,4 +1,4 @@
-"""The `build_kits.py` command: build kits, make a workshop pack, check models, start a new model."""
+"""The `coachbook` command (and `build_kits.py`): build kits, make a workshop pack, check models, start a new model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from . import __version__
 from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
 from .config_file import PluginOptions, existing_model_folders, read_plugin_options
@@ -19,25 +21,51 @@ from .lint import lint
 from .loader import load_library, load_models, locate_models, model_files
 from .render import MAX_COPIES, PackJob, kit_jobs
 from .schema import SLUG_PATTERN
+from .schema_export import SITE_PATH, model_schema_json
 
 # 1: invalid content or a failed render (the build wrote nothing); 2: a usage error.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_CONFIG = Path("mkdocs.yml")
 DEFAULT_MODELS = Path("models")
+LOCAL_SCHEMA = "model.schema.json"  # beside the models, for the `$schema` comment of `new` without a site_url
+HELP_OPTIONS = ("-h", "--help", "--version")  # asked for without a command: the top level's, not build's
 
 
 class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, and which knows which of its options take a value."""
+
+    def __init__(self, *args, **kwargs):
+        self.options: set[str] = set()  # before __init__, which adds --help
+        self.value_options: set[str] = set()
+        super().__init__(*args, allow_abbrev=False, **kwargs)  # `--mod` would stop meaning one option once one is added
+
+    def add_argument(self, *args, **kwargs):
+        action = super().add_argument(*args, **kwargs)
+        self.options.update(action.option_strings)
+        if action.option_strings and action.nargs != 0:
+            self.value_options.update(action.option_strings)
+        return action
+
     def error(self, message: str):  # one clear line, not the whole usage text
-        raise UsageError(f"{message} (see: python build_kits.py --help)")
+        raise UsageError(f"{message} (see: {_invocation(self.prog)} --help)")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build_kits.py", description="Print-ready PDF kits from Coachbook conversation models.")
+def _invocation(prog: str) -> str:
+    """How a user types the command: `python build_kits.py build` for the script, `coachbook build` for the command."""
+    return f"python {prog}" if prog.split()[0].endswith(".py") else prog
+
+
+def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
+    """The command line's parser, and the parser of each command."""
+    parser = _Parser(prog=prog, description="Coaching conversation playbooks: print-ready PDF kits, workshop packs "
+                     "and checks of Coachbook conversation models. Without a command, builds the kits (the options "
+                     "of build apply). Options mean the same before and after the command.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.set_defaults(invocation=_invocation(prog))
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     build = commands.add_parser("build", help="render kits (the default command)")
     _add_build_options(build)
-    _add_build_options(parser)  # `python build_kits.py --model x` works without `build`
 
     pack = commands.add_parser("pack", help="one PDF for a workshop session: cover, agenda, worksheets x N, cards, checklists")
     pack.add_argument("--model", action="append", required=True, metavar="ID",
@@ -55,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_option(pack)
 
     check = commands.add_parser("check", help="validate model files or folders, write nothing")
-    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: models_dir of mkdocs.yml, else models/)")
+    check.add_argument("paths", nargs="*", type=Path,
+                       help="files or folders (default: models_dir of mkdocs.yml, else models/); a translation "
+                            "named on its own is compared with its original beside it")
     check.add_argument("--lint", action="store_true",
                        help="also warn about weak content (closed questions, missing follow-ups, ...); warnings never fail")
     _add_config_option(check)
@@ -64,7 +94,40 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("id", help="the new model's id, e.g. weekly-check-in")
     new.add_argument("--models", type=Path, help="folder to write into (default: the first models_dir of mkdocs.yml, else models/)")
     _add_config_option(new)
-    return parser
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a model file, for editors and other tools")
+    schema.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead of printing it")
+    return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema}
+
+
+def _command_first(argv: list[str], commands: dict[str, _Parser]) -> list[str]:
+    """The arguments with the command moved to the front, so that an option before it means what it means after it.
+
+    Without a command, `build` is put in front, unless only help or the version is asked for. An option
+    before the command that the command does not take is a usage error naming it.
+    """
+    # Each option takes a value in every command that has it, or in none: so one set tells what to skip.
+    takes_value = set().union(*(command.value_options for command in commands.values()))
+    index, stray = 0, None
+    while index < len(argv) and argv[index] != "--" and argv[index] not in commands:
+        if stray is None and not argv[index].startswith("-"):
+            stray = argv[index]
+        index += 2 if argv[index] in takes_value else 1  # skip an option's value, which may read like a command
+    before = argv[:index]
+    if index < len(argv) and argv[index] in commands:
+        name, after = argv[index], argv[index + 1:]
+    elif any(argument in HELP_OPTIONS for argument in before):
+        return argv
+    elif stray is not None:  # build takes no word of its own: this is a mistyped command
+        raise UsageError(f"unknown command {stray!r} (choose from: {', '.join(commands)})")
+    else:
+        name, after = "build", argv[index:]
+    command = commands[name]
+    for argument in before:
+        option = argument.split("=", 1)[0]
+        if option.startswith("-") and option not in command.options:
+            raise UsageError(f"unrecognized arguments: {option} (see: {_invocation(command.prog)} --help)")
+    return [name, *before, *after]
 
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -238,26 +301,60 @@ def _count(number: int, noun: str) -> str:
 def _new(options: argparse.Namespace) -> int:
     if not SLUG_PATTERN.match(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
+    config = _plugin_options(options)
     folder = options.models
     if folder is None:  # the config's first model folder, which `new` may create
-        config = _plugin_options(options)
         folders = config.models_dirs() if config is not None else None
         folder = folders[0] if folders else DEFAULT_MODELS
     target = folder / f"{options.id}.yaml"
     if target.exists():
         raise UsageError(f"{display_path(target)} already exists")
+    schema = _editor_schema(config, folder)
     template = resources.files("coachbook").joinpath("templates/new-model.yaml").read_text(encoding="utf-8")
     title = options.id.replace("-", " ").capitalize()
-    write_atomically(target, template.replace("__ID__", options.id).replace("__TITLE__", title).encode("utf-8"))
-    print(f"Wrote {display_path(target)}: edit it, then run python build_kits.py check", file=sys.stderr)
+    text = template.replace("__SCHEMA__", schema).replace("__ID__", options.id).replace("__TITLE__", title)
+    write_atomically(target, text.encode("utf-8"))
+    print(f"Wrote {display_path(target)}: edit it, then run {options.invocation} check", file=sys.stderr)
     return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+def _editor_schema(config: PluginOptions | None, folder: Path) -> str:
+    """Where a new model's `$schema` comment points: the published schema, or a copy beside the model.
+
+    With a site_url, the site publishes the schema of the Coachbook that builds it, so editors follow
+    upgrades. Without one, `model.schema.json` in the models folder (written or refreshed now) works offline
+    and for everyone who clones the repository; a path into the installed package would not.
+    """
+    site_url = config.site_url if config is not None else None
+    if site_url is not None and urlsplit(site_url).scheme in ("http", "https"):
+        return f"{site_url.rstrip('/')}/{SITE_PATH}"
+    copy = folder / LOCAL_SCHEMA
+    data = model_schema_json().encode("utf-8")
+    if not copy.is_file() or copy.read_bytes() != data:
+        write_atomically(copy, data)
+    return LOCAL_SCHEMA
+
+
+def _schema(options: argparse.Namespace) -> int:
+    text = model_schema_json()
+    if options.out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomically(options.out, text.encode("utf-8"))
+        print(f"Wrote {display_path(options.out)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
+    """Run the command line (`coachbook ...`, or `python build_kits.py ...` with prog="build_kits.py"); the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     try:
-        options = _parser().parse_args(argv)
-        command = {"check": _check, "new": _new, "pack": _pack}.get(options.command, _build)
+        parser, commands = _parser(prog)
+        options, unknown = parser.parse_known_args(_command_first(argv, commands))
+        if unknown:  # the command's own help lists what it takes
+            raise UsageError(f"unrecognized arguments: {' '.join(unknown)} "
+                             f"(see: {options.invocation} {options.command} --help)")
+        command = {"check": _check, "new": _new, "pack": _pack, "schema": _schema}.get(options.command, _build)
         return command(options)
     except InvalidContent as invalid:
         for error in invalid.errors:
@@ -272,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return EXIT_USAGE
     except UsageError as problem:
-        print(f"build_kits.py: error: {problem}", file=sys.stderr)
+        print(f"{prog}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

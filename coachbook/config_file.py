@@ -61,6 +61,8 @@ class PluginOptions:
     values: dict[str, object] = field(default_factory=dict)
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     commented: set[str] = field(default_factory=set)
+    site_url: str | None = None
+    """The config's top-level `site_url` (`!ENV` resolved), where the site is published; None when unset."""
 
     @property
     def folder(self) -> Path:
@@ -123,6 +125,9 @@ def read_plugin_options(path: Path) -> PluginOptions:
     try:
         root = loader.get_single_node()
         options = PluginOptions(path)
+        site_url = _mapping_value(root, "site_url")
+        site_url = loader.construct_object(site_url, deep=True) if site_url is not None else None
+        options.site_url = site_url if isinstance(site_url, str) and site_url else None
         options_node = _plugin_node(root)
         if isinstance(options_node, yaml.MappingNode):
             lines = text.splitlines()

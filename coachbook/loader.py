@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -264,6 +265,7 @@ class LocatedModel:
     file: str  # the path as shown to the user
     _document: _Document = dataclasses.field(repr=False, compare=False)
     language: str | None = None  # a translation's language; None for an original
+    implied: bool = False  # an original loaded only to check a translation named on its own
 
     def position_of(self, field: FieldPath, *, key: bool = False) -> Position:
         """The 1-based (line, column) of a field's value (or of its key), or of its nearest written parent."""
@@ -275,10 +277,11 @@ def load_model(path: Path) -> ConversationModel:
     return locate_model(path).model
 
 
-def locate_model(path: Path, language: str | None = None) -> LocatedModel:
+def locate_model(path: Path, language: str | None = None, *, implied: bool = False) -> LocatedModel:
     """Like `load_model`, keeping the position of every field for messages about the content.
 
-    `language` marks the file as a translation into that language.
+    `language` marks the file as a translation into that language; `implied`, an original loaded
+    only to compare a translation with.
     """
     path = Path(path)
     document = _Document(display_path(path))
@@ -309,7 +312,7 @@ def locate_model(path: Path, language: str | None = None) -> LocatedModel:
         _check_ids(model, path.stem, document)
     if document.errors or model is None:
         raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
-    return LocatedModel(model, path, document.file, document, language)
+    return LocatedModel(model, path, document.file, document, language, implied)
 
 
 def _validate(data: object, document: _Document) -> ConversationModel | None:
@@ -330,23 +333,35 @@ def _validate(data: object, document: _Document) -> ConversationModel | None:
 
 def model_files(folders: list[Path]) -> list[Path]:
     """Every model file (`*.yaml`, `*.yml`) in the folders and in their language subfolders, in a stable order."""
-    return [path for path, _ in _model_entries(folders)]
+    return [path for path, _, implied in _model_entries(folders) if not implied]
 
 
-def _model_entries(folders: list[Path]) -> list[tuple[Path, str | None]]:
-    """Every model file with its translation language: a file in a `<lang>/` subfolder is a translation."""
-    entries: list[tuple[Path, str | None]] = []
+def _model_entries(folders: list[Path]) -> list[tuple[Path, str | None, bool]]:
+    """Every model file with its translation language (a file in a `<lang>/` subfolder is a translation).
+
+    A translation named on its own (as a pre-commit hook names changed files) brings its original
+    along, marked implied: it is loaded to compare the translation with (and its problems, which
+    keep the translation from being checked, are reported), but it is not listed nor linted.
+    """
+    entries: dict[str, tuple[Path, str | None, bool]] = {}  # by real path: a file named twice is read once
     for folder in folders:
         folder = Path(folder)
         if folder.is_file():
-            entries.append((folder, translation_language(folder)))
-            continue
-        for entry in folder.iterdir():
-            if entry.is_dir() and LANGUAGE_TAG.match(entry.name):
-                entries.extend((p, entry.name) for p in entry.iterdir() if _is_model_file(p))
-            elif _is_model_file(entry):
-                entries.append((entry, None))
-    return sorted(entries, key=lambda e: (e[0].stem, str(e[0])))
+            found = [(folder, translation_language(folder))]
+        else:
+            found = []
+            for entry in folder.iterdir():
+                if entry.is_dir() and LANGUAGE_TAG.match(entry.name):
+                    found.extend((p, entry.name) for p in entry.iterdir() if _is_model_file(p))
+                elif _is_model_file(entry):
+                    found.append((entry, None))
+        for path, language in found:
+            entries.setdefault(os.path.realpath(path), (path, language, False))
+    for path, language, _ in list(entries.values()):
+        original = path.parent.parent / path.name
+        if language is not None and original.is_file():
+            entries.setdefault(os.path.realpath(original), (original, None, True))
+    return sorted(entries.values(), key=lambda e: (e[0].stem, str(e[0])))
 
 
 def _is_model_file(path: Path) -> bool:
@@ -383,13 +398,14 @@ def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) 
     grouped: dict[str, dict[str, ConversationModel]] = {}
     for (model_id, language) in sorted(translations):
         grouped.setdefault(language, {})[model_id] = translations[(model_id, language)].model
-    return Library([originals[key].model for key in sorted(originals)], dict(sorted(grouped.items())))
+    return Library([originals[key].model for key in sorted(originals) if not originals[key].implied],
+                   dict(sorted(grouped.items())))
 
 
 def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) -> tuple[list[LocatedModel], list[ContentError]]:
     """Every valid model and translation of the folders with its positions, and the problems of all other files."""
     originals, translations, errors = _scan(folders, default_language)
-    located = [originals[key] for key in sorted(originals) if originals[key] is not None]
+    located = [originals[key] for key in sorted(originals) if not originals[key].implied]
     located += [translations[key] for key in sorted(translations)]
     return located, sorted(errors)
 
@@ -401,10 +417,10 @@ def _scan(folders: list[Path], default_language: str) -> tuple[
     models: dict[str, LocatedModel | None] = {}
     translations: dict[tuple[str, str], LocatedModel] = {}
     paths: dict[str, Path] = {}  # where each original id was first seen
-    for path, language in _model_entries(folders):
+    for path, language, implied in _model_entries(folders):
         model_id = path.stem
         try:
-            located = locate_model(path, language)
+            located = locate_model(path, language, implied=implied)
         except InvalidContent as invalid:
             errors.extend(invalid.errors)
             if language is None:  # known, so its translations are not also reported as orphans

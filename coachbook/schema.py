@@ -146,6 +146,7 @@ def _whole_number(value: object) -> object:
 
 
 def _choice(options: tuple[str, ...]):
+    """Text that must be one of `options` (an enum in the JSON Schema)."""
     def check(value: str) -> str:
         if value not in options:
             raise PydanticCustomError(
@@ -154,69 +155,127 @@ def _choice(options: tuple[str, ...]):
             )
         return value
 
-    return AfterValidator(check)
+    return Annotated[str, Field(strict=True, json_schema_extra={"enum": list(options)}), AfterValidator(check)]
 
 
-Text = Annotated[str, Field(strict=True), AfterValidator(_text)]
-Slug = Annotated[str, Field(strict=True), AfterValidator(_slug)]
-HttpUrl = Annotated[str, Field(strict=True), AfterValidator(_text), AfterValidator(_http_url)]
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+def _whole_number_between(minimum: int, maximum: int):
+    """A whole number from `minimum` to `maximum`, written without quotes."""
+    # The range sits on the int, inside the before-validator, so the JSON Schema gets minimum/maximum.
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(_whole_number)]
+
+
+# json_schema_extra only shapes the exported JSON Schema (coachbook.schema_export) for editors;
+# the validators enforce the same rules, with the loader's messages.
+Text = Annotated[str, Field(strict=True, json_schema_extra={
+    "minLength": 1, "pattern": r"\S", "patternErrorMessage": "must not be blank"}), AfterValidator(_text)]
+Slug = Annotated[str, Field(strict=True, json_schema_extra={
+    "pattern": SLUG_PATTERN.pattern, "maxLength": SLUG_MAX_LENGTH,
+    "patternErrorMessage": "must be a slug: lowercase letters, digits and single hyphens"}), AfterValidator(_slug)]
+HttpUrl = Annotated[str, Field(strict=True, json_schema_extra={
+    "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+\S*$",
+    "patternErrorMessage": "must be a full http:// or https:// address"}),
+    AfterValidator(_text), AfterValidator(_http_url)]
 TextList = Annotated[list[Text], Field(strict=True)]
 NonEmptyTextList = Annotated[list[Text], Field(strict=True, min_length=1)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Each field's docstring is its description: in the JSON Schema (editors) and the README's field reference.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
 
 
 class Source(Strict):
+    """Where the model comes from: the attribution. The text of the model is your own words."""
+
     title: Text
+    """The source's title: a book, an article, or `Our own model`."""
     author: Text | None = None
+    """Who wrote the source."""
     publisher: Text | None = None
-    year: Annotated[WholeNumber, Field(ge=1000, le=9999)] | None = None
+    """Who published the source."""
+    year: _whole_number_between(1000, 9999) | None = None
+    """The year the source was published, four digits."""
     url: HttpUrl | None = None
+    """Where to find the source: a full `https://` (or `http://`) address."""
     note: Text | None = None
+    """How this model relates to the source, such as `Paraphrased and adapted.`"""
 
 
 class Question(Strict):
+    """A question, who asks it, and where to go from the answer."""
+
     text: Text
-    asked_by: Annotated[str, Field(strict=True), _choice(ASKED_BY)]
+    """The question as it is asked."""
+    asked_by: _choice(ASKED_BY)
+    """Who asks it: `manager`, `employee`, or `self` (a reflection before or after the talk, not asked aloud)."""
     follow_ups: TextList = []
+    """Questions to go deeper into the answer."""
 
 
 class Step(Strict):
+    """One step of a stage: why it matters, what to ask and say, what to avoid and to tick off."""
+
     id: Slug
+    """The step's id: lowercase letters, digits and single hyphens, unique among the model's stage and step ids."""
     title: Text
+    """The step's heading."""
     purpose: Text
+    """Why this step matters, in one or two sentences."""
     guidance: Text | None = None
+    """Longer advice for the person doing this step."""
     questions: Annotated[list[Question], Field(strict=True)] = []
+    """The questions of this step, in the order they are asked."""
     phrases: TextList = []
+    """Things worth saying, ready to quote."""
     pitfalls: TextList = []
+    """Things to avoid."""
     checklist: TextList = []
+    """Items to tick off."""
 
 
 class Stage(Strict):
+    """A part of the conversation, before, during or after it, made of steps."""
+
     id: Slug
+    """The stage's id: lowercase letters, digits and single hyphens, unique among the model's stage and step ids."""
     title: Text
-    when: Annotated[str, Field(strict=True), _choice(WHEN)]
+    """The stage's heading."""
+    when: _choice(WHEN)
+    """When it happens: `before`, `during` or `after` the conversation."""
     summary: Text | None = None
+    """What happens in this stage, in a sentence."""
     steps: Annotated[list[Step], Field(strict=True, min_length=1)]
+    """The steps of this stage, in order: at least one."""
 
 
 class ConversationModel(Strict):
+    """A coaching conversation model: one YAML file, `models/<id>.yaml`."""
+
     id: Slug
+    """The model's id: lowercase letters, digits and single hyphens, at most 64 characters; the file name without `.yaml`."""
     title: Text
+    """The name readers see, on the model's page and on its kits."""
     summary: Text
+    """What this conversation is for, in one or two plain sentences."""
     # Extension to contract v1: the navigation group a model is listed under.
     group: Text | None = None
+    """The navigation group the model is listed under (without it: Other conversations)."""
     source: Source
-    led_by: Annotated[str, Field(strict=True), _choice(LED_BY)]
-    duration_minutes: Annotated[WholeNumber, Field(ge=1, le=480)] | None = None
+    """Who the idea comes from; the text itself is your own words."""
+    led_by: _choice(LED_BY)
+    """Who leads the conversation: `manager`, `employee` or `shared`."""
+    duration_minutes: _whole_number_between(1, 480) | None = None
+    """How long the conversation takes, in minutes: a whole number from 1 to 480."""
     cadence: Text | None = None
+    """How often to hold it, in free text, such as `Every 30 to 45 days`."""
     tags: Annotated[list[Slug], Field(strict=True)] = []
+    """Themes for the tags page, each lowercase letters, digits and single hyphens, such as `performance`."""
     use_when: NonEmptyTextList
+    """Situations this conversation fits: at least one."""
     avoid_when: TextList = []
+    """Situations it does not fit."""
     stages: Annotated[list[Stage], Field(strict=True, min_length=1)]
+    """The parts of the conversation, in order: at least one."""
 
     def questions(self):
         """Every question in order, with the stage and step it belongs to."""

@@ -1,14 +1,20 @@
-"""The `build_kits.py` command: subsets, exit codes and one-line errors."""
+"""The `coachbook` command and `build_kits.py`: subsets, exit codes, one-line errors, options anywhere."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
+import pypdf
+import pytest
+
+from coachbook import __version__
 from coachbook.build import MANIFEST, build_kits as build
 from coachbook.kits import KITS, PAPERS
-from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits
+from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
 
@@ -180,3 +186,104 @@ def test_check_reports_problems_of_every_file_given(tmp_path):
     result = build_kits("check", str(tmp_path / "one.yaml"), str(tmp_path / "two.yaml"))
     assert result.returncode == 1
     assert "one.yaml:1:1" in result.stderr and "two.yaml:1:1" in result.stderr
+
+
+# --------------------------------------------------------------------------- the command line itself
+
+ORGANIZATION = "Acme Placement Test"
+
+
+def test_options_before_the_command_mean_what_they_mean_after_it(tmp_path):
+    """The issue's case: `--out X --model Y --config branded.yml build` once rendered every kit, unbranded, into kits/."""
+    config = tmp_path / "branded.yml"
+    config.write_text(f"site_name: Branded\nplugins:\n  - coachbook:\n      organization: {ORGANIZATION}\n")
+    model_id = MODEL_IDS[0]
+    outputs = {}
+    for order, arguments in (
+            ("before", ["--out", str(tmp_path / "before"), "--model", model_id, "--config", str(config), "build"]),
+            ("after", ["build", "--out", str(tmp_path / "after"), "--model", model_id, "--config", str(config)])):
+        result = build_kits(*arguments, "--kit", "guide", "--paper", "a4", "--quiet")
+        assert (result.returncode, result.stderr) == (0, ""), order
+        outputs[order] = _files(tmp_path / order)
+    kit = f"{model_id}/{model_id}-guide-a4.pdf"
+    assert sorted(outputs["before"]) == [MANIFEST, kit]
+    assert outputs["before"] == outputs["after"]
+    text = pypdf.PdfReader(io.BytesIO(outputs["before"][kit])).pages[0].extract_text()
+    assert ORGANIZATION in text  # the config's branding was applied
+
+
+def test_a_repeatable_option_adds_up_across_the_command(tmp_path):
+    first, second = MODEL_IDS[:2]
+    result = build_kits("--model", first, "build", "--model", second, "--kit", "guide", "--paper", "a4",
+                        "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert sorted(_files(tmp_path)) == [MANIFEST, f"{first}/{first}-guide-a4.pdf", f"{second}/{second}-guide-a4.pdf"]
+
+
+@pytest.mark.parametrize("arguments, option, command", [
+    (["--out", "somewhere", "check"], "--out", "check"),
+    (["--lint", "build"], "--lint", "build"),
+    (["--lint"], "--lint", "build"),
+    (["--copies", "2", "--model", "x"], "--copies", "build"),
+    (["--kit", "guide", "new", "team-talk"], "--kit", "new"),
+    (["new", "team-talk", "--kit", "guide"], "--kit guide", "new"),
+    (["--config=mkdocs.yml", "schema"], "--config", "schema"),
+    (["--version", "check"], "--version", "check"),
+])
+def test_an_option_the_command_does_not_take_is_one_usage_line(tmp_path, arguments, option, command):
+    result = build_kits(*arguments, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (f"build_kits.py: error: unrecognized arguments: {option} "
+                             f"(see: python build_kits.py {command} --help)\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_option_value_that_reads_like_a_command_stays_a_value():
+    result = build_kits("--model", "check", "build")
+    assert result.returncode == 2
+    assert result.stderr.startswith("build_kits.py: error: unknown model 'check'")
+
+
+def test_a_mistyped_command_is_named():
+    result = build_kits("--model", MODEL_IDS[0], "biuld")
+    assert (result.returncode, result.stderr) == (
+        2, "build_kits.py: error: unknown command 'biuld' (choose from: build, pack, check, new, schema)\n")
+
+
+def test_help_without_a_command_lists_the_commands():
+    result = build_kits("--quiet", "--help")
+    assert result.returncode == 0
+    assert "{build,pack,check,new,schema}" in result.stdout and "before and after the command" in " ".join(result.stdout.split())
+
+
+COACHBOOK_SCRIPT = "import sys; from coachbook.cli import main; sys.exit(main())"  # what pip's `coachbook` wrapper runs
+
+
+def test_the_coachbook_command_is_the_same_command():
+    assert '[project.scripts]\ncoachbook = "coachbook.cli:main"\n' in (REPO / "pyproject.toml").read_text()
+    for command in ([sys.executable, "-c", COACHBOOK_SCRIPT], [sys.executable, "-m", "coachbook"]):
+        assert run([*command, "--version"], REPO, PYTHONPATH=str(REPO)).stdout == f"coachbook {__version__}\n"
+        result = run([*command, "--out", "x", "check"], REPO, PYTHONPATH=str(REPO))
+        assert (result.returncode, result.stderr) == (
+            2, "coachbook: error: unrecognized arguments: --out (see: coachbook check --help)\n")
+        result = run([*command, "check", "--lint"], REPO, PYTHONPATH=str(REPO))
+        assert result.returncode == 0 and result.stderr.startswith("0 warnings"), result.stderr
+    version = build_kits("--version")
+    assert (version.returncode, version.stdout) == (0, f"build_kits.py {__version__}\n")
+
+
+def test_check_compares_a_translation_named_on_its_own_with_its_original(tmp_path):
+    models = _project(tmp_path, sample=False)
+    translation = models / LANGUAGE / f"{TRANSLATED}.yaml"
+    result = build_kits("check", str(translation))
+    assert (result.returncode, result.stderr) == (0, "1 model files OK\n")
+    result = build_kits("check", "--lint", str(translation), str(models))  # named twice: read once
+    assert result.returncode == 0 and result.stderr.endswith("(2 valid model files checked)\n"), result.stderr
+    lines = translation.read_text(encoding="utf-8").splitlines()
+    when = next(number for number, line in enumerate(lines) if line.strip().startswith("when:"))
+    lines[when] = lines[when].split("when:")[0] + "when: after" if "after" not in lines[when] else lines[when].replace("after", "before")
+    translation.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = build_kits("check", str(translation))
+    assert result.returncode == 1
+    assert [line.split(": ", 1)[0] for line in result.stderr.splitlines()] == [f"{translation}:{when + 1}:{lines[when].index('when:') + 7}"]
+    assert f"as in {models / f'{TRANSLATED}.yaml'}" in result.stderr

@@ -1,0 +1,7 @@
+"""`python -m coachbook`: the `coachbook` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

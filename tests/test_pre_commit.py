@@ -1,0 +1,136 @@
+"""The `coachbook-check` pre-commit hook, run by pre-commit itself against a temporary git repository.
+
+pre-commit installs a hook repository into a virtualenv of its own (pip, with this project's
+dependencies): about half a minute with pip's cache. Runs through a `.pre-commit-config.yaml`
+share one PRE_COMMIT_HOME for the session, so they install once; `try-repo` installs each time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, TRANSLATIONS, run
+
+TRANSLATED, LANGUAGE = TRANSLATIONS[0]
+GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
+                "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org"}
+
+
+def git(folder: Path, *args: str) -> str:
+    result = run(["git", *args], folder, **GIT_IDENTITY)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def hook_repository(tmp_path_factory) -> Path:
+    """This checkout as a hook repository, its work tree committed as it is (uncommitted changes included).
+
+    `pre-commit try-repo` on a checkout with changes makes such a copy itself, but a new one each run,
+    each installed afresh; one copy for the session is installed once.
+    """
+    copy = tmp_path_factory.mktemp("hook-repository")
+    listed = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    for name in filter(None, listed):
+        if (REPO / name).is_file():  # not a file deleted in the work tree
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, copy / name)
+    git(copy, "init", "-q")
+    git(copy, "add", "-A")
+    git(copy, "commit", "-q", "-m", "the work tree")
+    return copy
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A git repository with a model, its translation, and YAML files that are not models."""
+    models = tmp_path / "models"
+    (models / LANGUAGE).mkdir(parents=True)
+    shutil.copy(REPO / "models" / f"{TRANSLATED}.yaml", models)
+    shutil.copy(REPO / "models" / LANGUAGE / f"{TRANSLATED}.yaml", models / LANGUAGE)
+    (tmp_path / "mkdocs.yml").write_text("site_name: Not a model\n")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "agenda.yaml").write_text("- not: a model\n")
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "models")
+    return tmp_path
+
+
+def pre_commit(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+    result = run([sys.executable, "-m", "pre_commit", *args, "--color", "never"], project,
+                 PRE_COMMIT_HOME=str(home), **GIT_IDENTITY)
+    assert "An unexpected error has occurred" not in result.stdout + result.stderr, result.stdout + result.stderr
+    return result
+
+
+def break_led_by(path: Path) -> tuple[int, int]:
+    """Make the model's led_by invalid; the (line, column) of the value."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(index for index, line in enumerate(lines) if line.startswith("led_by:"))
+    lines[number] = "led_by: coach"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return number + 1, len("led_by: ") + 1
+
+
+def use_hook(project: Path, hook_repository: Path, *options: str) -> None:
+    """Configure the project's pre-commit with the coachbook-check hook of `hook_repository`, as a user does."""
+    lines = ["repos:", f"  - repo: {hook_repository}", f"    rev: {git(hook_repository, 'rev-parse', 'HEAD')}",
+             "    hooks:", "      - id: coachbook-check", *(f"        {option}" for option in options)]
+    (project / ".pre-commit-config.yaml").write_text("\n".join(lines) + "\n")
+    git(project, "add", "-A")
+
+
+def test_try_repo_stops_a_broken_model_at_its_line(project, hook_repository, pre_commit_home):
+    # try-repo installs into a store of its own every time (PRE_COMMIT_HOME does not apply): one run only.
+    line, column = break_led_by(project / "models" / f"{TRANSLATED}.yaml")
+    result = pre_commit(project, pre_commit_home, "try-repo", str(hook_repository), "coachbook-check",
+                        "--files", f"models/{TRANSLATED}.yaml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "coachbook check" in result.stdout and "Failed" in result.stdout
+    assert (f"models/{TRANSLATED}.yaml:{line}:{column}: led_by: must be one of manager, employee, shared (got 'coach')"
+            in result.stdout.splitlines())
+    assert "Traceback" not in result.stdout
+
+
+def test_the_hook_checks_changed_models_and_translations_and_no_other_yaml(project, hook_repository, pre_commit_home):
+    use_hook(project, hook_repository)
+    translation = f"models/{LANGUAGE}/{TRANSLATED}.yaml"
+    # The translation alone too: its original, not among the files, is found beside it.
+    for files in (["--files", f"models/{TRANSLATED}.yaml", translation], ["--files", translation], ["--all-files"]):
+        result = pre_commit(project, pre_commit_home, "run", *files)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "coachbook check" in result.stdout and "Passed" in result.stdout
+    # notes/agenda.yaml would fail as a model: it is not one, and is not passed to the hook.
+    result = pre_commit(project, pre_commit_home, "run", "--files", "mkdocs.yml", "notes/agenda.yaml")
+    assert result.returncode == 0 and "(no files to check)Skipped" in result.stdout, result.stdout
+
+    line, column = break_led_by(project / "models" / f"{TRANSLATED}.yaml")
+    expected = (f"models/{TRANSLATED}.yaml:{line}:{column}: led_by: must be one of manager, employee, shared "
+                "(got 'coach')")
+    for files in (["--files", f"models/{TRANSLATED}.yaml"], ["--all-files"]):
+        result = pre_commit(project, pre_commit_home, "run", *files)
+        assert result.returncode == 1, result.stdout
+        assert "Failed" in result.stdout and expected in result.stdout.splitlines()
+
+
+def test_the_hook_with_lint_prints_warnings_and_passes(project, hook_repository, pre_commit_home):
+    use_hook(project, hook_repository, "args: [--lint]", "verbose: true")
+    model = project / "models" / f"{TRANSLATED}.yaml"
+    text = model.read_text(encoding="utf-8")
+    question = text.index("  - text: ") + len("  - text: ")
+    model.write_text(text[:question] + "Tell me about your week." + text[text.index("\n", question):], encoding="utf-8")
+    result = pre_commit(project, pre_commit_home, "run", "--files", f"models/{TRANSLATED}.yaml")
+    assert result.returncode == 0, result.stdout
+    assert "Passed" in result.stdout
+    assert f"models/{TRANSLATED}.yaml:" in result.stdout and "does not end with a question mark" in result.stdout
