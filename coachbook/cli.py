@@ -13,7 +13,7 @@ from . import __version__
 from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
 from .config_file import PluginOptions, existing_model_folders, read_plugin_options
-from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, display_path
+from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
 from .files import write_atomically
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .i18n import DEFAULT_LANGUAGE
@@ -97,7 +97,13 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a model file, for editors and other tools")
     schema.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead of printing it")
-    return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema}
+
+    zensical = commands.add_parser("zensical", help="build the playbook site, kits included, with Zensical instead of MkDocs")
+    zensical.add_argument("--site-dir", type=Path, metavar="DIR", help="where the site goes (default: site_dir of the config)")
+    zensical.add_argument("--jobs", type=int, metavar="N", help="worker processes for the kits (default: all cores)")
+    zensical.add_argument("--no-cache", action="store_true", help="render every kit afresh")
+    _add_config_option(zensical)
+    return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema, "zensical": zensical}
 
 
 def _command_first(argv: list[str], commands: dict[str, _Parser]) -> list[str]:
@@ -345,6 +351,17 @@ def _schema(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _zensical(options: argparse.Namespace) -> int:
+    from .zensical import build  # imports Zensical's templates only for this command
+
+    config = options.config or DEFAULT_CONFIG
+    if not config.is_file():
+        raise UsageError(f"no such config file: {display_path(config)}")
+    site = build(config, site_dir=options.site_dir, workers=options.jobs, use_cache=not options.no_cache)
+    print(f"Built the site with Zensical into {display_path(site)}/", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
     """Run the command line (`coachbook ...`, or `python build_kits.py ...` with prog="build_kits.py"); the exit status."""
     argv = sys.argv[1:] if argv is None else argv
@@ -354,7 +371,8 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
         if unknown:  # the command's own help lists what it takes
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)} "
                              f"(see: {options.invocation} {options.command} --help)")
-        command = {"check": _check, "new": _new, "pack": _pack, "schema": _schema}.get(options.command, _build)
+        command = {"check": _check, "new": _new, "pack": _pack, "schema": _schema, "zensical": _zensical}.get(
+            options.command, _build)
         return command(options)
     except InvalidContent as invalid:
         for error in invalid.errors:
@@ -371,5 +389,8 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
     except UsageError as problem:
         print(f"{prog}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except ZensicalFailed as failed:  # Zensical printed what went wrong
+        print(f"{prog}: error: {failed}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

@@ -56,3 +56,7 @@ class RenderFailed(Exception):
     def __init__(self, lines: list[str]):
         self.lines = list(lines)
         super().__init__("\n".join(self.lines))
+
+
+class ZensicalFailed(Exception):
+    """`zensical build` reported a problem (it printed it); the previous site is left as it was."""

@@ -24,6 +24,7 @@ from .pages import (
 )
 from .render import Job, kit_jobs, pack_jobs
 from .schema import ConversationModel
+from .schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
 from .text import html_text, title_text, xml_text
 
 _UNNAMED_SEARCH_DIALOG = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>')
@@ -189,9 +190,10 @@ class SitePlan:
         return jobs
 
     def assets(self) -> dict[str, bytes]:
-        """The site's own files besides the pages and kits: stylesheets, scripts, the logo."""
+        """The site's own files besides the pages and kits: stylesheets, scripts, the logo, the model schema."""
         files = {path: resources.files("coachbook").joinpath("assets/site", Path(path).name).read_bytes()
                  for path in [SITE_CSS, *self.scripts()]}
+        files[SCHEMA_PATH] = model_schema_json().encode("utf-8")  # for editors: the `$schema` of model files
         if SITE_STYLESHEET in self.stylesheets():
             files[SITE_STYLESHEET] = site_stylesheet(self.branding)
         if self.theme_logo():

@@ -24,7 +24,7 @@ from . import csp
 from .branding import BRANDING_OPTIONS, load_branding
 from .config_file import PLUGIN_NAME, existing_model_folders, read_config, read_plugin_options
 from .documents import hand_written_pages, write_documents
-from .errors import UsageError, display_path
+from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
 from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
@@ -39,10 +39,6 @@ WORK = Path(".cache") / "coachbook-zensical"
 DOCUMENTS = WORK / "docs"
 UNSUPPORTED_PLUGINS = {"offline": "the offline build (OFFLINE=true): build it with `mkdocs build`"}
 HTML_LANG = re.compile(r'<html lang="[^"]*"')
-
-
-class ZensicalFailed(Exception):
-    """`zensical build` reported a problem (it printed it) and the previous site is left as it was."""
 
 
 def build(config_file: Path, *, site_dir: Path | None = None, workers: int | None = None, use_cache: bool = True) -> Path:

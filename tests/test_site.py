@@ -191,3 +191,9 @@ def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
     edited.write_text(re.sub(r"^title: .*$", "title: Edited", edited.read_text(), count=1, flags=re.M))
     assert "(10 rendered, 10 from the cache)" in run(build, project, **no_override).stderr
     assert (project / ".cache" / "coachbook").is_dir()
+
+
+def test_the_site_publishes_the_model_schema_for_editors(built_site):
+    from coachbook.schema_export import SITE_PATH, model_schema_json
+
+    assert (built_site.root / SITE_PATH).read_text(encoding="utf-8") == model_schema_json()

@@ -136,3 +136,10 @@ def test_search_finds_every_model_in_the_browser(zensical_site, models):
             assert any(f"/playbook/models/{model_id}/" in href for href in hrefs), (model_id, hrefs)
             page.keyboard.press("Escape")
         assert violations == []
+
+
+def test_it_publishes_the_model_schema_for_editors(zensical_site):
+    from coachbook.schema_export import SITE_PATH, model_schema_json
+
+    site, _ = zensical_site
+    assert (site / SITE_PATH).read_text(encoding="utf-8") == model_schema_json()
