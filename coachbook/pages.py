@@ -139,5 +139,6 @@ class PageRenderer:
             grouped.setdefault(model.group or messages(self.language)["site"]["other_conversations"], []).append(model)
         return sorted(grouped.items())
 
-    def kits_page(self, models: Sequence[ConversationModel], kits: dict[str, Sequence[KitLink]]) -> str:
-        return self._render("kits.md.j2", models=models, kits=kits)
+    def kits_page(self, models: Sequence[ConversationModel], kits: dict[str, Sequence[KitLink]], built: bool = True) -> str:
+        """Every model's kits; with `built` false (a preview without kits), a page saying so."""
+        return self._render("kits.md.j2", models=models, kits=kits, built=built)

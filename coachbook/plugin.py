@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,12 +23,12 @@ from .errors import ConfigError, InvalidContent, RenderFailed, display_path
 from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import load_library
+from .mkdocs_languages import LanguageConfig, navigation_by_section, page_alternates, section_of
 from .site import SitePlan, Urls, name_search_dialog
 from .staging import StagedFolder
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
-HTML_LANG = re.compile(r'<html lang="[^"]*"')
 
 
 class PluginConfig(Config):
@@ -91,7 +90,9 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         _add_search_stemmers(config, self.plan.search_languages() if library.translations else [])
         self.plan.apply_branding(config.theme)
         config.copyright = self.plan.copyright(config.copyright)
-        if config.nav is None:
+        # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
+        self.own_nav = config.nav is None
+        if self.own_nav:
             config.nav = self.plan.navigation(hand_written_pages(Path(config.docs_dir)))
         if self.stage_output:
             self._stage(config)
@@ -131,7 +132,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         for path in self.plan.pages():
             if files.get_file_from_path(path) is not None:
                 raise PluginError(f"coachbook: {config.docs_dir}/{path} clashes with a generated page; rename or remove it")
-        urls = Urls(config.use_directory_urls)
+        urls = self.urls = Urls(config.use_directory_urls)
         if self.own_alternate and self.plan.alternates(urls):
             config.extra["alternate"] = self.plan.alternates(urls)
         jobs = self.plan.kit_jobs()
@@ -148,13 +149,31 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             files.append(File.generated(config, path, content=content))
         return files
 
+    def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        self.folders = [section.folder for section in self.plan.sections[1:]]
+        self.navigations = navigation_by_section(nav, self.folders) if self.own_nav and self.folders else {}
+        self.files = files
+        return nav
+
+    def on_page_context(self, context: dict, page, config: MkDocsConfig, nav) -> dict:
+        """A page of a language sees that language's navigation, Material's strings in it, and its language switch."""
+        if not self.folders:
+            return context
+        folder = section_of(page, self.folders)
+        if folder in self.navigations:
+            view = context["nav"] = self.navigations[folder]
+            # The footer's previous and next stay in the page's language.
+            page.previous_page = page.previous_page if page.previous_page in view.pages else None
+            page.next_page = page.next_page if page.next_page in view.pages else None
+        language = next(section.language for section in self.plan.sections if section.folder == folder)
+        alternate = (page_alternates(self.plan, page, self.urls, lambda path: self.files.get_file_from_path(path) is not None)
+                     if self.own_alternate else config.extra["alternate"])
+        context["config"] = LanguageConfig(config, language, alternate)
+        return context
+
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:
-        """A translated page declares its own language (Material writes the theme's into every page)."""
-        output = name_search_dialog(output)
-        language = page.file.src_uri.split("/")[0]
-        if language in self.plan.library.translations:
-            return HTML_LANG.sub(f'<html lang="{language}"', output, count=1)
-        return output
+        """Material 9 leaves its search dialog unnamed (axe: aria-dialog-name)."""
+        return name_search_dialog(output)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         self.env, self.policies = env, {}  # the theme's templates, for the hashes of its inline scripts

@@ -96,7 +96,8 @@ class SitePlan:
 
     def pages(self) -> list[str]:
         """Every generated page's source path; a hand-written page of the same name is a clash."""
-        return [path for section in self.sections for path in section.pages()] + [KITS_PAGE] * self.kits
+        # The kits page is there even without kits (saying so), so that links to it hold in a preview build.
+        return [path for section in self.sections for path in section.pages()] + [KITS_PAGE]
 
     # ------------------------------------------------------------------ configuration
 
@@ -155,8 +156,7 @@ class SitePlan:
         nav.append({title_text(t["choose_title"]): CHOOSER_PAGE})
         nav.append({title_text(t["conversations"]): self._groups(self.sections[0])})
         nav.append({title_text(t["bank_title"]): QUESTIONS_PAGE})
-        if self.kits:
-            nav.append({title_text(t["kits_title"]): KITS_PAGE})
+        nav.append({title_text(t["kits_title"]): KITS_PAGE})
         for section in self.sections[1:]:
             t = messages(section.language)["site"]
             nav.append({title_text(language_name(section.language)): [
@@ -230,9 +230,8 @@ class SitePlan:
             for name, render in renders.items():
                 page = language_page(name, section.folder)
                 pages[page] = render(list(section.models), lambda target, page=page: urls.relative(target, page))
-        if self.kits:
-            pages[KITS_PAGE] = PageRenderer(self.language).kits_page(
-                self.library.models, {m.id: kit_links(KITS_PAGE, None, m.id) for m in self.library.models})
+        pages[KITS_PAGE] = PageRenderer(self.language).kits_page(
+            self.library.models, {m.id: kit_links(KITS_PAGE, None, m.id) for m in self.library.models}, built=self.kits)
         return pages
 
     def sitemaps(self, urls: Urls, site_url: str | None) -> dict[str, str]:

@@ -1,0 +1,95 @@
+"""MkDocs front end, per language: each language's pages get its own navigation, interface strings and language switch.
+
+One MkDocs build serves every language: a page is rendered with a view of the site's navigation
+that holds only its language's section, and with a view of the configuration whose
+`theme.language` (Material's interface strings and `<html lang>`) and `extra.alternate` (the
+language switch, pointing at the same page in each language) are its own.
+"""
+
+from __future__ import annotations
+
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
+
+from .i18n import language_name
+from .site import SitePlan, Urls
+
+
+def section_of(page: Page, folders: list[str]) -> str | None:
+    """The translation folder a page belongs to, or None for the originals' pages (hand-written ones included)."""
+    first = page.file.src_uri.split("/")[0]
+    return first if first in folders else None
+
+
+def _pages(item) -> list[Page]:
+    if isinstance(item, Page):
+        return [item]
+    return [page for child in getattr(item, "children", None) or [] for page in _pages(child)]
+
+
+def navigation_by_section(nav: Navigation, folders: list[str]) -> dict[str | None, Navigation]:
+    """The navigation of each section: a translation's is the children of its top-level section, the rest is the originals'."""
+    items: dict[str | None, list] = {None: []}
+    for item in nav.items:
+        pages = _pages(item)
+        folder = {section_of(page, folders) for page in pages}
+        if isinstance(item, Section) and len(folder) == 1 and None not in folder:
+            items[folder.pop()] = item.children
+        else:
+            items[None].append(item)
+    views = {}
+    for folder, section_items in items.items():
+        view = Navigation(section_items, [page for page in nav.pages if section_of(page, folders) == folder])
+        homes = [page for page in view.pages if page.file.src_uri == (f"{folder}/index.md" if folder else "index.md")]
+        view.homepage = homes[0] if homes else nav.homepage
+        views[folder] = view
+    return views
+
+
+class _Theme:
+    """The theme as one language's pages see it."""
+
+    def __init__(self, theme, language: str):
+        self._theme, self.language = theme, language
+
+    def __getitem__(self, key):
+        return self.language if key == "language" else self._theme[key]
+
+    def __getattr__(self, name):
+        return getattr(self._theme, name)
+
+    def get(self, key, default=None):
+        return self.language if key == "language" else self._theme.get(key, default)
+
+
+class LanguageConfig:
+    """The site configuration as one page sees it: its language's theme language and language switch."""
+
+    def __init__(self, config, language: str, alternate: list[dict]):
+        self._config, self.theme = config, _Theme(config.theme, language)
+        self.extra = {**config.extra, "alternate": alternate}
+
+    def __getitem__(self, key):
+        return {"theme": self.theme, "extra": self.extra}.get(key) or self._config[key]
+
+    def __getattr__(self, name):
+        return getattr(self._config, name)
+
+    def get(self, key, default=None):
+        return {"theme": self.theme, "extra": self.extra}.get(key) or self._config.get(key, default)
+
+
+def page_alternates(plan: SitePlan, page: Page, urls: Urls, exists) -> list[dict]:
+    """The language switch of one page: the same page in each language where it exists, else that language's home.
+
+    `exists(path)`: whether the site has a page at that source path.
+    """
+    folders = [section.folder for section in plan.sections[1:]]
+    folder = section_of(page, folders)
+    inside = page.file.src_uri[len(folder) + 1:] if folder else page.file.src_uri
+    switch = []
+    for section in plan.sections:
+        same = f"{section.folder}/{inside}" if section.folder else inside
+        target = same if exists(same) else (f"{section.folder}/index.md" if section.folder else "index.md")
+        switch.append({"name": language_name(section.language), "lang": section.language, "link": urls.url(target)})
+    return switch
