@@ -10,7 +10,7 @@ import unicodedata
 import xml.etree.ElementTree as ElementTree
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
@@ -236,10 +236,13 @@ class OptionSource:
     positions: Mapping[str, tuple[int, int]]
     commented: frozenset[str] = frozenset()  # options whose value YAML read as a comment (an unquoted '#')
     prefix: str = "coachbook."
+    files: Mapping[str, str] = field(default_factory=dict)
+    """The file of an option written in another file than `file` (a parent config reached through INHERIT)."""
 
     def where(self, option: str) -> str:
         line_column = self.positions.get(option)
-        place = f"{self.file}:{line_column[0]}:{line_column[1]}" if line_column else self.file
+        file = self.files.get(option, self.file)
+        place = f"{file}:{line_column[0]}:{line_column[1]}" if line_column else file
         return f"{place}: {self.prefix}{option}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,14 +13,14 @@ from urllib.parse import urlsplit
 from . import __version__
 from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
-from .config_file import PluginOptions, existing_model_folders, read_plugin_options
+from .config_file import PluginOptions, existing_model_folders, originals_language, read_config, read_plugin_options
 from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
 from .files import write_atomically
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .i18n import DEFAULT_LANGUAGE
 from .lint import lint
-from .loader import load_library, load_models, locate_models, model_files
-from .render import MAX_COPIES, PackJob, kit_jobs
+from .loader import Library, ignored_folder_message, load_library, locate_models, model_files
+from .render import MAX_COPIES, PackJob, check_output_paths, kit_jobs
 from .schema import SLUG_PATTERN
 from .schema_export import SITE_PATH, model_schema_json
 
@@ -75,11 +76,16 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     pack.add_argument("--paper", default="a4", metavar="P", help="a4 or letter (default: a4)")
     pack.add_argument("--out", type=Path, metavar="FILE|DIR",
                       help=f"a .pdf file, or a folder for the default name (default: kits/{PACKS_FOLDER}/)")
-    pack.add_argument("--models", type=Path, action="append", metavar="DIR", help="model folder (repeatable; default: models/)")
-    pack.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
-                      help=f"where rendered kits and packs are kept between builds (default: {DEFAULT_FOLDER}/)")
+    pack.add_argument("--lang", metavar="L",
+                      help="the pack of the models' translation in this language, such as de, in that language "
+                           "(default: the originals, in theme.language)")
+    pack.add_argument("--models", type=Path, action="append", metavar="DIR",
+                      help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
+    pack.add_argument("--cache", type=Path, metavar="DIR",
+                      help=f"where rendered kits and packs are kept between builds (default: cache_dir of mkdocs.yml, "
+                           f"else {DEFAULT_FOLDER}/)")
     pack.add_argument("--no-cache", action="store_true", help="render the pack afresh")
-    pack.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    pack.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     _add_config_option(pack)
 
     check = commands.add_parser("check", help="validate model files or folders, write nothing")
@@ -138,7 +144,8 @@ def _command_first(argv: list[str], commands: dict[str, _Parser]) -> list[str]:
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="the MkDocs config whose coachbook plugin options (models_dir, branding) apply "
+                        help="the MkDocs config whose theme.language and coachbook plugin options (models_dir, "
+                             "languages, cache_dir, branding) apply "
                              "(default: mkdocs.yml when it exists)")
 
 
@@ -147,18 +154,19 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kit", metavar="K", help="only this kit: worksheet, cards, checklist or guide")
     parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter")
     parser.add_argument("--lang", action="append", metavar="L",
-                        help=f"only this language (repeatable): {DEFAULT_LANGUAGE} for the originals, or a translation's "
-                             "language such as de (default: the originals and every translation)")
+                        help="only this language (repeatable): the originals' (theme.language of mkdocs.yml, else "
+                             f"{DEFAULT_LANGUAGE}), or a translation's, such as de (default: the originals and every translation)")
     parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
     parser.add_argument("--models", type=Path, action="append", metavar="DIR",
                         help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_FOLDER, metavar="DIR",
-                        help=f"where rendered kits are kept between builds (default: {DEFAULT_FOLDER}/)")
+    parser.add_argument("--cache", type=Path, metavar="DIR",
+                        help=f"where rendered kits are kept between builds (default: cache_dir of mkdocs.yml, else "
+                             f"{DEFAULT_FOLDER}/)")
     parser.add_argument("--no-cache", action="store_true", help="render every kit afresh")
     parser.add_argument("--progress", action="store_true",
                         help="a line per kit even when not on a terminal (on a terminal it is the default)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     _add_config_option(parser)
 
 
@@ -168,14 +176,14 @@ def _build(options: argparse.Namespace) -> int:
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
-    config = _plugin_options(options)
-    branding = _branding(config)
-    library = load_library(_model_folders(options, config))
+    project = _project(options)
+    branding = _branding(project.options)
+    library = project.load(_model_folders(options, project.options))
     models = library.models
     # A value given twice means it once (a repeated job would be rendered and written twice).
     wanted_models, wanted_languages = _unique(options.model), _unique(options.lang)
     _check_model_ids(wanted_models, models)
-    languages = [DEFAULT_LANGUAGE, *library.translations]
+    languages = [project.language, *library.translations]
     unknown = [name for name in wanted_languages if name not in languages]
     if unknown:
         raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} (models here are in: {', '.join(languages)})")
@@ -183,17 +191,18 @@ def _build(options: argparse.Namespace) -> int:
     kits, papers = [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS
     jobs = []
     for language in wanted_languages or languages:
-        if language == DEFAULT_LANGUAGE:
-            jobs += kit_jobs(chosen, kits, papers, branding=branding)
-        else:
+        if language == project.language:
+            jobs += kit_jobs(chosen, kits, papers, language, branding=branding)
+        else:  # a translation: its folder, named after its language, names its files
             translated = library.translations[language]
             jobs += kit_jobs([translated[m.id] for m in chosen if m.id in translated], kits, papers, language,
-                             branding=branding)
+                             section=language, branding=branding)
+    check_output_paths(jobs)
     started = time.monotonic()
     # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
     progress = _Progress(len(jobs), quiet=not show_each_kit)
-    cache = KitCache(None if options.no_cache else cache_folder(options.cache))
+    cache = project.kit_cache(options)
     # Only a build of everything knows which kits are no longer wanted.
     full = not (wanted_models or wanted_languages or options.kit or options.paper)
     build_kits(jobs, options.out, cache=cache, workers=options.jobs, full=full, on_kit_done=progress.kit_done)
@@ -222,18 +231,31 @@ def _pack(options: argparse.Namespace) -> int:
         raise UsageError(f"unknown paper {options.paper!r} (choose from: {', '.join(PAPERS)})")
     if not 1 <= options.copies <= MAX_COPIES:
         raise UsageError(f"--copies must be 1 to {MAX_COPIES} (got {options.copies})")
-    config = _plugin_options(options)
-    branding = _branding(config)
-    models = load_models(_model_folders(options, config))
-    _check_model_ids(options.model, models)
-    by_id = {model.id: model for model in models}
-    job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies, branding)
+    project = _project(options)
+    branding = _branding(project.options)
+    library = project.load(_model_folders(options, project.options))
+    _check_model_ids(options.model, library.models)
+    language = options.lang or project.language
+    section = None if language == project.language else language
+    if section is None:
+        by_id = {model.id: model for model in library.models}
+    elif section in library.translations:
+        by_id = library.translations[section]
+    else:
+        raise UsageError(f"unknown language {section!r} (models here are in: "
+                         f"{', '.join([project.language, *library.translations])})")
+    untranslated = [name for name in options.model if name not in by_id]
+    if untranslated:
+        raise UsageError(f"no {section!r} translation of {', '.join(repr(n) for n in untranslated)} "
+                         f"(translated: {', '.join(sorted(by_id)) or 'none'})")
+    job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies, language=language,
+                  section=section, branding=branding)
     if options.out is None:
         target = Path("kits") / PACKS_FOLDER / job.filename
     else:
         target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
     started = time.monotonic()
-    cache = KitCache(None if options.no_cache else cache_folder(options.cache))
+    cache = project.kit_cache(options)
     [(_, pdf)] = cache.render([job], workers=1)
     write_atomically(target, pdf)
     if not options.quiet:
@@ -255,13 +277,49 @@ class _Progress:
                   file=sys.stderr)
 
 
-def _plugin_options(options: argparse.Namespace) -> PluginOptions | None:
-    """The coachbook options of --config, or of ./mkdocs.yml when it exists; None without a config file."""
-    if options.config is not None:
-        if not options.config.is_file():
-            raise UsageError(f"no such config file: {display_path(options.config)}")
-        return read_plugin_options(options.config)
-    return read_plugin_options(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else None
+@dataclass(frozen=True)
+class _Project:
+    """What the command takes from mkdocs.yml: the coachbook options (None without a config) and the originals' language."""
+
+    options: PluginOptions | None = None
+    language: str = DEFAULT_LANGUAGE
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The configured translation languages without a catalog (the `languages` option)."""
+        return self.options.languages() if self.options is not None else ()
+
+    def load(self, folders: list[Path]) -> Library:
+        """The models and translations of the folders; a subfolder that is no translation folder is a warning."""
+        library = load_library(folders, self.language, self.languages)
+        _warn_ignored(library.ignored_folders)
+        return library
+
+    def kit_cache(self, options: argparse.Namespace) -> KitCache:
+        """The kit cache: none with --no-cache; else COACHBOOK_CACHE_DIR, --cache, cache_dir of the config, or
+        .cache/coachbook/ beside the config (as the site build keeps it) or in the working folder."""
+        if options.no_cache:
+            return KitCache(None)
+        configured = options.cache
+        if configured is None and self.options is not None:
+            configured = self.options.cache_dir() or self.options.folder / DEFAULT_FOLDER
+        return KitCache(cache_folder(configured or DEFAULT_FOLDER))
+
+
+def _project(options: argparse.Namespace) -> _Project:
+    """What --config, or ./mkdocs.yml when it exists, says; the defaults without a config file."""
+    path = options.config
+    if path is not None and not path.is_file():
+        raise UsageError(f"no such config file: {display_path(path)}")
+    if path is None and not DEFAULT_CONFIG.is_file():
+        return _Project()
+    path = path or DEFAULT_CONFIG
+    return _Project(read_plugin_options(path), originals_language(read_config(path)))
+
+
+def _warn_ignored(folders: list[Path]) -> None:
+    for folder in folders:
+        print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
 
 
 def _branding(config: PluginOptions | None) -> Branding | None:
@@ -281,18 +339,23 @@ def _model_folders(options: argparse.Namespace, config: PluginOptions | None) ->
 
 
 def _check(options: argparse.Namespace) -> int:
-    paths = options.paths or _model_folders(options, _plugin_options(options))
+    project = _project(options)
+    paths = options.paths or _model_folders(options, project.options)
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
     if not options.lint:
-        load_models(paths)
-        print(f"{len(model_files(paths))} model files OK", file=sys.stderr)
+        project.load(paths)
+        print(f"{len(model_files(paths, project.languages))} model files OK", file=sys.stderr)
         return EXIT_OK
-    located, errors = locate_models(paths)
-    warnings = [warning for entry in located for warning in lint(entry, entry.language or DEFAULT_LANGUAGE)]
+    located, errors, ignored = locate_models(paths, project.language, project.languages)
+    # Each model is judged in its own language: a translation in its folder's, an original in theme.language.
+    warnings = [warning for entry in located for warning in lint(entry, entry.language or project.language)]
     # Errors first: they are what stops a build; the warnings of the valid files still help.
-    for line in (*errors, *warnings):
+    for line in errors:
+        print(line, file=sys.stderr)
+    _warn_ignored(ignored)
+    for line in warnings:
         print(line, file=sys.stderr)
     invalid = f"{_count(len({error.file for error in errors}), 'invalid model file')}; " if errors else ""
     print(f"{invalid}{_count(len(warnings), 'warning')} in {_count(len({w.file for w in warnings}), 'file')} "
@@ -307,7 +370,7 @@ def _count(number: int, noun: str) -> str:
 def _new(options: argparse.Namespace) -> int:
     if not SLUG_PATTERN.match(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
-    config = _plugin_options(options)
+    config = _project(options).options
     folder = options.models
     if folder is None:  # the config's first model folder, which `new` may create
         folders = config.models_dirs() if config is not None else None

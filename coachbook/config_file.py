@@ -1,4 +1,5 @@
-"""Read the `coachbook` plugin's options from mkdocs.yml without MkDocs, with each option's position."""
+"""Read mkdocs.yml without MkDocs, following INHERIT: the whole config, the originals' language, and the `coachbook`
+options with the file and position of each."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import yaml
 
 from .branding import OptionSource
 from .errors import ConfigError, display_path
+from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
 
 PLUGIN_NAME = "coachbook"
+INHERIT = "INHERIT"  # MkDocs' key naming a parent config, relative to the file that holds it
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -61,6 +64,8 @@ class PluginOptions:
     values: dict[str, object] = field(default_factory=dict)
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     commented: set[str] = field(default_factory=set)
+    files: dict[str, str] = field(default_factory=dict)
+    """The file of each option written in a parent config (reached through INHERIT), as shown to the user."""
     site_url: str | None = None
     """The config's top-level `site_url` (`!ENV` resolved), where the site is published; None when unset."""
 
@@ -71,7 +76,7 @@ class PluginOptions:
 
     @property
     def source(self) -> OptionSource:
-        return OptionSource(display_path(self.file), self.positions, frozenset(self.commented))
+        return OptionSource(display_path(self.file), self.positions, frozenset(self.commented), files=self.files)
 
     def configured_models_dirs(self) -> list[str] | None:
         """models_dir as written (one folder or a list); None when not set."""
@@ -89,6 +94,31 @@ class PluginOptions:
         return None if folders is None else [self.folder / folder for folder in folders]
 
 
+    def languages(self) -> tuple[str, ...]:
+        """The `languages` option: translation languages Coachbook has no catalog for (empty when not set)."""
+        return configured_languages(self.values.get("languages"), self.source)
+
+    def cache_dir(self) -> Path | None:
+        """The `cache_dir` option, resolved against the config file's folder; None when not set."""
+        value = self.values.get("cache_dir")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise ConfigError([f"{self.source.where('cache_dir')}: must be a folder (got {value!r})"])
+        return self.folder / value
+
+
+def configured_languages(value: object, source: OptionSource) -> tuple[str, ...]:
+    """The `languages` option checked: a list of language tags such as `it` or `pt-br`, lowercased; `ConfigError` if not."""
+    if value is None:
+        return ()
+    tags = [tag.lower() if isinstance(tag, str) else tag for tag in value] if isinstance(value, list) else None
+    if tags is None or not all(isinstance(tag, str) and LANGUAGE_TAG.match(tag) for tag in tags):
+        raise ConfigError([f"{source.where('languages')}: must be a list of language tags such as [it, pt-br] "
+                           f"(got {value!r})"])
+    return tuple(dict.fromkeys(tags))
+
+
 def existing_model_folders(configured: list[str], base: Path, source: OptionSource) -> list[Path]:
     """The configured model folders, relative to `base`; `ConfigError` names, as written, any that does not exist."""
     missing = [folder for folder in configured if not (base / folder).is_dir()]
@@ -98,50 +128,61 @@ def existing_model_folders(configured: list[str], base: Path, source: OptionSour
 
 
 def read_config(path: Path) -> dict:
-    """The whole config file as plain data, `!ENV` resolved; `ConfigError` when it is not a readable YAML mapping."""
-    where = display_path(Path(path))
-    try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_TolerantLoader)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"{where}: cannot read it ({getattr(error, 'strerror', None) or error})"]) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        place = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
-        raise ConfigError([f"{place}: not valid YAML ({getattr(error, 'problem', None) or error})"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError([f"{where}: must be a mapping of settings such as site_name and theme"])
-    return data
+    """The whole config as plain data, its INHERIT parents merged in and `!ENV` resolved; `ConfigError` when unreadable."""
+    root, _ = _compose(Path(path))
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError([f"{display_path(Path(path))}: must be a mapping of settings such as site_name and theme"])
+    return _construct(root)
+
+
+def originals_language(config: dict) -> str:
+    """The language the original models are written in: Material's `theme.language`, lowercased (default en)."""
+    theme = config.get("theme")
+    language = theme.get("language") if isinstance(theme, dict) else None
+    return str(language or DEFAULT_LANGUAGE).lower()
 
 
 def read_plugin_options(path: Path) -> PluginOptions:
-    """The coachbook options of the config file at `path`; `ConfigError` when it is not readable YAML."""
+    """The coachbook options of the config at `path` (INHERIT followed), each with the file and place it is written in."""
     path = Path(path)
+    root, lines = _compose(path)
+    options = PluginOptions(path)
+    site_url = _mapping_value(root, "site_url")
+    site_url = _construct(site_url) if site_url is not None else None
+    options.site_url = site_url if isinstance(site_url, str) and site_url else None
+    options_node = _plugin_node(root)
+    if isinstance(options_node, yaml.MappingNode):
+        for key_node, value_node in options_node.value:
+            name = _construct(key_node)
+            if not isinstance(name, str):
+                continue
+            options.values[name] = _construct(value_node)
+            options.positions[name] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            if key_node.start_mark.name != display_path(path):
+                options.files[name] = key_node.start_mark.name
+            comment_column = (_comment_as_value(lines[key_node.end_mark.name], key_node)
+                              if options.values[name] is None else None)
+            if comment_column is not None:
+                options.commented.add(name)
+                options.positions[name] = (key_node.end_mark.line + 1, comment_column)
+    return options
+
+
+def _compose(path: Path, inheriting: tuple[Path, ...] = ()) -> tuple[yaml.Node | None, dict[str, list[str]]]:
+    """The config's YAML tree with its INHERIT parents merged in as MkDocs does, and each file's lines by name.
+
+    Every node's marks carry the name of the file it was read from, so that a position points into
+    the right file.
+    """
     where = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"{where}: cannot read it ({getattr(error, 'strerror', None) or error})"]) from None
     loader = _TolerantLoader(text)
+    loader.name = where  # the name the marks of every node carry
     try:
         root = loader.get_single_node()
-        options = PluginOptions(path)
-        site_url = _mapping_value(root, "site_url")
-        site_url = loader.construct_object(site_url, deep=True) if site_url is not None else None
-        options.site_url = site_url if isinstance(site_url, str) and site_url else None
-        options_node = _plugin_node(root)
-        if isinstance(options_node, yaml.MappingNode):
-            lines = text.splitlines()
-            for key_node, value_node in options_node.value:
-                name = loader.construct_object(key_node, deep=True)
-                if not isinstance(name, str):
-                    continue
-                options.values[name] = loader.construct_object(value_node, deep=True)
-                options.positions[name] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
-                comment_column = _comment_as_value(lines, key_node) if options.values[name] is None else None
-                if comment_column is not None:
-                    options.commented.add(name)
-                    options.positions[name] = (key_node.end_mark.line + 1, comment_column)
-        return options
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         place = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
@@ -150,6 +191,45 @@ def read_plugin_options(path: Path) -> PluginOptions:
         raise ConfigError([f"{where}: not valid YAML ({error})"]) from None
     finally:
         loader.dispose()
+    lines = {where: text.splitlines()}
+    inherit = _mapping_value(root, INHERIT)
+    if inherit is None:
+        return root, lines
+    place = f"{where}:{inherit.start_mark.line + 1}:{inherit.start_mark.column + 1}: {INHERIT}"
+    parent = _construct(inherit)
+    if not isinstance(parent, str) or not parent:
+        raise ConfigError([f"{place}: must be the path of a parent config file, relative to this one (got {parent!r})"])
+    parent_path = path.parent / parent  # as MkDocs resolves it: from the folder of the file that says INHERIT
+    if not parent_path.is_file():
+        raise ConfigError([f"{place}: no such file: {parent}"])
+    inheriting = (*inheriting, path.resolve())
+    if parent_path.resolve() in inheriting:
+        raise ConfigError([f"{place}: {parent} inherits, directly or not, from this file"])
+    parent_root, parent_lines = _compose(parent_path, inheriting)
+    own = yaml.MappingNode(root.tag, [(k, v) for k, v in root.value if v is not inherit],
+                           root.start_mark, root.end_mark)
+    return _merged(parent_root, own), {**parent_lines, **lines}
+
+
+def _merged(parent: yaml.Node | None, child: yaml.Node | None) -> yaml.Node | None:
+    """MkDocs' merge of a config into its parent: mappings key by key (the child wins), anything else replaced."""
+    if not (isinstance(parent, yaml.MappingNode) and isinstance(child, yaml.MappingNode)):
+        return child
+    child_values = {key.value: value for key, value in child.value if isinstance(key, yaml.ScalarNode)}
+    pairs = [(key, _merged(value, child_values[key.value]) if isinstance(key, yaml.ScalarNode)
+              and key.value in child_values else value) for key, value in parent.value]
+    parent_keys = {key.value for key, _ in parent.value if isinstance(key, yaml.ScalarNode)}
+    pairs += [(key, value) for key, value in child.value
+              if not (isinstance(key, yaml.ScalarNode) and key.value in parent_keys)]
+    # The merged key keeps the parent's node, whose mark would point into the parent: take the child's.
+    child_keys = {key.value: key for key, _ in child.value if isinstance(key, yaml.ScalarNode)}
+    pairs = [(child_keys.get(key.value, key) if isinstance(key, yaml.ScalarNode) else key, value) for key, value in pairs]
+    return yaml.MappingNode(child.tag, pairs, child.start_mark, child.end_mark)
+
+
+def _construct(node: yaml.Node) -> object:
+    """A node's plain value, `!ENV` resolved and MkDocs' other tags read as plain values."""
+    return _TolerantLoader("").construct_object(node, deep=True)
 
 
 def _plugin_node(root: yaml.Node | None) -> yaml.Node | None:

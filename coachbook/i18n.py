@@ -61,6 +61,12 @@ def messages(language: str) -> Messages:
     raise LookupError(f"no catalog for {language!r}")  # unreachable while en.yaml ships
 
 
+def has_catalog(language: str) -> bool:
+    """Whether Coachbook ships UI strings for the language tag `language`, or for its base language (de-ch: de)."""
+    return bool(LANGUAGE_TAG.match(language)) and any(
+        _catalog_data(name) is not None for name in (language, language.split("-")[0]))
+
+
 def language_name(language: str) -> str:
     """The language's own name (Deutsch, Français), or its tag when no catalog names it."""
     data = _catalog_data(language)

@@ -140,10 +140,11 @@ def _environment(language: str) -> Environment:
 # --------------------------------------------------------------------------- public API
 
 
-def kit_filename(model_id: str, kit: str, paper: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """The contract's file name of one kit, `<id>-<kit>-<paper>.pdf`; a translation's is `...-<paper>.<lang>.pdf`."""
+def kit_filename(model_id: str, kit: str, paper: str, section: str | None = None) -> str:
+    """The contract's file name of one kit, `<id>-<kit>-<paper>.pdf`, whatever the originals' language;
+    a translation's is `...-<paper>.<section>.pdf`, `section` being its subfolder (its language tag)."""
     _check(kit, paper)
-    suffix = "" if language == DEFAULT_LANGUAGE else f".{language}"
+    suffix = f".{section}" if section else ""
     return f"{model_id}-{kit}-{paper}{suffix}.pdf"
 
 

@@ -7,6 +7,7 @@ import difflib
 import os
 import re
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, InvalidContent, display_path
-from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
+from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
 from .schema import HIDDEN_CHARACTERS, ConversationModel, WholeNumberText, hidden_character
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -228,14 +229,30 @@ def _message(error: dict) -> str:
     return error["msg"][0].lower() + error["msg"][1:]
 
 
-def translation_language(path: Path) -> str | None:
+def is_translation_folder(name: str, languages: Collection[str] = ()) -> bool:
+    """Whether a models folder's subfolder `name` holds translations.
+
+    It must be named after a language Coachbook has a catalog for (de, de-ch), or one configured in the
+    `languages` option: a two-letter folder such as `qa/` or `hr/` is not taken for a language by its shape.
+    """
+    return bool(LANGUAGE_TAG.match(name)) and (has_catalog(name) or name in languages)
+
+
+def ignored_folder_message(folder: Path) -> str:
+    """Why a subfolder of a models folder is not read, as one line (the caller marks it as a warning)."""
+    return (f"{display_path(folder)}/: not a translation folder (not a language with a catalog, nor listed in the "
+            "coachbook option languages); ignored")
+
+
+def translation_language(path: Path, languages: Collection[str] = ()) -> str | None:
     """The language of a model file named on its own: `<lang>/<id>.yaml` beside an original `<id>.yaml` is a translation.
 
     A translation keeps its original's file name, so that every model file's `id` equals its stem.
+    `languages`: the configured languages without a catalog.
     """
     path = Path(path)
     language = path.parent.name
-    if LANGUAGE_TAG.match(language) and (path.parent.parent / path.name).is_file():
+    if is_translation_folder(language, languages) and (path.parent.parent / path.name).is_file():
         return language
     return None
 
@@ -331,28 +348,33 @@ def _validate(data: object, document: _Document) -> ConversationModel | None:
         return None
 
 
-def model_files(folders: list[Path]) -> list[Path]:
-    """Every model file (`*.yaml`, `*.yml`) in the folders and in their language subfolders, in a stable order."""
-    return [path for path, _, implied in _model_entries(folders) if not implied]
+def model_files(folders: list[Path], languages: Collection[str] = ()) -> list[Path]:
+    """Every model file (`*.yaml`, `*.yml`) in the folders and in their translation subfolders, in a stable order."""
+    entries, _ = _model_entries(folders, languages)
+    return [path for path, _, implied in entries if not implied]
 
 
-def _model_entries(folders: list[Path]) -> list[tuple[Path, str | None, bool]]:
-    """Every model file with its translation language (a file in a `<lang>/` subfolder is a translation).
+def _model_entries(folders: list[Path], languages: Collection[str]) -> tuple[list[tuple[Path, str | None, bool]], list[Path]]:
+    """Every model file with its translation language (a file in a translation subfolder is a translation),
+    and the subfolders that are not translation folders, which are not read.
 
     A translation named on its own (as a pre-commit hook names changed files) brings its original
     along, marked implied: it is loaded to compare the translation with (and its problems, which
     keep the translation from being checked, are reported), but it is not listed nor linted.
     """
     entries: dict[str, tuple[Path, str | None, bool]] = {}  # by real path: a file named twice is read once
+    ignored: dict[str, Path] = {}
     for folder in folders:
         folder = Path(folder)
         if folder.is_file():
-            found = [(folder, translation_language(folder))]
+            found = [(folder, translation_language(folder, languages))]
         else:
             found = []
-            for entry in folder.iterdir():
-                if entry.is_dir() and LANGUAGE_TAG.match(entry.name):
+            for entry in sorted(folder.iterdir()):
+                if entry.is_dir() and is_translation_folder(entry.name, languages):
                     found.extend((p, entry.name) for p in entry.iterdir() if _is_model_file(p))
+                elif entry.is_dir() and not entry.name.startswith("."):  # .git and the like are nobody's models
+                    ignored.setdefault(os.path.realpath(entry), entry)
                 elif _is_model_file(entry):
                     found.append((entry, None))
         for path, language in found:
@@ -361,7 +383,7 @@ def _model_entries(folders: list[Path]) -> list[tuple[Path, str | None, bool]]:
         original = path.parent.parent / path.name
         if language is not None and original.is_file():
             entries.setdefault(os.path.realpath(original), (original, None, True))
-    return sorted(entries.values(), key=lambda e: (e[0].stem, str(e[0])))
+    return sorted(entries.values(), key=lambda e: (e[0].stem, str(e[0]))), sorted(ignored.values())
 
 
 def _is_model_file(path: Path) -> bool:
@@ -376,48 +398,61 @@ class Library:
     """The originals, in the site's default language, sorted by id."""
     translations: dict[str, dict[str, ConversationModel]] = field(default_factory=dict)
     """Language -> model id -> translated model; languages and ids sorted."""
+    ignored_folders: list[Path] = field(default_factory=list)
+    """Subfolders of the models folders that are not translation folders, and were not read."""
 
     def languages_of(self, model_id: str) -> list[str]:
         """The languages `model_id` is translated into."""
         return [language for language, models in self.translations.items() if model_id in models]
 
 
-def load_models(folders: list[Path]) -> list[ConversationModel]:
+def load_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
+                languages: Collection[str] = ()) -> list[ConversationModel]:
     """Load every model of the folders, sorted by id; raise with the problems of all files at once.
 
     Translations are validated too, but only the originals are returned (see `load_library`).
     """
-    return load_library(folders).models
+    return load_library(folders, default_language, languages).models
 
 
-def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) -> Library:
-    """Load every model and translation of the folders; raise with the problems of all files at once."""
-    originals, translations, errors = _scan(folders, default_language)
+def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
+                 languages: Collection[str] = ()) -> Library:
+    """Load every model and translation of the folders; raise with the problems of all files at once.
+
+    `default_language`: the originals' language (theme.language); `languages`: the configured translation
+    languages Coachbook has no catalog for.
+    """
+    originals, translations, errors, ignored = _scan(folders, default_language, languages)
     if errors:
         raise InvalidContent(errors)
     grouped: dict[str, dict[str, ConversationModel]] = {}
     for (model_id, language) in sorted(translations):
         grouped.setdefault(language, {})[model_id] = translations[(model_id, language)].model
     return Library([originals[key].model for key in sorted(originals) if not originals[key].implied],
-                   dict(sorted(grouped.items())))
+                   dict(sorted(grouped.items())), ignored)
 
 
-def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE) -> tuple[list[LocatedModel], list[ContentError]]:
-    """Every valid model and translation of the folders with its positions, and the problems of all other files."""
-    originals, translations, errors = _scan(folders, default_language)
+def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE, languages: Collection[str] = ()
+                  ) -> tuple[list[LocatedModel], list[ContentError], list[Path]]:
+    """Every valid model and translation of the folders with its positions, the problems of all other files,
+    and the subfolders not read (not translation folders)."""
+    originals, translations, errors, ignored = _scan(folders, default_language, languages)
     located = [originals[key] for key in sorted(originals) if not originals[key].implied]
     located += [translations[key] for key in sorted(translations)]
-    return located, sorted(errors)
+    return located, sorted(errors), ignored
 
 
-def _scan(folders: list[Path], default_language: str) -> tuple[
-        dict[str, LocatedModel | None], dict[tuple[str, str], LocatedModel], list[ContentError]]:
-    """Originals by id (None: invalid, reported), translations by (id, language), and every problem found."""
+def _scan(folders: list[Path], default_language: str, languages: Collection[str]) -> tuple[
+        dict[str, LocatedModel | None], dict[tuple[str, str], LocatedModel], list[ContentError], list[Path]]:
+    """Originals by id (None: invalid, reported), translations by (id, language), every problem found, and the
+    subfolders not read."""
     errors: list[ContentError] = []
     models: dict[str, LocatedModel | None] = {}
     translations: dict[tuple[str, str], LocatedModel] = {}
     paths: dict[str, Path] = {}  # where each original id was first seen
-    for path, language, implied in _model_entries(folders):
+    # A folder named after the originals' own language is read, to be reported as the mistake it is.
+    entries, ignored = _model_entries(folders, (*languages, default_language))
+    for path, language, implied in entries:
         model_id = path.stem
         try:
             located = locate_model(path, language, implied=implied)
@@ -457,7 +492,7 @@ def _scan(folders: list[Path], default_language: str) -> tuple[
             if not translation._document.errors:
                 checked[(model_id, language)] = translation
     valid = {key: value for key, value in models.items() if value is not None}
-    return valid, checked, errors
+    return valid, checked, errors, ignored
 
 
 def _check_translation(original: ConversationModel, original_path: Path, translation: ConversationModel,

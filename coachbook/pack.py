@@ -9,6 +9,7 @@ from weasyprint import Document
 
 from . import __version__
 from .branding import Branding
+from .i18n import DEFAULT_LANGUAGE, messages
 from .kits import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
 from .render import MAX_COPIES, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
 from .schema import ConversationModel
@@ -35,24 +36,25 @@ class Agenda:
     open_ended: int  # how many conversations have no set length
 
 
-def agenda(models: Sequence[ConversationModel]) -> Agenda:
-    """Each model with its duration and start offset, and the session's total time."""
+def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE) -> Agenda:
+    """Each model with its duration and start offset, and the session's total time, written in `language`."""
+    t = messages(language)["pack"]
     items, elapsed, open_ended = [], 0, 0
     for model in models:
         start = _clock(elapsed) if not open_ended else ""
         if model.duration_minutes is None:
             open_ended += 1
-            duration = "As long as it needs"
+            duration = t["open"]
         else:
             elapsed += model.duration_minutes
-            duration = _length(model.duration_minutes)
+            duration = _length(model.duration_minutes, t)
         items.append(AgendaItem(model, start, duration))
     if not open_ended:
-        total = _length(elapsed)
+        total = _length(elapsed, t)
     elif elapsed:
-        total = f"At least {_length(elapsed)}"
+        total = t["at_least"].format(length=_length(elapsed, t))
     else:
-        total = "As long as it needs"
+        total = t["open"]
     return Agenda(items, total, open_ended)
 
 
@@ -60,16 +62,18 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _length(minutes: int) -> str:
+def _length(minutes: int, t: dict) -> str:
+    """`minutes` as the catalog writes a length: 45 min, 1 h, 1 h 30 min in English."""
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return t["minutes"].format(n=rest)
+    return t["hours_minutes"].format(h=hours, m=rest) if rest else t["hours"].format(n=hours)
 
 
-def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1, *,
-                  branding: Branding | None = None) -> Document:
-    """The laid-out pack: cover and agenda, then per model the worksheet x `copies`, the cards and the checklist.
+def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,
+                  language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None) -> Document:
+    """The laid-out pack in `language`: cover and agenda, then per model the worksheet x `copies`, the cards and
+    the checklist.
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
@@ -80,15 +84,15 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     if not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies must be 1 to {MAX_COPIES} (got {copies})")
     context = {
-        "models": list(models), "agenda": agenda(models), "copies": copies, "kit": "pack",
-        "kit_title": "Workshop pack", "credits": [source_credit(model) for model in models],
+        "models": list(models), "agenda": agenda(models, language), "copies": copies, "kit": "pack",
+        "kit_title": messages(language)["kits"]["pack"], "credits": [source_credit(model, language) for model in models],
         "session_title": " \u00b7 ".join(plain_text(model.title) for model in models),
     }
-    cover = template_document(PACK_TEMPLATE, paper, branding=branding, blank=False, **context)
-    blank = template_document(PACK_TEMPLATE, paper, branding=branding, blank=True, **context).pages
+    cover = template_document(PACK_TEMPLATE, paper, language, branding=branding, blank=False, **context)
+    blank = template_document(PACK_TEMPLATE, paper, language, branding=branding, blank=True, **context).pages
     pages = list(cover.pages)
     for model in models:
-        parts = {kit: kit_document(model, kit, paper, branding=branding, forms=False).pages for kit in PACK_KITS}
+        parts = {kit: kit_document(model, kit, paper, language, branding=branding, forms=False).pages for kit in PACK_KITS}
         for part in [parts["worksheet"]] * copies + [parts["cards"], parts["checklist"]]:
             if len(pages) % 2:
                 pages += blank
@@ -97,10 +101,10 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     return cover.copy(pages)
 
 
-def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, *,
+def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, language: str = DEFAULT_LANGUAGE, *,
                 branding: Branding | None = None) -> bytes:
-    """The pack as PDF bytes; the same models, paper, copies and branding always give the same bytes."""
+    """The pack as PDF bytes; the same models, paper, copies, language and branding always give the same bytes."""
     identifier = pdf_identifier(
-        [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], branding=branding)
-    return pack_document(models, paper, copies, branding=branding).write_pdf(
+        [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], language, branding)
+    return pack_document(models, paper, copies, language, branding=branding).write_pdf(
         pdf_identifier=identifier, **{**RENDER_OPTIONS, "pdf_forms": False})

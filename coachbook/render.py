@@ -7,38 +7,46 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import ClassVar
 
 from .branding import Branding
+from .errors import UsageError
 from .i18n import DEFAULT_LANGUAGE
 from .schema import ConversationModel
 
 
 @dataclass(frozen=True)
 class KitJob:
-    """One kit of one model (or of a translation, in `language`) on one paper size, with the organization's branding if any."""
+    """One kit of one model on one paper size, rendered in `language`, with the organization's branding if any.
+
+    `section`: the models subfolder of a translation (its language tag), which names its files; None for
+    the originals, whatever their language.
+    """
 
     model: ConversationModel
     kit: str
     paper: str
     language: str = DEFAULT_LANGUAGE
+    section: str | None = None
     branding: Branding | None = None
 
     @property
     def path(self) -> str:
-        """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf` (`.<lang>.pdf` for a translation)."""
+        """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf` (`.<section>.pdf` for a translation)."""
         from .kits import kit_filename
 
-        return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.language)}"
+        return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.section)}"
 
     @property
     def label(self) -> str:
-        """How a failure names the kit: `<id>, <kit>, <paper>`, with ` (<lang>)` for a translation."""
-        where = f"{self.model.id}, {self.kit}, {self.paper}"
-        return where if self.language == DEFAULT_LANGUAGE else f"{where} ({self.language})"
+        """How a failure names the kit: `<id>, <kit>, <paper>`, with ` (<section>)` for a translation."""
+        return _label(f"{self.model.id}, {self.kit}, {self.paper}", self.section)
 
     def cache_identity(self) -> tuple[str, ...]:
-        """Everything besides the kit code and the branding that the PDF's bytes depend on."""
-        return (self.kit, self.paper, self.language, self.model.model_dump_json())
+        """Everything besides the kit code and the branding that the PDF's bytes (and its place) depend on."""
+        # The section does not change the bytes, but the cache returns one job per identity: two jobs
+        # written to two places must not be taken for one.
+        return (self.kit, self.paper, self.language, self.model.model_dump_json(), *[self.section] * bool(self.section))
 
     def render(self) -> bytes:
         from .kits import render_kit
@@ -46,26 +54,34 @@ class KitJob:
         return render_kit(self.model, self.kit, self.paper, self.language, branding=self.branding)
 
 
+def _label(where: str, section: str | None) -> str:
+    return f"{where} ({section})" if section else where
+
+
 # Worksheets per model in a pack: a workshop, not a print run.
 MAX_COPIES = 100
 
 
-def pack_filename(model_ids: Sequence[str], paper: str) -> str:
-    """`<first-id>-pack-<paper>.pdf`, or `<first-id>-plus-<N>-more-pack-<paper>.pdf` for N further models."""
+def pack_filename(model_ids: Sequence[str], paper: str, section: str | None = None) -> str:
+    """`<first-id>-pack-<paper>.pdf`, or `<first-id>-plus-<N>-more-pack-<paper>.pdf` for N further models;
+    a translation's ends in `.<section>.pdf`."""
     more = f"-plus-{len(model_ids) - 1}-more" if len(model_ids) > 1 else ""
-    return f"{model_ids[0]}{more}-pack-{paper}.pdf"
+    suffix = f".{section}" if section else ""
+    return f"{model_ids[0]}{more}-pack-{paper}{suffix}.pdf"
 
 
 @dataclass(frozen=True)
 class PackJob:
-    """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF."""
+    """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF, cover and agenda included,
+    in `language`; `section` as for a `KitJob`."""
 
     models: tuple[ConversationModel, ...]
     paper: str
     copies: int = 1
+    language: str = DEFAULT_LANGUAGE
+    section: str | None = None
     branding: Branding | None = None
-    kit = "pack"  # class attributes, not fields: let a pack be listed beside the kits
-    language = DEFAULT_LANGUAGE
+    kit: ClassVar[str] = "pack"  # lets a pack be listed beside the kits
 
     @property
     def model(self) -> ConversationModel:
@@ -73,7 +89,7 @@ class PackJob:
 
     @property
     def filename(self) -> str:
-        return pack_filename([model.id for model in self.models], self.paper)
+        return pack_filename([model.id for model in self.models], self.paper, self.section)
 
     @property
     def path(self) -> str:
@@ -82,30 +98,43 @@ class PackJob:
 
     @property
     def label(self) -> str:
-        return f"{self.model.id}, pack, {self.paper}"
+        return _label(f"{self.model.id}, pack, {self.paper}", self.section)
 
     def cache_identity(self) -> tuple[str, ...]:
-        return ("pack", self.paper, str(self.copies), *(model.model_dump_json() for model in self.models))
+        return ("pack", self.paper, str(self.copies), self.language, *[self.section] * bool(self.section),
+                *(model.model_dump_json() for model in self.models))
 
     def render(self) -> bytes:
         from .pack import render_pack
 
-        return render_pack(self.models, self.paper, self.copies, branding=self.branding)
+        return render_pack(self.models, self.paper, self.copies, self.language, branding=self.branding)
 
 
 Job = KitJob | PackJob
 
 
 def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
-             language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None) -> list[KitJob]:
+             language: str = DEFAULT_LANGUAGE, *, section: str | None = None,
+             branding: Branding | None = None) -> list[KitJob]:
+    """Every kit of the models on every paper, in `language`; `section`: a translation's subfolder (None: originals)."""
     kits, papers = list(kits), list(papers)
-    return [KitJob(model, kit, paper, language, branding) for model in models for kit in kits for paper in papers]
+    return [KitJob(model, kit, paper, language, section, branding) for model in models for kit in kits for paper in papers]
 
 
-def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str],
-              branding: Branding | None = None) -> list[PackJob]:
+def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str], language: str = DEFAULT_LANGUAGE, *,
+              section: str | None = None, branding: Branding | None = None) -> list[PackJob]:
     """One pack per model and paper, with one copy of the worksheet: what the site offers."""
-    return [PackJob((model,), paper, branding=branding) for model in models for paper in papers]
+    return [PackJob((model,), paper, language=language, section=section, branding=branding)
+            for model in models for paper in papers]
+
+
+def check_output_paths(jobs: Iterable[Job]) -> None:
+    """Raise `UsageError` naming two different jobs that would be written to the same file, before anything is."""
+    seen: dict[str, Job] = {}
+    for job in jobs:
+        first = seen.setdefault(job.path, job)
+        if first is not job and first != job:
+            raise UsageError(f"{first.label} and {job.label} would both be written to {job.path}")
 
 
 def _render(job: Job) -> bytes | str:

@@ -101,6 +101,7 @@ CHANGES = {
     "kit": _replace(kit="cards"),
     "paper": _replace(paper="letter"),
     "language": _replace(language="de"),
+    "section": _replace(section="de"),  # two places: the cache must not hand out one job for both
     "branding": _replace(branding=Branding(primary_color="#1a5fb4")),
     "SOURCE_DATE_EPOCH": _new_build_date,
     **{name: _edit_package_file(name) for name in (

@@ -56,8 +56,11 @@ def test_a_failed_pack_is_one_line_and_writes_nothing(tmp_path, models, explodin
     assert not (tmp_path / "packs").exists()
 
 
-def test_a_failure_names_the_kit_and_the_language():
+def test_a_failure_names_the_kit_and_the_translation():
+    """A translation's jobs are named by their section (its folder); the originals' carry none, whatever their language."""
     model = load_model(REPO / "models" / LANGUAGE / f"{TRANSLATED}.yaml")
-    assert KitJob(model, "guide", "a4", LANGUAGE).label == f"{TRANSLATED}, guide, a4 ({LANGUAGE})"
+    assert KitJob(model, "guide", "a4", LANGUAGE, section=LANGUAGE).label == f"{TRANSLATED}, guide, a4 ({LANGUAGE})"
+    assert KitJob(model, "guide", "a4", LANGUAGE).label == f"{TRANSLATED}, guide, a4"
     assert KitJob(model, "cards", "letter").label == f"{TRANSLATED}, cards, letter"
     assert PackJob((model,), "letter").label == f"{TRANSLATED}, pack, letter"
+    assert PackJob((model,), "letter", language=LANGUAGE, section=LANGUAGE).label == f"{TRANSLATED}, pack, letter ({LANGUAGE})"
