@@ -17,12 +17,12 @@ from mkdocs.utils import CountHandler, DuplicateFilter, get_relative_url, normal
 
 from . import csp
 from .branding import BRANDING_OPTIONS, OptionSource, load_branding
-from .config_file import existing_model_folders, read_plugin_options
+from .config_file import configured_languages, existing_model_folders, read_plugin_options
 from .documents import hand_written_pages
-from .errors import ConfigError, InvalidContent, RenderFailed, display_path
+from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, display_path
 from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
-from .loader import load_library
+from .loader import ignored_folder_message, load_library
 from .mkdocs_languages import LanguageConfig, navigation_by_section, page_alternates, section_of
 from .site import SitePlan, Urls, name_search_dialog
 from .staging import StagedFolder
@@ -34,6 +34,8 @@ log = logging.getLogger("mkdocs.plugins.coachbook")
 class PluginConfig(Config):
     models_dir = c.ListOfItems(c.Type(str), default=["models"])
     """Folders of model files, relative to mkdocs.yml."""
+    languages = c.ListOfItems(c.Type(str), default=[])
+    """Translation languages that Coachbook has no catalog for (folders named after them are translations)."""
     kits = c.Type(bool, default=True)
     """Render the PDF kits into `kits/` (turn off for a faster preview)."""
     jobs = c.Optional(c.Type(int))
@@ -76,9 +78,11 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
             # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
             self.model_dirs = existing_model_folders(self.config.models_dir, base, source)
-            library = load_library(self.model_dirs, language)
-        except (ConfigError, InvalidContent) as problems:
+            library = load_library(self.model_dirs, language, configured_languages(self.config.languages, source))
+        except (ConfigError, InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
+        for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
+            log.info(f"coachbook: {ignored_folder_message(folder)}")
         self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None))
         self.plan = SitePlan(library, language, kits=self.config.kits, packs=self.config.packs, branding=branding)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
@@ -135,10 +139,10 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         urls = self.urls = Urls(config.use_directory_urls)
         if self.own_alternate and self.plan.alternates(urls):
             config.extra["alternate"] = self.plan.alternates(urls)
-        jobs = self.plan.kit_jobs()
         try:
+            jobs = self.plan.kit_jobs()
             rendered = self.kit_cache.render(jobs, workers=self.config.jobs)
-        except RenderFailed as failed:
+        except (RenderFailed, UsageError) as failed:
             raise PluginError(str(failed)) from None
         if jobs:
             log.info(f"coachbook: {len(jobs)} kits and packs ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")

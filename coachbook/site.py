@@ -22,7 +22,7 @@ from .pages import (
     language_page,
     model_page,
 )
-from .render import Job, kit_jobs, pack_jobs
+from .render import Job, check_output_paths, kit_jobs, pack_jobs
 from .schema import ConversationModel
 from .schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
 from .text import html_text, title_text, xml_text
@@ -178,15 +178,20 @@ class SitePlan:
     # ------------------------------------------------------------------ content
 
     def kit_jobs(self) -> list[Job]:
-        """Every kit of every section, then the originals' packs: one pool renders them all."""
+        """Every kit of every section, then every section's packs, in its language: one pool renders them all.
+
+        Files are named by section, so no two jobs share a path (checked all the same, before anything renders).
+        """
         from .kits import KITS, PAPERS  # WeasyPrint loads only when kits are wanted
 
         if not self.kits:
             return []
         jobs: list[Job] = [job for s in self.sections
-                           for job in kit_jobs(s.models, KITS, PAPERS, s.folder or DEFAULT_LANGUAGE, branding=self.branding)]
+                           for job in kit_jobs(s.models, KITS, PAPERS, s.language, section=s.folder, branding=self.branding)]
         if self.packs:
-            jobs += pack_jobs(self.library.models, PAPERS, branding=self.branding)
+            jobs += [job for s in self.sections
+                     for job in pack_jobs(s.models, PAPERS, s.language, section=s.folder, branding=self.branding)]
+        check_output_paths(jobs)
         return jobs
 
     def assets(self) -> dict[str, bytes]:
@@ -204,8 +209,7 @@ class SitePlan:
         """The Markdown of every generated page, its links made for `urls`; `kits`: each rendered job with its size."""
         offered: dict[tuple[str | None, str], list[tuple[str, Job, int]]] = {}
         for job, size in kits:
-            folder = None if job.language == DEFAULT_LANGUAGE else job.language
-            offered.setdefault((folder, job.model.id), []).append((f"{KITS_FOLDER}/{job.path}", job, size))
+            offered.setdefault((job.section, job.model.id), []).append((f"{KITS_FOLDER}/{job.path}", job, size))
 
         def kit_links(page: str, folder: str | None, model_id: str) -> list[KitLink]:
             return [KitLink(job.kit, job.paper, urls.relative(path, page), size, job.language)

@@ -22,13 +22,12 @@ import yaml
 
 from . import csp
 from .branding import BRANDING_OPTIONS, load_branding
-from .config_file import PLUGIN_NAME, existing_model_folders, read_config, read_plugin_options
+from .config_file import PLUGIN_NAME, existing_model_folders, originals_language, read_config, read_plugin_options
 from .documents import hand_written_pages, write_documents
 from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
-from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
-from .loader import load_library
+from .loader import ignored_folder_message, load_library
 from .site import SitePlan, Urls
 from .staging import StagedFolder
 
@@ -53,12 +52,14 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     options = read_plugin_options(config_file)
     branding = load_branding({name: options.values.get(name) for name in BRANDING_OPTIONS}, root, options.source)
     folders = existing_model_folders(options.configured_models_dirs() or ["models"], root, options.source)
-    theme = config.setdefault("theme", {})
-    language = str(theme.get("language") or DEFAULT_LANGUAGE).lower()
-    plan = SitePlan(load_library(folders, language), language, kits=options.values.get("kits", True) is not False,
+    language = originals_language(config)
+    library = load_library(folders, language, options.languages())
+    for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
+        print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
+    plan = SitePlan(library, language, kits=options.values.get("kits", True) is not False,
                     packs=options.values.get("packs", True) is not False, branding=branding)
     urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
-    cache = KitCache(cache_folder(root / str(options.values.get("cache_dir") or DEFAULT_FOLDER) if use_cache else None))
+    cache = KitCache(cache_folder((options.cache_dir() or root / DEFAULT_FOLDER) if use_cache else None))
     docs_dir = root / config.get("docs_dir", "docs")
     write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
                     workers=workers or options.values.get("jobs"))

@@ -196,9 +196,32 @@ def test_original_and_translation_link_each_other_and_the_header_switches_langua
         links = {a["hreflang"]: a["href"] for a in soup_of(page).select("p.cb-languages a")}
         assert other in links
         assert (page.parent / links[other] / "index.html").resolve() == target.resolve()
-    switch = {a["hreflang"]: a["href"] for a in soup_of(translation).select("a.md-select__link")}
-    assert (translation.parent / switch[language] / "index.html").resolve() == built_site.root / language / "index.html"
-    assert (translation.parent / switch[DEFAULT_LANGUAGE] / "index.html").resolve() == built_site.root / "index.html"
+    # The header's language switch goes to the same page in the other language.
+    for page, targets in ((translation, {language: translation, DEFAULT_LANGUAGE: original}),
+                          (original, {language: translation, DEFAULT_LANGUAGE: original})):
+        switch = {a["hreflang"]: a["href"] for a in soup_of(page).select("a.md-select__link")}
+        assert {lang: (page.parent / href / "index.html").resolve() for lang, href in switch.items()} == targets
+
+
+@pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
+def test_each_language_has_its_own_navigation_and_interface(built_site, model_id, language):
+    original = soup_of(built_site.root / "models" / model_id / "index.html")
+    translation = soup_of(built_site.root / language / "models" / model_id / "index.html")
+
+    def navigation(soup) -> str:
+        return normalized(soup.select_one("nav.md-nav--primary").get_text(" "))
+
+    t, english = messages(language)["site"], messages(DEFAULT_LANGUAGE)["site"]
+    assert normalized(t["choose_title"]) in navigation(translation)
+    assert normalized(english["choose_title"]) not in navigation(translation)
+    assert normalized(language_name(language)) not in navigation(original)
+    assert normalized(t["choose_title"]) not in navigation(original)
+    # Material's own strings in the page's language: its search box, from Material's catalog for it.
+    placeholders = {soup.select_one("input.md-search__input")["placeholder"] for soup in (original, translation)}
+    assert len(placeholders) == 2
+    # A page of the section that is not translated (a hand-written page) offers each language's home.
+    switch = {a["hreflang"]: a["href"] for a in soup_of(built_site.root / "index.html").select("a.md-select__link")}
+    assert (built_site.root / switch[language] / "index.html").resolve() == built_site.root / language / "index.html"
 
 
 @pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
@@ -298,22 +321,23 @@ def test_a_translated_site_builds_without_kits_and_a_bad_translation_fails_it(pr
         GERMAN.replace("Beispielgespräch", "Entretien exemple").replace("Wie geht es Ihnen?", "Comment allez-vous ?"),
         encoding="utf-8")
     config = project / "mkdocs.yml"
-    # No kits, to stay quick; not strict, as the home page links the kits page that then does not exist.
-    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      kits: false")
-                      .replace("strict: true", "strict: false"))
-    result = run([sys.executable, "-m", "mkdocs", "build"], project)
+    # No kits, to stay quick; still strict: the kits page says the kits are left out, so the home page's link holds.
+    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      kits: false"))
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project)
     assert result.returncode == 0, result.stderr
+    assert normalized(messages("en")["site"]["kits_off"]) in page_text(project / "site" / "kits" / "index.html")
     page = project / "site" / "fr" / "models" / "sample" / "index.html"
     assert soup_of(page).html["lang"] == "fr"
     assert normalized("Comment allez-vous ?") in page_text(page)
     assert normalized(messages("fr")["site"]["outline"]) in page_text(page)
-    assert {a["hreflang"]: a["href"] for a in soup_of(page).select("a.md-select__link")} == {"en": "../../../", "fr": "../../"}
+    assert {a["hreflang"]: a["href"] for a in soup_of(page).select("a.md-select__link")} == \
+        {"en": "../../../models/sample/", "fr": "./"}
     # From a file share (no web server), the switch must name the files themselves.
     result = run([sys.executable, "-m", "mkdocs", "build", "--site-dir", "offline"], project, OFFLINE="true")
     assert result.returncode == 0, result.stderr
     offline = soup_of(project / "offline" / "fr" / "models" / "sample.html")
     assert {a["hreflang"]: a["href"] for a in offline.select("a.md-select__link")} == \
-        {"en": "../../index.html", "fr": "../index.html"}
+        {"en": "../../models/sample.html", "fr": "sample.html"}
     (project / "models" / "fr" / "sample.yaml").write_text(GERMAN.split("      - id: close")[0], encoding="utf-8")
     result = run([sys.executable, "-m", "mkdocs", "build"], project)
     assert result.returncode == 1
