@@ -223,3 +223,12 @@ def project(tmp_path) -> Path:
     (tmp_path / "models").mkdir()
     shutil.copy(MODEL_FILES[0], tmp_path / "models")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (Playwright's sync API allows one driver per thread)."""
+    from browser import chromium
+
+    with chromium() as browser:
+        yield browser

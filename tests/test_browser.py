@@ -15,7 +15,7 @@ from urllib.request import url2pathname
 import pypdf
 import pytest
 
-from browser import DESKTOP, PHONE, Traffic, chromium, expect, in_ci, missing_browser, serve
+from browser import DESKTOP, PHONE, Traffic, expect, in_ci, missing_browser, serve
 from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.loader import load_library, load_model
 from coachbook.pack import pack_filename
@@ -49,12 +49,6 @@ document.addEventListener('securitypolicyviolation', e => window.__cspViolations
 
 
 # --- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="session")
