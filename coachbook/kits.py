@@ -22,14 +22,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from . import __version__
 from .branding import Branding, Logo
 from .i18n import DEFAULT_LANGUAGE, fill, messages
-from .schema import ConversationModel, Question, Stage, Step
+from .schema import WHEN, ConversationModel, Question, Stage, Step
 from .text import css_string, inline_html, plain_text
 
 KITS = ("worksheet", "cards", "checklist", "guide")
 PAPERS = ("a4", "letter")
 
-# The English labels, kept for callers of earlier versions; kits take their labels from `i18n.messages`.
-KIT_TITLES = dict(messages(DEFAULT_LANGUAGE)["kits"])
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -42,11 +40,7 @@ ASSETS_URL = ASSETS_DIR.as_uri() + "/"
 LOGO_NAME = "organization-logo"
 
 # Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
-WHEN_LABELS = dict(messages(DEFAULT_LANGUAGE)["when"])
-WHEN_SHORT = dict(messages(DEFAULT_LANGUAGE)["kit"]["when_short"])
 WHEN_SYMBOLS = {"before": "\u25c6", "during": "\u25cf", "after": "\u25a0"}  # diamond, circle, square
-ASKED_BY_LABELS = dict(messages(DEFAULT_LANGUAGE)["kit"]["asked_by"])
-LED_BY_LABELS = dict(messages(DEFAULT_LANGUAGE)["kit"]["led_by"])
 
 # Render options used for both layout and PDF output: forms change the user-agent stylesheet,
 # so layout must already know about them.  PDF/UA-1 gives a tagged PDF with language and title.
@@ -246,7 +240,7 @@ def _worksheet(model: ConversationModel, paper: str, language: str, branding: Br
 
 
 def _checklist(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
-    groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN_LABELS]
+    groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN]
     html = _html(model, "checklist", paper, language, branding, groups=[g for g in groups if g[1]])
     return _layout(html, paper, branding)
 

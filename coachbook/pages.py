@@ -27,9 +27,6 @@ def labels(language: str = DEFAULT_LANGUAGE) -> dict:
     return {key: t[key] for key in ("asked_by", "led_by", "when", "kits", "papers", "kit_descriptions")}
 
 
-# The English labels, as earlier versions offered them.
-LABELS = labels(DEFAULT_LANGUAGE)
-
 
 def model_page(model_id: str, language: str | None = None) -> str:
     """The source path of a model's page; MkDocs serves it at `models/<id>/` (a translation's at `<lang>/models/<id>/`)."""

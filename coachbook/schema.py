@@ -300,7 +300,3 @@ class ConversationModel(Strict):
     @property
     def question_count(self) -> int:
         return sum(1 for _ in self.questions())
-
-    @property
-    def group_name(self) -> str:
-        return self.group or "Other conversations"

@@ -3,11 +3,13 @@ an English translation in models/en/, kits and packs named by section, folders t
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
 import pypdf
 import pytest
+from bs4 import BeautifulSoup
 
 from coachbook.config_file import originals_language, read_config, read_plugin_options
 from coachbook.errors import ConfigError, UsageError
@@ -15,7 +17,7 @@ from coachbook.i18n import fill, messages
 from coachbook.loader import ignored_folder_message, load_library
 from coachbook.render import KitJob, check_output_paths
 from coachbook.text import normalized
-from conftest import build_kits
+from conftest import build_kits, run
 from test_languages import pdf_text
 
 MODEL_ID = "entwicklungsgespraech"
@@ -271,3 +273,55 @@ def test_two_jobs_for_one_file_are_a_usage_error_naming_both(tmp_path):
                                          f"{MODEL_ID}/{MODEL_ID}-guide-a4.pdf"):
         check_output_paths([KitJob(model, "guide", "a4", "de"), KitJob(model, "guide", "a4", "en")])
     check_output_paths([KitJob(model, "guide", "a4", "de"), KitJob(model, "guide", "a4", "en", section="en")])
+
+
+# --- the site -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """`mkdocs build --strict` of the German-first project, with a German home page of its own."""
+    folder = write_project(tmp_path_factory.mktemp("first-language-site"))
+    (folder / "docs").mkdir()
+    (folder / "docs" / "index.md").write_text("# Willkommen\n\nUnsere Gespräche, zum Lesen und Drucken.\n", encoding="utf-8")
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], folder)
+    assert result.returncode == 0, result.stderr
+    assert f"coachbook: {IGNORED_LINE.removeprefix('warning: ')}" in result.stderr
+    return folder / "site"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("page, language, folder", [
+    (f"models/{MODEL_ID}/index.html", "de", None), (f"en/models/{MODEL_ID}/index.html", "en", "en")])
+def test_each_site_page_speaks_its_language(site, page, language, folder):
+    html, t = soup(site / page), messages(language)
+    other = messages("en" if language == "de" else "de")
+    assert html.html["lang"] == language
+    navigation = normalized(html.select_one("nav.md-nav--primary").get_text(" "))
+    for label in (t["site"]["choose_title"], t["site"]["conversations"], t["site"]["bank_title"]):
+        assert normalized(label) in navigation, label
+    assert normalized(other["site"]["choose_title"]) not in navigation
+    article = normalized(html.select_one("article").get_text(" "))
+    for label in (t["site"]["when_to_use"], t["site"]["outline"], t["when"]["during"]):
+        assert normalized(label) in article, label
+    assert normalized(other["site"]["when_to_use"]) not in article
+    # Material's own interface strings are the page's language's: its skip link among them.
+    assert normalized(html.select_one("a.md-skip").get_text()) == {"de": "Zum Inhalt", "en": "Skip to content"}[language]
+    assert ORGANIZATION in html.select_one("footer").get_text()
+    # Its kits and packs are its section's, each a PDF in its language.
+    suffix = f".{folder}" if folder else ""
+    links = {a["href"].rsplit("/", 1)[-1] for a in html.select("a.cb-kit-button")}
+    assert f"{MODEL_ID}-guide-a4{suffix}.pdf" in links and f"{MODEL_ID}-pack-letter{suffix}.pdf" in links
+    for name in links:
+        assert lang(site / "kits" / MODEL_ID / name) == language
+
+
+def test_the_site_navigation_is_in_the_originals_language_and_keeps_the_home_page(site):
+    navigation = soup(site / "index.html").select_one("nav.md-nav--primary")
+    t = messages("de")["site"]
+    labels = [normalized(a.get_text(" ")) for a in navigation.select(":scope > ul > li > a, :scope > ul > li > label")]
+    assert labels[:1] == [normalized(t["home"])]
+    assert normalized(t["kits_title"]) in normalized(navigation.get_text(" "))

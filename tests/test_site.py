@@ -12,7 +12,8 @@ from bs4 import BeautifulSoup
 
 from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.pack import pack_filename
-from coachbook.pages import LABELS
+from coachbook.i18n import messages
+from coachbook.pages import labels
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, MODEL_IDS, build_kits, missing_texts, mkdocs, page_text, run
 
@@ -94,7 +95,7 @@ def test_chooser_lists_every_model_with_who_leads_duration_and_cadence(built_sit
         assert card.select_one("a")["href"] == f"../models/{model_id}/"
         assert missing_texts([*model.use_when, model.summary], text) == []
         facts = normalized(card.select_one(".cb-choice-facts").get_text())
-        assert LABELS["led_by"][model.led_by] in facts
+        assert labels("en")["led_by"][model.led_by] in facts
         assert normalized(plain_text(model.cadence)) in facts if model.cadence else "As needed" in facts
         if model.duration_minutes:
             assert any(part in facts for part in (f"{model.duration_minutes} minutes", "hour", " h "))
@@ -108,7 +109,7 @@ def test_navigation_groups_models(built_site, models):
     soup = BeautifulSoup((built_site.root / "index.html").read_text(), "html.parser")
     nav = normalized(soup.select_one("nav.md-nav--primary").get_text())
     for model in models.values():
-        assert normalized(model.group_name) in nav
+        assert normalized(model.group or messages("en")["site"]["other_conversations"]) in nav
         assert normalized(plain_text(model.title)) in nav
 
 
