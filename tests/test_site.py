@@ -198,3 +198,14 @@ def test_the_site_publishes_the_model_schema_for_editors(built_site):
     from coachbook.schema_export import SITE_PATH, model_schema_json
 
     assert (built_site.root / SITE_PATH).read_text(encoding="utf-8") == model_schema_json()
+
+
+def test_a_hand_written_section_index_stays_in_the_navigation(project):
+    (project / "content" / "guides").mkdir()
+    (project / "content" / "guides" / "index.md").write_text("# Guides for facilitators\n")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      kits: false"))
+    result = mkdocs("build", "--strict", cwd=project)
+    assert result.returncode == 0, result.stderr
+    navigation = BeautifulSoup((project / "site" / "index.html").read_text(), "html.parser").select_one("nav.md-nav--primary")
+    assert "guides/" in {a.get("href") for a in navigation.select("a")}
