@@ -2,16 +2,17 @@
 
 One MkDocs build serves every language: a page is rendered with a view of the site's navigation
 that holds only its language's section, and with a view of the configuration whose
-`theme.language` (Material's interface strings and `<html lang>`) and `extra.alternate` (the
-language switch, pointing at the same page in each language) are its own.
+`theme.language` (Material's interface strings and `<html lang>`) is its own; its language
+switch then points at the same page in each language.
 """
 
 from __future__ import annotations
 
+import re
+
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from .i18n import language_name
 from .site import SitePlan, Urls
 
 
@@ -63,33 +64,43 @@ class _Theme:
 
 
 class LanguageConfig:
-    """The site configuration as one page sees it: its language's theme language and language switch."""
+    """The site configuration as one page sees it: its language's theme language (Material's strings)."""
 
-    def __init__(self, config, language: str, alternate: list[dict]):
+    def __init__(self, config, language: str):
         self._config, self.theme = config, _Theme(config.theme, language)
-        self.extra = {**config.extra, "alternate": alternate}
 
     def __getitem__(self, key):
-        return {"theme": self.theme, "extra": self.extra}.get(key) or self._config[key]
+        return self.theme if key == "theme" else self._config[key]
 
     def __getattr__(self, name):
         return getattr(self._config, name)
 
     def get(self, key, default=None):
-        return {"theme": self.theme, "extra": self.extra}.get(key) or self._config.get(key, default)
+        return self.theme if key == "theme" else self._config.get(key, default)
 
 
-def page_alternates(plan: SitePlan, page: Page, urls: Urls, exists) -> list[dict]:
-    """The language switch of one page: the same page in each language where it exists, else that language's home.
+_SWITCH_LINK = re.compile(r'<a href="[^"]*" hreflang="([^"]*)" class="md-select__link">')
 
+
+def switch_to_same_page(page_html: str, plan: SitePlan, page: Page, urls: Urls, exists) -> str:
+    """The header's language switch pointed at the same page in each language where it exists, else that language's home.
+
+    Only the switch's links change: `extra.alternate` keeps the language roots, whose sitemaps Material's
+    script fetches (from beside each `<link rel="alternate">`) to map pages between languages.
     `exists(path)`: whether the site has a page at that source path.
     """
     folders = [section.folder for section in plan.sections[1:]]
     folder = section_of(page, folders)
     inside = page.file.src_uri[len(folder) + 1:] if folder else page.file.src_uri
-    switch = []
+    targets = {}
     for section in plan.sections:
         same = f"{section.folder}/{inside}" if section.folder else inside
-        target = same if exists(same) else (f"{section.folder}/index.md" if section.folder else "index.md")
-        switch.append({"name": language_name(section.language), "lang": section.language, "link": urls.url(target)})
-    return switch
+        targets[section.language] = same if exists(same) else (f"{section.folder}/index.md" if section.folder else "index.md")
+
+    def link(match: re.Match) -> str:
+        target = targets.get(match.group(1))
+        if target is None:
+            return match.group(0)
+        return f'<a href="{urls.relative(target, page.file.src_uri)}" hreflang="{match.group(1)}" class="md-select__link">'
+
+    return _SWITCH_LINK.sub(link, page_html)

@@ -23,7 +23,7 @@ from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, displ
 from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import ignored_folder_message, load_library
-from .mkdocs_languages import LanguageConfig, navigation_by_section, page_alternates, section_of
+from .mkdocs_languages import LanguageConfig, navigation_by_section, section_of, switch_to_same_page
 from .site import SitePlan, Urls, name_search_dialog
 from .staging import StagedFolder
 
@@ -170,13 +170,14 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             page.previous_page = page.previous_page if page.previous_page in view.pages else None
             page.next_page = page.next_page if page.next_page in view.pages else None
         language = next(section.language for section in self.plan.sections if section.folder == folder)
-        alternate = (page_alternates(self.plan, page, self.urls, lambda path: self.files.get_file_from_path(path) is not None)
-                     if self.own_alternate else config.extra["alternate"])
-        context["config"] = LanguageConfig(config, language, alternate)
+        context["config"] = LanguageConfig(config, language)
         return context
 
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:
-        """Material 9 leaves its search dialog unnamed (axe: aria-dialog-name)."""
+        """Name Material's search dialog (axe: aria-dialog-name); point the language switch at the same page."""
+        if self.own_alternate and self.folders:
+            output = switch_to_same_page(output, self.plan, page, self.urls,
+                                         lambda path: self.files.get_file_from_path(path) is not None)
         return name_search_dialog(output)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
