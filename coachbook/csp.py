@@ -142,3 +142,27 @@ def with_policy(page_html: str, policy: str) -> str:
     at = charset.end() if charset else head.end()
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return page_html[:at] + "\n    " + meta + page_html[at:]
+
+
+class ThemePolicies:
+    """Each page's policy from the theme's own inline scripts, rendered for the page's base_url once per base_url.
+
+    `context`: what the theme's script templates read besides base_url (config, features). `iframe_shim`: the
+    offline build's shim source, whose frame script (for the page's search worker URL) is hashed too.
+    """
+
+    def __init__(self, environment: jinja2.Environment, context: dict, *, iframe_shim: str | None = None,
+                 inline_styles: bool = False):
+        self.environment, self.context, self.iframe_shim, self.inline_styles = environment, context, iframe_shim, inline_styles
+        self.worker = search_worker(environment) if iframe_shim is not None else None
+        self._policies: dict[tuple[str, str | None], str] = {}
+
+    def apply(self, page_html: str, base_url: str, worker_url=None) -> str:
+        """The page with its policy. `worker_url(path)`: the search worker's URL as the page names it (offline build)."""
+        worker = worker_url(self.worker) if self.worker is not None and worker_url is not None else None
+        if (base_url, worker) not in self._policies:
+            scripts = theme_scripts(self.environment, base_url=base_url, **self.context)
+            if worker is not None:  # search from file:// runs its worker in a frame, from an inline script
+                scripts.append(f"<script>{iframe_worker_script(self.iframe_shim, worker)}</script>")
+            self._policies[(base_url, worker)] = policy(script_hashes(scripts), inline_styles=self.inline_styles)
+        return with_policy(page_html, self._policies[(base_url, worker)])

@@ -59,13 +59,12 @@ class PluginConfig(Config):
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
-    stage_output = False
+    stage_output = serving = False
     staged: StagedFolder | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
         self.stage_output = not dirty
-        # `mkdocs serve` injects its live-reload as an inline script: a policy would stop it.
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -181,12 +180,16 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         return name_search_dialog(output)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
-        self.env, self.policies = env, {}  # the theme's templates, for the hashes of its inline scripts
+        offline = any(getattr(plugin.config, "enabled", False)
+                      for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
+        shim = csp.iframe_worker_shim(config.extra.get("polyfills") or [], config.theme.dirs) if offline else None
+        self.policies = csp.ThemePolicies(env, {"config": config, "features": config.theme.get("features") or []},
+                                          iframe_shim=shim)
         return env
 
     @event_priority(-100)  # last: the policy must cover the page as other plugins leave it
     def _page_policy(self, output: str, page, config: MkDocsConfig) -> str:
-        return self._with_policy(output, get_relative_url(".", page.url), page, config)
+        return self._with_policy(output, get_relative_url(".", page.url), page)
 
     on_post_page = CombinedEvent(on_post_page, _page_policy)
 
@@ -195,22 +198,13 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if not template_name.endswith(".html"):  # sitemap.xml
             return output
         # As MkDocs renders 404.html: its links are absolute from the site's path.
-        return self._with_policy(output, urlsplit(config.site_url or "/").path, None, config)
+        return self._with_policy(output, urlsplit(config.site_url or "/").path, None)
 
-    def _with_policy(self, output: str, base_url: str, page, config: MkDocsConfig) -> str:
-        if getattr(self, "serving", False):
+    def _with_policy(self, output: str, base_url: str, page) -> str:
+        if self.serving:  # `mkdocs serve` injects its live reload as an inline script
             return output
-        if base_url not in self.policies:  # the theme's scripts vary only with the page's base_url
-            offline = any(getattr(plugin.config, "enabled", False)
-                          for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
-            scripts = csp.theme_scripts(self.env, config=config, base_url=base_url, features=config.theme.get("features") or [])
-            shim = csp.iframe_worker_shim(config.extra.get("polyfills") or [], config.theme.dirs) if offline else None
-            if shim is not None:  # search from file:// runs its worker in a frame, from an inline script
-                worker = normalize_url(csp.search_worker(self.env), page, base_url)
-                scripts.append(f"<script>{csp.iframe_worker_script(shim, worker)}</script>")
-            self.policies[base_url] = csp.policy(csp.script_hashes(scripts))
         try:
-            return csp.with_policy(output, self.policies[base_url])
+            return self.policies.apply(output, base_url, lambda path: normalize_url(path, page, base_url))
         except csp.PolicyClash as clash:
             raise PluginError(f"coachbook: {clash}; remove it from the theme's overrides (coachbook writes one)") from None
 

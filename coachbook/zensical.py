@@ -114,23 +114,19 @@ def derived_config(config: dict, plan: SitePlan, urls: Urls, hand_written: list[
 
 def finish_pages(site: Path, plan: SitePlan, config: dict, root: Path) -> None:
     """What the MkDocs plugin does per page: a translated page's `<html lang>`, and every page's policy."""
-    environment = _theme_environment(config, root)
+    # Zensical's script sets inline styles (its focus-visible layer among them): without them the page
+    # cannot be used. A style cannot run script, so the policy's promise about scripts holds.
+    policies = csp.ThemePolicies(_theme_environment(config, root),
+                                 {"config": config, "features": (config.get("theme") or {}).get("features") or []},
+                                 inline_styles=True)
     translations = set(plan.library.translations)
-    policies: dict[str, str] = {}
     for page in sorted(site.rglob("*.html")):
         relative = page.relative_to(site).as_posix()
         html = page.read_text(encoding="utf-8")
         language = relative.split("/")[0]
         if language in translations:
             html = HTML_LANG.sub(f'<html lang="{language}"', html, count=1)
-        base_url = _base_url(relative, config.get("site_url"))
-        if base_url not in policies:  # the theme's scripts vary only with the page's base_url
-            scripts = csp.theme_scripts(environment, config=config, base_url=base_url,
-                                        features=(config.get("theme") or {}).get("features") or [])
-            # Zensical's script sets inline styles (its focus-visible layer among them): without them the page
-            # cannot be used. A style cannot run script, so the policy's promise about scripts holds.
-            policies[base_url] = csp.policy(csp.script_hashes(scripts), inline_styles=True)
-        write_atomically(page, csp.with_policy(html, policies[base_url]).encode("utf-8"))
+        write_atomically(page, policies.apply(html, _base_url(relative, config.get("site_url"))).encode("utf-8"))
 
 
 def _base_url(page: str, site_url: str | None) -> str:
