@@ -9,18 +9,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from annotated_types import Ge
-import warnings
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4 import BeautifulSoup
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from coachbook.schema import ConversationModel, _http_url, _slug, _text
-
-# Fragments of model text are parsed on purpose, some of which look like file names or URLs.
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
-# Sitemaps are scanned with the same HTML parser as the pages: it sees every element an XML parser would.
-warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MARKER = "cbxss"
 """In every payload, so that an element or attribute made from model text is easy to find."""
