@@ -59,7 +59,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     plan = SitePlan(library, language, kits=options.values.get("kits", True) is not False,
                     packs=options.values.get("packs", True) is not False, branding=branding)
     urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
-    cache = KitCache(cache_folder((options.cache_dir() or root / DEFAULT_FOLDER) if use_cache else None))
+    cached = use_cache and options.values.get("cache", True) is not False
+    cache = KitCache(cache_folder((options.cache_dir() or root / DEFAULT_FOLDER) if cached else None))
     docs_dir = root / config.get("docs_dir", "docs")
     write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
                     workers=workers or options.values.get("jobs"))
