@@ -137,8 +137,8 @@ def read_config(path: Path) -> dict:
 
 def originals_language(config: dict) -> str:
     """The language the original models are written in: Material's `theme.language`, lowercased (default en)."""
-    theme = config.get("theme")
-    language = theme.get("language") if isinstance(theme, dict) else None
+    theme = config.get("theme")  # a mapping, or MkDocs' Theme: both answer get()
+    language = theme.get("language") if hasattr(theme, "get") else None
     return str(language or DEFAULT_LANGUAGE).lower()
 
 

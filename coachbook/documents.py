@@ -8,7 +8,7 @@ from pathlib import Path
 from .errors import UsageError, display_path
 from .files import write_atomically
 from .kit_cache import KitCache
-from .site import KITS_FOLDER, SitePlan, Urls
+from .site import SitePlan, Urls
 
 
 def hand_written_pages(docs_dir: Path) -> list[str]:
@@ -34,7 +34,5 @@ def write_documents(plan: SitePlan, docs_dir: Path, folder: Path, *, urls: Urls,
     if folder.exists():
         shutil.rmtree(folder)
     shutil.copytree(docs_dir, folder)
-    generated = {**plan.render_pages(urls, [(job, len(pdf)) for job, pdf in rendered]), **plan.assets(),
-                 **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered}, **plan.sitemaps(urls, site_url)}
-    for path, content in generated.items():
+    for path, content in plan.generated_files(urls, rendered, site_url).items():
         write_atomically(folder / path, content if isinstance(content, bytes) else content.encode("utf-8"))

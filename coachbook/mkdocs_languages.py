@@ -47,36 +47,25 @@ def navigation_by_section(nav: Navigation, folders: list[str]) -> dict[str | Non
     return views
 
 
-class _Theme:
-    """The theme as one language's pages see it."""
+class _Replacing:
+    """An object as a template sees it with one setting replaced (read as `obj.name` or `obj[name]`)."""
 
-    def __init__(self, theme, language: str):
-        self._theme, self.language = theme, language
-
-    def __getitem__(self, key):
-        return self.language if key == "language" else self._theme[key]
-
-    def __getattr__(self, name):
-        return getattr(self._theme, name)
-
-    def get(self, key, default=None):
-        return self.language if key == "language" else self._theme.get(key, default)
-
-
-class LanguageConfig:
-    """The site configuration as one page sees it: its language's theme language (Material's strings)."""
-
-    def __init__(self, config, language: str):
-        self._config, self.theme = config, _Theme(config.theme, language)
+    def __init__(self, original, name: str, value):
+        self._original, self._name, self._value = original, name, value
 
     def __getitem__(self, key):
-        return self.theme if key == "theme" else self._config[key]
+        return self._value if key == self._name else self._original[key]
 
     def __getattr__(self, name):
-        return getattr(self._config, name)
+        return self._value if name == self._name else getattr(self._original, name)
 
     def get(self, key, default=None):
-        return self.theme if key == "theme" else self._config.get(key, default)
+        return self._value if key == self._name else self._original.get(key, default)
+
+
+def language_config(config, language: str) -> _Replacing:
+    """The site configuration as one page sees it: its language's `theme.language` (Material's strings)."""
+    return _Replacing(config, "theme", _Replacing(config.theme, "language", language))
 
 
 _SWITCH_LINK = re.compile(r'<a href="[^"]*" hreflang="([^"]*)" class="md-select__link">')

@@ -13,19 +13,18 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import BuildError, MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import CountHandler, DuplicateFilter, get_relative_url, normalize_url
+from mkdocs.utils import DuplicateFilter, get_relative_url, normalize_url
 
 from . import csp
 from .branding import BRANDING_OPTIONS, OptionSource, load_branding
-from .config_file import configured_languages, existing_model_folders, read_plugin_options
+from .config_file import configured_languages, existing_model_folders, originals_language, read_plugin_options
 from .documents import hand_written_pages
 from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, display_path
-from .i18n import DEFAULT_LANGUAGE
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .loader import ignored_folder_message, load_library
-from .mkdocs_languages import LanguageConfig, navigation_by_section, section_of, switch_to_same_page
+from .mkdocs_languages import language_config, navigation_by_section, section_of, switch_to_same_page
 from .site import SitePlan, Urls, name_search_dialog
-from .staging import StagedFolder
+from .staging import StagedBuild
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
@@ -60,7 +59,7 @@ class PluginConfig(Config):
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
     stage_output = serving = False
-    staged: StagedFolder | None = None
+    staged: StagedBuild | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
@@ -70,8 +69,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
         source = _option_source(Path(config.config_file_path))
-        # Material's language names the originals' language: theme.language (en unless set).
-        language = str(config.theme.get("language") or DEFAULT_LANGUAGE).lower()
+        language = originals_language(config)
         # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
         try:
             branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
@@ -98,22 +96,16 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if self.own_nav:
             config.nav = self.plan.navigation(hand_written_pages(Path(config.docs_dir)))
         if self.stage_output:
-            self._stage(config)
+            # MkDocs cleans site/ before the kits render and the pages are written: build beside it instead,
+            # counting warnings, since `--strict` aborts after on_post_build when any was logged.
+            self.staged, self.config_in_build = StagedBuild(Path(config.site_dir), "mkdocs"), config
+            config.site_dir = str(self.staged.path)
         return config
-
-    def _stage(self, config: MkDocsConfig) -> None:
-        """Build into a folder beside site/, published only if the build succeeds: MkDocs cleans site/
-        before the kits render and the pages are written, and a failure must leave the last good site."""
-        self.staged, self.config_in_build = StagedFolder(Path(config.site_dir)), config
-        self.site_dir, config.site_dir = config.site_dir, str(self.staged.path)
-        self.warnings = CountHandler()  # `--strict` aborts after on_post_build when any warning was logged
-        self.warnings.setLevel(logging.WARNING)
-        logging.getLogger("mkdocs").addHandler(self.warnings)
 
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.staged is not None:
-            self._end_staging(publish=not (config.strict and self.warnings.get_counts()))
+            self._end_staging(publish=not (config.strict and self.staged.warnings))
 
     def on_build_error(self, error: Exception) -> None:
         if self.staged is not None:
@@ -124,12 +116,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             self._end_staging(publish=False)
 
     def _end_staging(self, publish: bool) -> None:
-        logging.getLogger("mkdocs").removeHandler(self.warnings)
-        if publish:
-            self.staged.publish()
-        else:
-            self.staged.discard()
-        self.config_in_build.site_dir, self.staged = self.site_dir, None
+        self.config_in_build.site_dir = str(self.staged.finish(publish))
+        self.staged = None
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         for path in self.plan.pages():
@@ -145,10 +133,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             raise PluginError(str(failed)) from None
         if jobs:
             log.info(f"coachbook: {len(jobs)} kits and packs ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
-        generated = {**self.plan.render_pages(urls, [(job, len(pdf)) for job, pdf in rendered]),
-                     **self.plan.assets(), **{f"kits/{job.path}": pdf for job, pdf in rendered},
-                     **self.plan.sitemaps(urls, config.site_url)}
-        for path, content in generated.items():
+        for path, content in self.plan.generated_files(urls, rendered, config.site_url).items():
             files.append(File.generated(config, path, content=content))
         return files
 
@@ -169,7 +154,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             page.previous_page = page.previous_page if page.previous_page in view.pages else None
             page.next_page = page.next_page if page.next_page in view.pages else None
         language = next(section.language for section in self.plan.sections if section.folder == folder)
-        context["config"] = LanguageConfig(config, language)
+        context["config"] = language_config(config, language)
         return context
 
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:

@@ -238,6 +238,11 @@ class SitePlan:
             self.library.models, {m.id: kit_links(KITS_PAGE, None, m.id) for m in self.library.models}, built=self.kits)
         return pages
 
+    def generated_files(self, urls: Urls, rendered: list[tuple[Job, bytes]], site_url: str | None) -> dict[str, str | bytes]:
+        """Every file the plan adds to the site, by path: pages, assets, the rendered kits, sitemaps."""
+        return {**self.render_pages(urls, [(job, len(pdf)) for job, pdf in rendered]), **self.assets(),
+                **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered}, **self.sitemaps(urls, site_url)}
+
     def sitemaps(self, urls: Urls, site_url: str | None) -> dict[str, str]:
         """A sitemap per translation section: Material's language switch fetches `<lang>/sitemap.xml`.
 

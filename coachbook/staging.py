@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -45,3 +46,36 @@ class StagedFolder:
     def discard(self) -> None:
         """Forget the staged content: the target stays exactly as it was."""
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+class _Counter(logging.Handler):
+    """Counts the records of warning level and above."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+class StagedBuild(StagedFolder):
+    """A site engine's build redirected into a staged folder, counting the warnings its logger reports meanwhile."""
+
+    def __init__(self, target: Path, logger: str):
+        super().__init__(target)
+        self.logger, self._counter = logging.getLogger(logger), _Counter()
+        self.logger.addHandler(self._counter)
+
+    @property
+    def warnings(self) -> int:
+        return self._counter.count
+
+    def finish(self, publish: bool) -> Path:
+        """Publish or discard the staged build, stop counting; the target folder."""
+        self.logger.removeHandler(self._counter)
+        if publish:
+            self.publish()
+        else:
+            self.discard()
+        return self.target
