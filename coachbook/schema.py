@@ -219,6 +219,8 @@ class Step(Strict):
     """The step's id: lowercase letters, digits and single hyphens, unique among the model's stage and step ids."""
     title: Text
     """The step's heading."""
+    minutes: _whole_number_between(1, 240) | None = None
+    """How long this step takes, in minutes: a whole number from 1 to 240."""
     purpose: Text
     """Why this step matters, in one or two sentences."""
     guidance: Text | None = None
@@ -246,6 +248,12 @@ class Stage(Strict):
     """What happens in this stage, in a sentence."""
     steps: Annotated[list[Step], Field(strict=True, min_length=1)]
     """The steps of this stage, in order: at least one."""
+
+    @property
+    def minutes(self) -> int | None:
+        """The minutes its steps give, added up; None when no step gives any."""
+        given = [step.minutes for step in self.steps if step.minutes is not None]
+        return sum(given) if given else None
 
 
 class ConversationModel(Strict):
