@@ -13,8 +13,10 @@ from pydantic_core import PydanticCustomError
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SLUG_MAX_LENGTH = 64
-# C0 controls other than tab/newline, DEL and C1 controls: invisible, and unsafe in HTML and PDF text.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls other than tab/newline, DEL and C1 controls: invisible, and unsafe in HTML and PDF text;
+# and the line and paragraph separators, which the loader refuses in a file but a YAML escape ("\u2028")
+# still spells: JavaScript strings and YAML itself read them as line breaks.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 # Halves of a character, from escapes such as "\ud83d": no file or page can hold them.
 SURROGATES = re.compile("[\ud800-\udfff]")
 # Characters that change how text around them is displayed without showing themselves: the bidi
