@@ -73,6 +73,15 @@ def language_name(language: str) -> str:
     return data["language_name"] if data else language
 
 
+def short_length(minutes: int, language: str) -> str:
+    """`minutes` as the catalog writes a length in short: 45 min, 1 h, 1 h 30 min in English."""
+    words = messages(language)["pack"]
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return words["minutes"].format(n=rest)
+    return words["hours_minutes"].format(h=hours, m=rest) if rest else words["hours"].format(n=hours)
+
+
 def fill(template: str, **values) -> Markup:
     """A catalog text with its placeholders filled in, escaping every value that is not already markup."""
     return Markup(escape(template)).format(**values)

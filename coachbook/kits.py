@@ -21,7 +21,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import __version__
 from .branding import Branding, Logo
-from .i18n import DEFAULT_LANGUAGE, fill, messages
+from .i18n import DEFAULT_LANGUAGE, fill, messages, short_length
 from .schema import WHEN, ConversationModel, Question, Stage, Step
 from .text import css_string, inline_html, plain_text
 
@@ -120,6 +120,7 @@ def _environment(language: str) -> Environment:
     environment.filters["plain"] = plain_text
     environment.filters["fill"] = fill
     environment.filters["css_content"] = css_string
+    environment.filters["minutes_text"] = lambda minutes: short_length(minutes, language)
     t = messages(language)
     environment.globals.update(
         t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,

@@ -391,9 +391,34 @@ def during_question_without_follow_ups(model: ConversationModel, language: str) 
             yield path, "has no follow_ups: add one or two to go deeper during the conversation"
 
 
+def _during_steps(model: ConversationModel):
+    """Every step of a `during` stage with the path to it, in file order."""
+    for stage_index, stage in enumerate(model.stages):
+        if stage.when == "during":
+            for step_index, step in enumerate(stage.steps):
+                yield ("stages", stage_index, "steps", step_index), step
+
+
+def minutes_over_duration(model: ConversationModel, language: str) -> Iterator[Finding]:
+    """The minutes of the steps during the conversation add up to more than the time it is given."""
+    planned = sum(step.minutes or 0 for _, step in _during_steps(model))
+    if model.duration_minutes is not None and planned > model.duration_minutes:
+        yield ("duration_minutes",), (f"the steps during the conversation add up to {planned} minutes, more than"
+                                      f" the {model.duration_minutes} it is given: shorten them or raise the duration")
+
+
+def step_without_minutes(model: ConversationModel, language: str) -> Iterator[Finding]:
+    """A step during the conversation without minutes while others have them: the plan has a hole."""
+    steps = list(_during_steps(model))
+    if any(step.minutes is not None for _, step in steps):
+        for path, step in steps:
+            if step.minutes is None:
+                yield path, "has no minutes while other steps during the conversation have them: give it some"
+
+
 RULES: tuple[Rule, ...] = (
     not_a_question, closed_question, stage_without_question, purpose_repeats_title,
-    during_question_without_follow_ups,
+    during_question_without_follow_ups, minutes_over_duration, step_without_minutes,
 )
 
 

@@ -9,10 +9,10 @@ from weasyprint import Document
 
 from . import __version__
 from .branding import Branding
-from .i18n import DEFAULT_LANGUAGE, messages
+from .i18n import DEFAULT_LANGUAGE, messages, short_length
 from .kits import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
 from .render import MAX_COPIES, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
-from .schema import ConversationModel
+from .schema import ConversationModel, Step
 from .text import plain_text
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
@@ -21,12 +21,21 @@ PACK_TEMPLATE = "pack.html"
 
 
 @dataclass(frozen=True)
+class AgendaStep:
+    """One step of a conversation on the agenda, with its minutes as the catalog writes them ("" when not given)."""
+
+    step: Step
+    length: str
+
+
+@dataclass(frozen=True)
 class AgendaItem:
-    """One conversation of the session, with when it starts and how long it takes."""
+    """One conversation of the session, with when it starts, how long it takes and its steps."""
 
     model: ConversationModel
     start: str  # "h:mm" from the start of the session; "" once an open-ended conversation came before
     duration: str
+    steps: list[AgendaStep]  # the steps during the conversation: what the session's time is spent on
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class Agenda:
 
 
 def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE) -> Agenda:
-    """Each model with its duration and start offset, and the session's total time, written in `language`."""
+    """Each model with its duration, start offset and steps, and the session's total time, written in `language`."""
     t = messages(language)["pack"]
     items, elapsed, open_ended = [], 0, 0
     for model in models:
@@ -47,12 +56,14 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
             duration = t["open"]
         else:
             elapsed += model.duration_minutes
-            duration = _length(model.duration_minutes, t)
-        items.append(AgendaItem(model, start, duration))
+            duration = short_length(model.duration_minutes, language)
+        steps = [AgendaStep(step, short_length(step.minutes, language) if step.minutes else "")
+                 for stage in model.stages if stage.when == "during" for step in stage.steps]
+        items.append(AgendaItem(model, start, duration, steps))
     if not open_ended:
-        total = _length(elapsed, t)
+        total = short_length(elapsed, language)
     elif elapsed:
-        total = t["at_least"].format(length=_length(elapsed, t))
+        total = t["at_least"].format(length=short_length(elapsed, language))
     else:
         total = t["open"]
     return Agenda(items, total, open_ended)
@@ -60,14 +71,6 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _length(minutes: int, t: dict) -> str:
-    """`minutes` as the catalog writes a length: 45 min, 1 h, 1 h 30 min in English."""
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return t["minutes"].format(n=rest)
-    return t["hours_minutes"].format(h=hours, m=rest) if rest else t["hours"].format(n=hours)
 
 
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,

@@ -72,7 +72,7 @@ def _duration(minutes: int | None, t: Messages) -> str:
         return words["open"]
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return words["minutes"].format(n=minutes)
+        return words.count("minutes", minutes)
     return words["hours_minutes"].format(h=hours, m=rest) if rest else words.count("hours", hours)
 
 

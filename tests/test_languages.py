@@ -130,6 +130,23 @@ def test_a_translation_must_keep_who_asks_and_when(tmp_path):
     ]
 
 
+def test_a_translation_keeps_its_originals_minutes_per_step(tmp_path):
+    """Minutes are timing, not text: changed, dropped or added, each is one error at its step."""
+    original = ORIGINAL.replace("title: Open\n", "title: Open\n        minutes: 5\n")
+    changed = GERMAN.replace("title: Eröffnen\n", "title: Eröffnen\n        minutes: 7\n")
+    changed = changed.replace("title: Abschließen\n", "title: Abschließen\n        minutes: 3\n")
+    source = "sample.yaml"
+    assert translation_errors(tmp_path / "a", changed, original) == [
+        f"de/sample.yaml:16:18: stages[0].steps[0].minutes: must be 5 as in {source} (got 7)",
+        f"de/sample.yaml:23:18: stages[0].steps[1].minutes: must be left out as in {source} (got 3)",
+    ]
+    assert translation_errors(tmp_path / "b", GERMAN, original) == [
+        f"de/sample.yaml:14:9: stages[0].steps[0].minutes: must be 5 as in {source} (missing)",
+    ]
+    faithful = GERMAN.replace("title: Eröffnen\n", "title: Eröffnen\n        minutes: 5\n")
+    assert translation_errors(tmp_path / "c", faithful, original) == []
+
+
 def test_a_translation_without_its_original_or_in_the_originals_language_is_an_error(tmp_path):
     assert translation_errors(tmp_path / "a", GERMAN, original=None) == [
         "de/sample.yaml:1:1: a translation of 'sample', but there is no sample.yaml: add the original in the folder above it",

@@ -332,3 +332,76 @@ def test_the_shipped_folder_with_its_translations_lints_clean():
     count = len(model_files([REPO / "models"]))
     assert result.returncode == 0, result.stderr
     assert result.stderr == f"0 warnings in 0 files ({count} valid model files checked)\n"
+
+
+# CLEAN with a second step in its during stage and a stage after it: minutes go on the during steps only.
+TIMED = CLEAN + (
+    "      - id: close\n"                                        # 22
+    "        title: Close\n"                                     # 23
+    "        purpose: A clear end tells both what happens next.\n"
+    "  - id: later\n"
+    "    title: Later\n"
+    "    when: after\n"
+    "    steps:\n"
+    "      - id: note\n"
+    "        title: Take notes\n"
+    "        purpose: A written record keeps the agreement alive.\n"
+    "        questions: [{text: \"What did we agree?\", asked_by: self}]\n"
+)
+OVER = "the steps during the conversation add up to {planned} minutes, more than the {duration} it is given: shorten them or raise the duration"
+NO_MINUTES = "has no minutes while other steps during the conversation have them: give it some"
+
+
+def timed(duration: int | None, open_minutes: int | None, close_minutes: int | None, note_minutes: int | None = None) -> str:
+    """TIMED with a duration and minutes on its steps (None: left out)."""
+    model = TIMED.replace("led_by: manager\n", f"led_by: manager\nduration_minutes: {duration}\n" if duration else "led_by: manager\n")
+    for title, minutes in (("Open", open_minutes), ("Close", close_minutes), ("Take notes", note_minutes)):
+        if minutes is not None:
+            model = model.replace(f"title: {title}\n", f"title: {title}\n        minutes: {minutes}\n")
+    return model
+
+
+def test_minutes_over_the_duration_warn_at_the_duration_and_the_check_still_passes(tmp_path):
+    write(tmp_path, timed(30, 20, 15))
+    result = build_kits("check", "--lint", "sample.yaml", cwd=tmp_path)
+    assert result.stderr.splitlines() == [
+        f"sample.yaml:7:19: warning: duration_minutes: {OVER.format(planned=35, duration=30)}",
+        "1 warning in 1 file (1 valid model file checked)",
+    ]
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize("duration, open_minutes, close_minutes, note_minutes, warned", [
+    (30, 20, 15, None, True),
+    (30, 20, 10, None, False),   # under the duration: time to spare is fine
+    (30, 15, 15, None, False),   # exactly the duration
+    (30, 15, 15, 20, False),     # minutes after the conversation are not part of it
+    (None, 20, 15, None, False),  # no duration to compare with
+])
+def test_only_the_during_minutes_are_compared_with_the_duration(tmp_path, duration, open_minutes, close_minutes,
+                                                                 note_minutes, warned):
+    located = locate_model(write(tmp_path, timed(duration, open_minutes, close_minutes, note_minutes)))
+    fields = [warning.field for warning in lint(located)]
+    assert fields == (["duration_minutes"] if warned else [])
+
+
+def test_a_during_step_without_minutes_beside_timed_ones_warns_at_that_step(tmp_path):
+    write(tmp_path, timed(30, 10, None))
+    result = build_kits("check", "--lint", "sample.yaml", cwd=tmp_path)
+    assert result.stderr.splitlines() == [
+        f"sample.yaml:24:9: warning: stages[0].steps[1]: {NO_MINUTES}",
+        "1 warning in 1 file (1 valid model file checked)",
+    ]
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize("open_minutes, close_minutes, note_minutes, warned", [
+    (None, 10, None, ["stages[0].steps[0]"]),
+    (10, 10, None, []),        # every during step timed; the after step need not be
+    (None, None, None, []),    # none timed: no plan to have a hole in
+    (None, None, 10, []),      # only an after step timed: the during steps make no plan
+])
+def test_minutes_are_expected_of_every_during_step_once_one_has_them(tmp_path, open_minutes, close_minutes,
+                                                                     note_minutes, warned):
+    located = locate_model(write(tmp_path, timed(None, open_minutes, close_minutes, note_minutes)))
+    assert [warning.field for warning in lint(located)] == warned

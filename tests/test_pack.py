@@ -124,6 +124,19 @@ def test_agenda_start_times_and_total_of_timed_models():
     assert plan.total == "2 h 5 min" and plan.open_ended == 0
 
 
+def test_agenda_lists_the_steps_during_the_conversation_with_their_minutes():
+    data = small_model("steps", "Steps", 30, 1)
+    talk = data["stages"][0]
+    talk["steps"][0]["minutes"] = 20
+    talk["steps"].append({"id": "close", "title": "Close", "purpose": "End with a clear next step.", "minutes": 75})
+    talk["steps"].append({"id": "untimed", "title": "Untimed", "purpose": "Not every step needs a time."})
+    data["stages"].append({"id": "later", "title": "Later", "when": "after", "steps": [
+        {"id": "note", "title": "Take notes", "purpose": "A record keeps the agreement alive.", "minutes": 5}]})
+    [item] = agenda([load_model_data(data)]).items
+    assert [(entry.step.id, entry.length) for entry in item.steps] == [("open", "20 min"), ("close", "1 h 15 min"),
+                                                                       ("untimed", "")]
+
+
 def test_cards_and_every_other_part_start_on_odd_pages(pack_path):
     texts = page_texts(pack_path)
     fronts = [number for number, text in enumerate(texts, start=1) if "Card fronts" in text]
