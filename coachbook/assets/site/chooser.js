@@ -86,6 +86,16 @@
       if (window.console) console.error("coachbook chooser:", error);
     }
   }
+  var clear = document.querySelector("#my-conversations .cb-mine-clear");
+  if (clear) {
+    clear.addEventListener("click", function () {
+      saveFavourites([]);
+      // The button hides with the list: the focus goes to the section's heading rather than to the page's start.
+      var heading = document.getElementById("cb-mine-title");
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    });
+  }
   showFavourites();
   if (chooser) chooser.start();
 
@@ -157,7 +167,7 @@
     var groups = Array.prototype.slice.call(document.querySelectorAll(".cb-group-heading, .cb-chooser.cb-group"));
     var box = form.elements.q, lead = form.elements.lead, time = form.elements.time;
     var tags = Array.prototype.slice.call(form.querySelectorAll('input[name="tag"]'));
-    var announce = null;
+    var announce = null, shownFor = null;
 
     function state() {
       return {
@@ -204,6 +214,11 @@
 
     function apply() {
       var current = state();
+      // A text box also sends "change" when it loses the focus, often to a click on a card's star: the view
+      // is what it was, and moving the cards again would swallow that click.
+      var key = JSON.stringify(current);
+      if (key === shownFor) return;
+      shownFor = key;
       remember(current);
       var active = current.q.trim() || current.lead || current.time || current.tags.length;
       entries.forEach(function (entry) {
