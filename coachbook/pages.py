@@ -127,11 +127,11 @@ class PageRenderer:
         total = sum(model.question_count for model in models)
         return self._render("questions.md.j2", models=models, link=link, total=total)
 
-    def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], data: dict | None = None) -> str:
+    def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], *, data: dict) -> str:
         """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.chooser)."""
         tags = sorted({tag for model in models for tag in model.tags})
         return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link, tags=tags,
-                            time_limits=TIME_LIMITS, data=data if data is not None else {"models": []})
+                            time_limits=TIME_LIMITS, data=data)
 
     def groups(self, models: Sequence[ConversationModel]) -> list[tuple[str, list[ConversationModel]]]:
         """The models by navigation group, groups sorted by name; a model without one is in 'Other conversations'."""
