@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from .chooser import TIME_LIMITS
 from .i18n import DEFAULT_LANGUAGE, Messages, fill, messages
 from .schema import ConversationModel
-from .text import inline_html, markdown_heading, plain_text, yaml_string
+from .text import inline_html, json_script, markdown_heading, plain_text, yaml_string
 
 QUESTIONS_PAGE = "questions.md"
 CHOOSER_PAGE = "choose.md"
@@ -104,7 +105,7 @@ class PageRenderer:
         self.env.filters.update(
             inline=inline_html, plain=plain_text, heading=markdown_heading, yaml_text=yaml_string,
             yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: _duration(m, t),
-            filesize=_filesize, paragraphs=_paragraphs, fill=fill,
+            filesize=_filesize, paragraphs=_paragraphs, fill=fill, json_script=json_script,
         )
         self.env.globals.update(
             t=t, lang=language, labels=labels(language), section=section,
@@ -126,8 +127,11 @@ class PageRenderer:
         total = sum(model.question_count for model in models)
         return self._render("questions.md.j2", models=models, link=link, total=total)
 
-    def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
-        return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link)
+    def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], *, data: dict) -> str:
+        """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.chooser)."""
+        tags = sorted({tag for model in models for tag in model.tags})
+        return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link, tags=tags,
+                            time_limits=TIME_LIMITS, data=data)
 
     def groups(self, models: Sequence[ConversationModel]) -> list[tuple[str, list[ConversationModel]]]:
         """The models by navigation group, groups sorted by name; a model without one is in 'Other conversations'."""

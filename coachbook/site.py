@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from .branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
+from .chooser import DATA_FILE as CHOOSER_DATA, chooser_data
 from .i18n import DEFAULT_LANGUAGE, language_name, messages
 from .loader import Library
 from .pages import (
@@ -32,6 +34,8 @@ _SEARCH_BOX_LABEL = re.compile(r'<input[^>]*class="md-search__input"[^>]*aria-la
 
 SITE_CSS = "assets/coachbook/coachbook.css"
 SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
+CHOOSER_JS = "assets/coachbook/chooser.js"
+"""The matchmaker on the chooser and the favourites on the chooser and model pages (a no-op on other pages)."""
 KITS_FOLDER = "kits"
 
 
@@ -106,7 +110,7 @@ class SitePlan:
         return [SITE_CSS] + [SITE_STYLESHEET] * bool(branded)
 
     def scripts(self) -> list[str]:
-        return [SEARCH_LANGUAGE_JS] if self.library.translations else []
+        return [CHOOSER_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
@@ -207,13 +211,7 @@ class SitePlan:
 
     def render_pages(self, urls: Urls, kits: list[tuple[Job, int]]) -> dict[str, str]:
         """The Markdown of every generated page, its links made for `urls`; `kits`: each rendered job with its size."""
-        offered: dict[tuple[str | None, str], list[tuple[str, Job, int]]] = {}
-        for job, size in kits:
-            offered.setdefault((job.section, job.model.id), []).append((f"{KITS_FOLDER}/{job.path}", job, size))
-
-        def kit_links(page: str, folder: str | None, model_id: str) -> list[KitLink]:
-            return [KitLink(job.kit, job.paper, urls.relative(path, page), size, job.language)
-                    for path, job, size in offered.get((folder, model_id), [])]
+        offered = _offered(kits)
 
         def alternates(page: str, model_id: str, language: str) -> list[Alternate]:
             others = [self.language, *self.library.languages_of(model_id)]
@@ -226,22 +224,41 @@ class SitePlan:
             renderer = PageRenderer(section.language, section.folder)
             for model in section.models:
                 page = model_page(model.id, section.folder)
-                pages[page] = renderer.model_page(model, kit_links(page, section.folder, model.id),
+                pages[page] = renderer.model_page(model, _kit_links(offered, urls, page, section.folder, model.id),
                                                   alternates(page, model.id, section.language))
             renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
             if section.folder:
                 renders[HOME_PAGE] = renderer.home
             for name, render in renders.items():
                 page = language_page(name, section.folder)
-                pages[page] = render(list(section.models), lambda target, page=page: urls.relative(target, page))
+                extra = {"data": self._chooser_data(section, urls, offered)} if name == CHOOSER_PAGE else {}
+                pages[page] = render(list(section.models), lambda target, page=page: urls.relative(target, page), **extra)
         pages[KITS_PAGE] = PageRenderer(self.language).kits_page(
-            self.library.models, {m.id: kit_links(KITS_PAGE, None, m.id) for m in self.library.models}, built=self.kits)
+            self.library.models, {m.id: _kit_links(offered, urls, KITS_PAGE, None, m.id) for m in self.library.models},
+            built=self.kits)
         return pages
 
+    def chooser_files(self, urls: Urls, kits: list[tuple[Job, int]]) -> dict[str, str]:
+        """Each language's chooser data as a JSON file beside its chooser page (`choose.json`, `de/choose.json`)."""
+        offered = _offered(kits)
+        return {language_page(CHOOSER_DATA, s.folder): json.dumps(self._chooser_data(s, urls, offered), ensure_ascii=False,
+                                                                  indent=1) + "\n"
+                for s in self.sections}
+
+    def _chooser_data(self, section: Section, urls: Urls, offered) -> dict:
+        # Links relative to the chooser page's URL, whatever the engine: a script resolves them, and no engine
+        # rewrites links inside JSON as Zensical does the links of the page's HTML.
+        in_page = Urls(urls.directory_urls)
+        page = language_page(CHOOSER_PAGE, section.folder)
+        return chooser_data(section.models, section.language,
+                            lambda model_id: in_page.relative(model_page(model_id, section.folder), page),
+                            {m.id: _kit_links(offered, in_page, page, section.folder, m.id) for m in section.models})
+
     def generated_files(self, urls: Urls, rendered: list[tuple[Job, bytes]], site_url: str | None) -> dict[str, str | bytes]:
-        """Every file the plan adds to the site, by path: pages, assets, the rendered kits, sitemaps."""
-        return {**self.render_pages(urls, [(job, len(pdf)) for job, pdf in rendered]), **self.assets(),
-                **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered}, **self.sitemaps(urls, site_url)}
+        """Every file the plan adds to the site, by path: pages, assets, the rendered kits, chooser data, sitemaps."""
+        sizes = [(job, len(pdf)) for job, pdf in rendered]
+        return {**self.render_pages(urls, sizes), **self.assets(), **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered},
+                **self.chooser_files(urls, sizes), **self.sitemaps(urls, site_url)}
 
     def sitemaps(self, urls: Urls, site_url: str | None) -> dict[str, str]:
         """A sitemap per translation section: Material's language switch fetches `<lang>/sitemap.xml`.
@@ -257,6 +274,20 @@ class SitePlan:
                                                      f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                                                      f'{entries}</urlset>\n')
         return maps
+
+
+def _offered(kits: list[tuple[Job, int]]) -> dict[tuple[str | None, str], list[tuple[str, Job, int]]]:
+    """The rendered kits by (section folder, model id): each one's site path, job and size."""
+    offered: dict[tuple[str | None, str], list[tuple[str, Job, int]]] = {}
+    for job, size in kits:
+        offered.setdefault((job.section, job.model.id), []).append((f"{KITS_FOLDER}/{job.path}", job, size))
+    return offered
+
+
+def _kit_links(offered, urls: Urls, page: str, folder: str | None, model_id: str) -> list[KitLink]:
+    """A model's kits as linked from `page`."""
+    return [KitLink(job.kit, job.paper, urls.relative(path, page), size, job.language)
+            for path, job, size in offered.get((folder, model_id), [])]
 
 
 def name_search_dialog(page_html: str) -> str:

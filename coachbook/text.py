@@ -4,7 +4,8 @@ Every output that carries text from a model, a translation or the branding goes 
 these: HTML body (`inline_html`), HTML attributes and PDF metadata (`plain_text`, then the
 template's autoescape), Markdown headings (`markdown_heading`), titles handed to MkDocs for
 navigation and front matter (`title_text`, `yaml_string`), raw HTML built outside a template
-(`html_text`), CSS `content` (`css_string`) and XML (`xml_text`). PDF links are the `<a href>` of
+(`html_text`), CSS `content` (`css_string`), XML (`xml_text`), and data for the site's scripts
+(`data_text` for each text, `json_script` for the JSON a page carries). PDF links are the `<a href>` of
 `inline_html`, so they obey the same link rule. A new field or output reuses them.
 """
 
@@ -102,6 +103,26 @@ def css_string(text: str) -> Markup:
 def xml_text(text: str) -> str:
     """Text inside an XML element or attribute (sitemaps)."""
     return html.escape(text, quote=True)
+
+
+def data_text(text: str) -> str:
+    """A text in the data that the site's scripts read (the chooser's JSON): plain text on one line, never HTML.
+
+    The scripts put it into the page as text (`textContent`), so markup in it stays characters.
+    """
+    return " ".join(plain_text(text).split())
+
+
+# Characters that could end or comment the <script> element holding the JSON, or break it as
+# JavaScript source in old parsers (U+2028/2029), written as JSON escapes instead.
+_JSON_IN_HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_script(data) -> Markup:
+    """Data as the body of a `<script type="application/json">` element: JSON in which no text can close the
+    element (no `<`, `>` or `&` at all), that `JSON.parse` of the element's text turns back into `data`."""
+    encoded = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(re.sub("[<>&\u2028\u2029]", lambda found: _JSON_IN_HTML[found.group(0)], encoded))
 
 
 def normalized(text: str) -> str:

@@ -123,7 +123,9 @@ def live_in_html(markup: str, where: str) -> list[str]:
         name = element.name.lower()
         if MARKER in name:
             problems.append(f"{where}: element <{name}> made from model text")
-        if name in ("script", "style") and MARKER in element.get_text():
+        if name == "script" and str(element.get("type", "")).lower() == "application/json":
+            problems += live_in_json_script(element.string or "", where)
+        elif name in ("script", "style") and MARKER in element.get_text():
             problems.append(f"{where}: <{name}> holds model text")
         for attribute, value in element.attrs.items():
             value = " ".join(value) if isinstance(value, list) else str(value)
@@ -138,6 +140,32 @@ def live_in_html(markup: str, where: str) -> list[str]:
                     problems.append(f"{where}: {attribute}={value[:60]!r} on <{name}>")
                 if MARKER in value and (name, attribute) != ("a", "href"):
                     problems.append(f"{where}: {attribute}={value[:60]!r} on <{name}> loads model text")
+    return problems
+
+
+def live_in_json_script(body: str, where: str) -> list[str]:
+    """A JSON data block may hold model text, as JSON that nothing in it can end: no `<`, `>` or `&` at all."""
+    problems = [f"{where}: {c!r} in a JSON script" for c in "<>&\u2028\u2029" if c in body]
+    try:
+        json.loads(body)
+    except ValueError as error:
+        problems.append(f"{where}: a JSON script that is not JSON ({error})")
+    return problems
+
+
+def live_in_chooser_data(path: Path) -> list[str]:
+    """The chooser's data file: JSON whose links are the build's own relative paths, every text a plain string."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    problems = []
+    for model in data["models"]:
+        for url in [model["page"], *(kit["url"] for kit in model["kits"])]:
+            if urlsplit(url).scheme or urlsplit(url).netloc or MARKER in url:
+                problems.append(f"{path}: link {url[:60]!r} of {model['id']}")
+        for field in ("title", "summary", "use_when", "avoid_when"):
+            for text in model[field] if isinstance(model[field], list) else [model[field]]:
+                # Plain text: markup stays characters, and no entity is left for an HTML parser to decode.
+                if not isinstance(text, str) or "&lt;" in text or "&gt;" in text or "&amp;" in text:
+                    problems.append(f"{path}: {field} of {model['id']} is not plain text: {str(text)[:60]!r}")
     return problems
 
 

@@ -14,10 +14,11 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings, strategies as st
 
 from coachbook.loader import load_model
-from coachbook.text import css_string, html_text, inline_html, markdown_heading, title_text, yaml_string
+from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, plain_text,
+                            title_text, yaml_string)
 from conftest import REPO, missing_texts, page_text, run
-from hostile import (HOSTILE_URL, MARKER, PAYLOADS, hostile_model, live_in_html, live_in_pdf, live_in_search_index,
-                     live_in_sitemap)
+from hostile import (HOSTILE_URL, MARKER, PAYLOADS, hostile_model, live_in_chooser_data, live_in_html, live_in_pdf,
+                     live_in_search_index, live_in_sitemap)
 
 HOSTILE_BRANDING = {"organization": f"<img src=x onerror=alert(1) {MARKER}>",
                     "footer": f"</p><script>alert('{MARKER}')</script><p {MARKER}>"}
@@ -89,6 +90,22 @@ def test_the_search_index_and_sitemaps_are_inert(hostile_site):
     assert [problem for sitemap in sitemaps for problem in live_in_sitemap(sitemap)] == []
 
 
+def test_the_chooser_data_is_inert_and_the_page_carries_the_same(hostile_site, tmp_path):
+    files = sorted(hostile_site.rglob("choose.json"))
+    assert [f.relative_to(hostile_site).as_posix() for f in files] == ["choose.json", "de/choose.json"]
+    assert [problem for data in files for problem in live_in_chooser_data(data)] == []
+    (tmp_path / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    model = load_model(tmp_path / "hostile.yaml")
+    for data in files:
+        page = BeautifulSoup((data.parent / "choose" / "index.html").read_text(encoding="utf-8"), "html.parser")
+        inline = page.select_one('script#cb-chooser-data[type="application/json"]').string
+        assert json.loads(inline) == json.loads(data.read_text(encoding="utf-8"))
+    # Every text arrives as the plain text a reader sees, payloads and all.
+    (hostile,) = json.loads(files[0].read_text(encoding="utf-8"))["models"]
+    assert hostile["use_when"] == [data_text(text) for text in model.use_when]
+    assert hostile["title"] == data_text(model.title) and MARKER in hostile["title"]
+
+
 def test_every_kit_and_pack_is_inert(hostile_site):
     pdfs = sorted((hostile_site / "kits").rglob("*.pdf"))
     assert len(pdfs) == 2 * (8 + 2)  # the original's kits and packs, and the translation's
@@ -114,6 +131,10 @@ def test_a_scanner_finds_what_it_looks_for():
     assert live_in_html('<a href="file:///etc/passwd">x</a>', "page")
     assert live_in_html(f"<script>alert('{MARKER}')</script>", "page")
     assert live_in_html(f'<link rel=stylesheet href="https://evil.example/{MARKER}">', "page")
+    assert live_in_html(f'<script type="application/json">{{"a": "</script><img src=x onerror=alert(1) {MARKER}>"}}</script>', "page")
+    assert live_in_html('<script type="application/json">{"a": "<!--"}</script>', "page")
+    assert live_in_html("<script type=application/json>{not json}</script>", "page")
+    assert not live_in_html(f'<script type="application/json">{{"a": "\\u003cb {MARKER}\\u003e"}}</script>', "page")
     assert not live_in_html(f"<p>&lt;img src=x onerror=alert(1) {MARKER}&gt;</p>", "page")
     assert not live_in_html(f'<a href="https://example.org/{MARKER}">x</a>', "page")
 
@@ -152,3 +173,28 @@ def test_titles_headings_and_css_strings_carry_no_markup(text):
     assert {token.type for token in tokens} <= {"string", "whitespace", "function"}
     assert {token.lower_name for token in tokens if token.type == "function"} <= {"counter"}
     assert "<" not in str(css_string(text))
+
+
+JSON_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), ANY_TEXT),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(ANY_TEXT, children, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_DATA)
+def test_json_script_cannot_close_its_element_and_reads_back_as_the_data(data):
+    body = str(json_script(data))
+    assert not set(body) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(body) == data
+    # As a browser's HTML parser sees it: one script element whose text is all of it.
+    soup = BeautifulSoup(f'<script type="application/json">{body}</script><p>after</p>', "html.parser")
+    assert soup.script.string == body and soup.p.get_text() == "after"
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_data_text_is_the_plain_text_on_one_line(text):
+    assert data_text(text) == " ".join(plain_text(text).split())
+    assert "\n" not in data_text(text)
