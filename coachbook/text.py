@@ -41,9 +41,29 @@ def is_safe_link(url: str) -> bool:
 _inline.validateLink = is_safe_link
 
 
+def _without_empty_links(tokens: list) -> list:
+    """Drop the link tags (keeping their text) of links with an empty target, which markdown-it makes
+    without asking validateLink: `[x]()` would be a link to the page itself."""
+    for token in tokens:
+        if token.children:
+            empty = [i for i, child in enumerate(token.children)
+                     if child.type == "link_open" and not (child.attrGet("href") or "").strip()]
+            for start in reversed(empty):
+                depth, end = 0, start
+                for end in range(start, len(token.children)):
+                    kind = token.children[end].type
+                    depth += (kind == "link_open") - (kind == "link_close")
+                    if depth == 0:
+                        break
+                del token.children[end]
+                del token.children[start]
+    return tokens
+
+
 def inline_html(text: str) -> Markup:
     """HTML body: one model text as inline HTML that cannot carry markup of its own."""
-    rendered = _inline.renderInline(text)
+    env: dict = {}
+    rendered = _inline.renderer.render(_without_empty_links(_inline.parseInline(text, env)), _inline.options, env)
     rendered = rendered.replace('<a href="', '<a rel="noopener nofollow" href="')
     return Markup(rendered)
 
