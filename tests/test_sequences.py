@@ -252,3 +252,13 @@ def test_a_translation_section_lists_no_sequence(built_site):
     for page in (german / "models").rglob("index.html"):
         assert soup_of(page).select("ul.cb-memberships") == []
 
+
+
+def test_the_readme_describes_every_field_of_a_sequence():
+    from coachbook.sequences import ConversationSequence, Repeat, SequenceEntry
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Sequences of conversations", 1)[1].split("\n## ", 1)[0]
+    names = [*ConversationSequence.model_fields, *(f"entries[].{name}" for name in SequenceEntry.model_fields)]
+    assert [name for name in names if f"| `{name}` |" not in section] == []
+    assert [name for name in Repeat.model_fields if f"`{name}`" not in section] == []
