@@ -1,4 +1,4 @@
-"""Load model files: strict YAML with positions, validated into `ConversationModel`s."""
+"""Load model and sequence files: strict YAML with positions, validated into `ConversationModel`s and `ConversationSequence`s."""
 
 from __future__ import annotations
 
