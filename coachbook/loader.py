@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, InvalidContent, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
-from .schema import HIDDEN_CHARACTERS, ConversationModel, WholeNumberText, hidden_character
+from .schema import HIDDEN_CHARACTERS, SLUG_PATTERN, ConversationModel, WholeNumberText, hidden_character
 from .sequences import ConversationSequence
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -65,6 +65,8 @@ class _Document:
         self.key_positions: dict[FieldPath, Position] = {}
         self.converted: set[int] = set()
         self.alias_paths: set[FieldPath] = set()
+        self.data: object = None
+        """The file as plain data once parsed, valid or not."""
 
     def error(self, position: Position, field: FieldPath, message: str) -> None:
         self.errors.append(ContentError(self.file, *position, format_field_path(field), message))
@@ -322,7 +324,7 @@ def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[Base
         try:
             if document.scan_events(text):
                 nodes = list(yaml.compose_all(text, Loader=_NoImplicitTypesLoader))
-                data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
+                data = document.data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
                 value = _validate(data, document, schema, keys)
         except yaml.MarkedYAMLError as problem:
             mark, message = problem.problem_mark or problem.context_mark, f"{problem.problem or problem.context}"
@@ -472,8 +474,10 @@ def locate_sequences(folder: Path | None, model_ids: Collection[str]) -> tuple[l
     sequences, errors = [], []
     for path in sequence_files(folder):
         sequence, document = _read_document(path, ConversationSequence, "id, title, entries")
-        if sequence is not None and not document.errors:
-            _check_sequence(sequence, path.stem, model_ids, document)
+        if sequence is not None and not document.errors and sequence.id != path.stem:
+            document.error(document.position_of(("id",)), ("id",),
+                           f"must equal the file name '{path.stem}' (got '{sequence.id}')")
+        _check_model_ids(document, model_ids)  # reported with the file's other problems, in one round
         if sequence is None and not document.errors:
             document.error((1, 1), (), "empty file")
         errors += document.errors
@@ -482,15 +486,16 @@ def locate_sequences(folder: Path | None, model_ids: Collection[str]) -> tuple[l
     return sorted(sequences, key=lambda sequence: sequence.id), errors
 
 
-def _check_sequence(sequence: ConversationSequence, stem: str, model_ids: Collection[str], document: _Document) -> None:
-    if sequence.id != stem:
-        document.error(document.position_of(("id",)), ("id",), f"must equal the file name '{stem}' (got '{sequence.id}')")
-    for index, entry in enumerate(sequence.entries):
-        if entry.model not in model_ids:
+def _check_model_ids(document: _Document, model_ids: Collection[str]) -> None:
+    """Report, at its place, each entry's model that is a well-formed id but no model's, valid file or not."""
+    entries = document.data.get("entries") if isinstance(document.data, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        model = entry.get("model") if isinstance(entry, dict) else None
+        if isinstance(model, str) and SLUG_PATTERN.match(model) and model not in model_ids:
             path = ("entries", index, "model")
-            close = difflib.get_close_matches(entry.model, sorted(model_ids), n=1)
+            close = difflib.get_close_matches(model, sorted(model_ids), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "known: " + (", ".join(sorted(model_ids)) or "none")
-            document.error(document.position_of(path), path, f"unknown model '{entry.model}' ({hint})")
+            document.error(document.position_of(path), path, f"unknown model '{model}' ({hint})")
 
 
 def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE, languages: Collection[str] = ()

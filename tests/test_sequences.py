@@ -117,6 +117,14 @@ def test_an_invalid_sequence_is_one_line_at_its_place_from_check(sequence_projec
     assert (result.returncode, result.stderr.splitlines()) == (1, [line])
 
 
+def test_an_unknown_model_is_reported_with_the_other_problems_of_its_file(sequence_project):
+    text = INVALID["unknown model id"][0].replace("every_days: 7", "every_days: 0")
+    (sequence_project / "sequences" / "follow-up.yaml").write_text(text, encoding="utf-8")
+    result = build_kits("check", cwd=sequence_project)
+    assert (result.returncode, result.stderr.splitlines()) == (
+        1, [INVALID["unknown model id"][1], INVALID["interval of no days"][1]])
+
+
 def test_check_names_the_sequence_files_it_validated(sequence_project):
     (sequence_project / "sequences" / "follow-up.yaml").write_text(VALID_SEQUENCE, encoding="utf-8")
     result = build_kits("check", cwd=sequence_project)
