@@ -19,7 +19,8 @@ from .files import write_atomically
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
 from .i18n import DEFAULT_LANGUAGE
 from .lint import lint
-from .loader import Library, ignored_folder_message, load_library, locate_models, model_files
+from .loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
+                     original_ids, sequence_files)
 from .render import MAX_COPIES, PackJob, check_output_paths, kit_jobs
 from .schema import SLUG_PATTERN
 from .schema_export import SITE_PATH, model_schema_json
@@ -28,6 +29,7 @@ from .schema_export import SITE_PATH, model_schema_json
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_CONFIG = Path("mkdocs.yml")
 DEFAULT_MODELS = Path("models")
+DEFAULT_SEQUENCES = Path("sequences")
 LOCAL_SCHEMA = "model.schema.json"  # beside the models, for the `$schema` comment of `new` without a site_url
 HELP_OPTIONS = ("-h", "--help", "--version")  # asked for without a command: the top level's, not build's
 
@@ -92,6 +94,7 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     check.add_argument("paths", nargs="*", type=Path,
                        help="files or folders (default: models_dir of mkdocs.yml, else models/); a translation "
                             "named on its own is compared with its original beside it")
+    _add_sequences_option(check)
     check.add_argument("--lint", action="store_true",
                        help="also warn about weak content (closed questions, missing follow-ups, ...); warnings never fail")
     _add_config_option(check)
@@ -142,6 +145,12 @@ def _command_first(argv: list[str], commands: dict[str, _Parser]) -> list[str]:
     return [name, *before, *after]
 
 
+def _add_sequences_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sequences", type=Path, metavar="DIR",
+                        help="the folder of sequence files, checked against the models (default: sequences_dir of "
+                             "mkdocs.yml, else sequences/; none when the models are named and this is not)")
+
+
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="the MkDocs config whose theme.language and coachbook plugin options (models_dir, "
@@ -159,6 +168,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
     parser.add_argument("--models", type=Path, action="append", metavar="DIR",
                         help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
+    _add_sequences_option(parser)
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--cache", type=Path, metavar="DIR",
                         help=f"where rendered kits are kept between builds (default: cache_dir of mkdocs.yml, else "
@@ -178,7 +188,7 @@ def _build(options: argparse.Namespace) -> int:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
     project = _project(options)
     branding = _branding(project.options)
-    library = project.load(_model_folders(options, project.options))
+    library = project.load(_model_folders(options, project.options), _sequences_folder(options, project.options))
     models = library.models
     # A value given twice means it once (a repeated job would be rendered and written twice).
     wanted_models, wanted_languages = _unique(options.model), _unique(options.lang)
@@ -233,7 +243,7 @@ def _pack(options: argparse.Namespace) -> int:
         raise UsageError(f"--copies must be 1 to {MAX_COPIES} (got {options.copies})")
     project = _project(options)
     branding = _branding(project.options)
-    library = project.load(_model_folders(options, project.options))
+    library = project.load(_model_folders(options, project.options), _sequences_folder(options, project.options))
     _check_model_ids(options.model, library.models)
     language = options.lang or project.language
     section = None if language == project.language else language
@@ -289,9 +299,10 @@ class _Project:
         """The configured translation languages without a catalog (the `languages` option)."""
         return self.options.languages() if self.options is not None else ()
 
-    def load(self, folders: list[Path]) -> Library:
-        """The models and translations of the folders; a subfolder that is no translation folder is a warning."""
-        library = load_library(folders, self.language, self.languages)
+    def load(self, folders: list[Path], sequences: Path | None = None) -> Library:
+        """The models and translations of the folders, and the sequences of `sequences` (None: none); a subfolder
+        that is no translation folder is a warning."""
+        library = load_library(folders, self.language, self.languages, sequences)
         _warn_ignored(library.ignored_folders)
         return library
 
@@ -338,29 +349,43 @@ def _model_folders(options: argparse.Namespace, config: PluginOptions | None) ->
     return existing_model_folders(configured, config.folder, config.source)
 
 
+def _sequences_folder(options: argparse.Namespace, config: PluginOptions | None) -> Path | None:
+    """--sequences if given; else none when the models are named (--models, or check's paths), whose sequences
+    may name other models; else sequences_dir of the config, else sequences/. A missing folder has none."""
+    if getattr(options, "sequences", None):
+        return options.sequences
+    if getattr(options, "models", None) or getattr(options, "paths", None):
+        return None
+    return config.sequences_dir() if config is not None else DEFAULT_SEQUENCES
+
+
 def _check(options: argparse.Namespace) -> int:
     project = _project(options)
     paths = options.paths or _model_folders(options, project.options)
-    missing = [p for p in paths if not p.exists()]
+    sequences = _sequences_folder(options, project.options)
+    missing = [p for p in [*paths, *[options.sequences] * bool(options.sequences)] if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
     if not options.lint:
-        project.load(paths)
-        print(f"{len(model_files(paths, project.languages))} model files OK", file=sys.stderr)
+        library = project.load(paths, sequences)
+        checked = f" and {_count(len(library.sequences), 'sequence file')}" if sequence_files(sequences) else ""
+        print(f"{len(model_files(paths, project.languages))} model files{checked} OK", file=sys.stderr)
         return EXIT_OK
     located, errors, ignored = locate_models(paths, project.language, project.languages)
+    sequence_errors = locate_sequences(sequences, original_ids(paths, project.language, project.languages))[1]
     # Each model is judged in its own language: a translation in its folder's, an original in theme.language.
     warnings = [warning for entry in located for warning in lint(entry, entry.language or project.language)]
     # Errors first: they are what stops a build; the warnings of the valid files still help.
-    for line in errors:
+    for line in sorted(errors + sequence_errors):
         print(line, file=sys.stderr)
     _warn_ignored(ignored)
     for line in warnings:
         print(line, file=sys.stderr)
     invalid = f"{_count(len({error.file for error in errors}), 'invalid model file')}; " if errors else ""
+    invalid += f"{_count(len({e.file for e in sequence_errors}), 'invalid sequence file')}; " if sequence_errors else ""
     print(f"{invalid}{_count(len(warnings), 'warning')} in {_count(len({w.file for w in warnings}), 'file')} "
           f"({_count(len(located), 'valid model file')} checked)", file=sys.stderr)
-    return EXIT_FAILED if errors else EXIT_OK
+    return EXIT_FAILED if errors or sequence_errors else EXIT_OK
 
 
 def _count(number: int, noun: str) -> str:

@@ -15,6 +15,7 @@ from .errors import ConfigError, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
 
 PLUGIN_NAME = "coachbook"
+DEFAULT_SEQUENCES = "sequences"  # beside the models: sequences of conversations, optional
 INHERIT = "INHERIT"  # MkDocs' key naming a parent config, relative to the file that holds it
 
 
@@ -97,6 +98,13 @@ class PluginOptions:
     def languages(self) -> tuple[str, ...]:
         """The `languages` option: translation languages Coachbook has no catalog for (empty when not set)."""
         return configured_languages(self.values.get("languages"), self.source)
+
+    def sequences_dir(self) -> Path:
+        """The `sequences_dir` option (default `sequences`), resolved against the config file's folder."""
+        value = self.values.get("sequences_dir", DEFAULT_SEQUENCES)
+        if not isinstance(value, str) or not value:
+            raise ConfigError([f"{self.source.where('sequences_dir')}: must be a folder (got {value!r})"])
+        return self.folder / value
 
     def cache_dir(self) -> Path | None:
         """The `cache_dir` option, resolved against the config file's folder; None when not set."""

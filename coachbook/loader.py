@@ -1,4 +1,4 @@
-"""Load model files: strict YAML with positions, validated into `ConversationModel`s."""
+"""Load model and sequence files: strict YAML with positions, validated into `ConversationModel`s and `ConversationSequence`s."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ContentError, InvalidContent, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
-from .schema import HIDDEN_CHARACTERS, ConversationModel, WholeNumberText, hidden_character
+from .schema import HIDDEN_CHARACTERS, SLUG_PATTERN, ConversationModel, WholeNumberText, hidden_character
+from .sequences import ConversationSequence
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
@@ -64,6 +65,8 @@ class _Document:
         self.key_positions: dict[FieldPath, Position] = {}
         self.converted: set[int] = set()
         self.alias_paths: set[FieldPath] = set()
+        self.data: object = None
+        """The file as plain data once parsed, valid or not."""
 
     def error(self, position: Position, field: FieldPath, message: str) -> None:
         self.errors.append(ContentError(self.file, *position, format_field_path(field), message))
@@ -170,9 +173,9 @@ def _decode(raw: bytes, document: _Document) -> str | None:
     return None if document.errors else text
 
 
-def _model_class_at(path: FieldPath) -> type[BaseModel] | None:
-    """The pydantic model whose keys live at `path`, to suggest a key for a typo."""
-    model: type[BaseModel] = ConversationModel
+def _model_class_at(path: FieldPath, root: type[BaseModel]) -> type[BaseModel] | None:
+    """The pydantic model whose keys live at `path` in a `root` document, to suggest a key for a typo."""
+    model: type[BaseModel] = root
     for part in path:
         if isinstance(part, int):
             continue
@@ -206,13 +209,13 @@ def _describe(value: object) -> str:
     return f"{str(value)!r}"
 
 
-def _message(error: dict) -> str:
+def _message(error: dict, root: type[BaseModel]) -> str:
     kind, value, context = error["type"], error.get("input"), error.get("ctx") or {}
     path = tuple(error["loc"])
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        model = _model_class_at(path[:-1])
+        model = _model_class_at(path[:-1], root)
         allowed = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(str(path[-1]), allowed, n=1)
         hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
@@ -301,15 +304,28 @@ def locate_model(path: Path, language: str | None = None, *, implied: bool = Fal
     only to compare a translation with.
     """
     path = Path(path)
+    model, document = _read_document(path, ConversationModel, "id, title, stages")
+    if model is not None and not document.errors:
+        _check_ids(model, path.stem, document)
+    if document.errors or model is None:
+        raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
+    return LocatedModel(model, path, document.file, document, language, implied)
+
+
+def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[BaseModel | None, _Document]:
+    """A file read strictly and validated against `schema`, with every problem found kept in its document.
+
+    `keys`: a few top-level keys of the schema, named when the file is not a mapping.
+    """
     document = _Document(display_path(path))
     text = _decode(path.read_bytes(), document)
-    model = None
+    value = None
     if text is not None:
         try:
             if document.scan_events(text):
                 nodes = list(yaml.compose_all(text, Loader=_NoImplicitTypesLoader))
-                data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
-                model = _validate(data, document)
+                data = document.data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
+                value = _validate(data, document, schema, keys)
         except yaml.MarkedYAMLError as problem:
             mark, message = problem.problem_mark or problem.context_mark, f"{problem.problem or problem.context}"
             if problem.context_mark and mark and mark.index >= len(text.rstrip()):
@@ -325,26 +341,23 @@ def locate_model(path: Path, language: str | None = None, *, implied: bool = Fal
             document.error(_position(mark) if mark else (1, 1), (), f"YAML syntax: {message}")
         except yaml.YAMLError as problem:  # any other YAML error: still one line, never a traceback
             document.error((1, 1), (), "YAML: " + " ".join(str(problem).split()))
-    if model is not None and not document.errors:
-        _check_ids(model, path.stem, document)
-    if document.errors or model is None:
-        raise InvalidContent(document.errors or [ContentError(document.file, 1, 1, "", "empty file")])
-    return LocatedModel(model, path, document.file, document, language, implied)
+    return value, document
 
 
-def _validate(data: object, document: _Document) -> ConversationModel | None:
+def _validate(data: object, document: _Document, schema: type[BaseModel], keys: str) -> BaseModel | None:
     if not isinstance(data, dict):
-        document.error((1, 1), (), f"must be a mapping of keys such as id, title, stages (got {_describe(data)})")
+        document.error((1, 1), (), f"must be a mapping of keys such as {keys} (got {_describe(data)})")
         return None
     try:
-        return ConversationModel.model_validate(data)
+        return schema.model_validate(data)
     except ValidationError as invalid:
         for error in invalid.errors():
             path = tuple(error["loc"])
             under_alias = any(path[:n] in document.alias_paths for n in range(len(path) + 1))
             if under_alias and error["type"] != "extra_forbidden":
                 continue  # the alias is the problem, and it is reported already
-            document.error(document.position_of(path, key=error["type"] == "extra_forbidden"), path, _message(error))
+            document.error(document.position_of(path, key=error["type"] == "extra_forbidden"), path,
+                           _message(error, schema))
         return None
 
 
@@ -400,6 +413,8 @@ class Library:
     """Language -> model id -> translated model; languages and ids sorted."""
     ignored_folders: list[Path] = field(default_factory=list)
     """Subfolders of the models folders that are not translation folders, and were not read."""
+    sequences: list[ConversationSequence] = field(default_factory=list)
+    """The sequences of conversations, of the originals, sorted by id."""
 
     def languages_of(self, model_id: str) -> list[str]:
         """The languages `model_id` is translated into."""
@@ -416,20 +431,71 @@ def load_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
 
 
 def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
-                 languages: Collection[str] = ()) -> Library:
-    """Load every model and translation of the folders; raise with the problems of all files at once.
+                 languages: Collection[str] = (), sequences_dir: Path | None = None) -> Library:
+    """Load every model and translation of the folders, and the sequences of `sequences_dir` (a missing folder
+    has none); raise with the problems of all files at once.
 
     `default_language`: the originals' language (theme.language); `languages`: the configured translation
     languages Coachbook has no catalog for.
     """
     originals, translations, errors, ignored = _scan(folders, default_language, languages)
-    if errors:
-        raise InvalidContent(errors)
+    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(folders, default_language, languages))
+    if errors or sequence_errors:
+        raise InvalidContent(errors + sequence_errors)
     grouped: dict[str, dict[str, ConversationModel]] = {}
     for (model_id, language) in sorted(translations):
         grouped.setdefault(language, {})[model_id] = translations[(model_id, language)].model
     return Library([originals[key].model for key in sorted(originals) if not originals[key].implied],
-                   dict(sorted(grouped.items())), ignored)
+                   dict(sorted(grouped.items())), ignored, sequences)
+
+
+def original_ids(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
+                 languages: Collection[str] = ()) -> set[str]:
+    """The ids of the original models in the folders, valid or not, as a sequence may name them.
+
+    An invalid original is reported on its own, so a sequence naming it is not also in error.
+    """
+    return {path.stem for path, language, _ in _model_entries(folders, (*languages, default_language))[0]
+            if language is None}
+
+
+def sequence_files(folder: Path | None) -> list[Path]:
+    """The sequence files (`*.yaml`, `*.yml`) of a folder, sorted; none when it is missing. Subfolders are not read."""
+    if folder is None or not Path(folder).is_dir():
+        return []
+    return sorted(path for path in Path(folder).iterdir() if _is_model_file(path))
+
+
+def locate_sequences(folder: Path | None, model_ids: Collection[str]) -> tuple[list[ConversationSequence], list[ContentError]]:
+    """The valid sequences of a folder (none when it is missing), sorted by id, and the problems of the others.
+
+    Each is read like a model file, and must name models among `model_ids`.
+    """
+    sequences, errors = [], []
+    for path in sequence_files(folder):
+        sequence, document = _read_document(path, ConversationSequence, "id, title, entries")
+        if sequence is not None and not document.errors and sequence.id != path.stem:
+            document.error(document.position_of(("id",)), ("id",),
+                           f"must equal the file name '{path.stem}' (got '{sequence.id}')")
+        _check_model_ids(document, model_ids)  # reported with the file's other problems, in one round
+        if sequence is None and not document.errors:
+            document.error((1, 1), (), "empty file")
+        errors += document.errors
+        if not document.errors:
+            sequences.append(sequence)
+    return sorted(sequences, key=lambda sequence: sequence.id), errors
+
+
+def _check_model_ids(document: _Document, model_ids: Collection[str]) -> None:
+    """Report, at its place, each entry's model that is a well-formed id but no model's, valid file or not."""
+    entries = document.data.get("entries") if isinstance(document.data, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        model = entry.get("model") if isinstance(entry, dict) else None
+        if isinstance(model, str) and SLUG_PATTERN.match(model) and model not in model_ids:
+            path = ("entries", index, "model")
+            close = difflib.get_close_matches(model, sorted(model_ids), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known: " + (", ".join(sorted(model_ids)) or "none")
+            document.error(document.position_of(path), path, f"unknown model '{model}' ({hint})")
 
 
 def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE, languages: Collection[str] = ()

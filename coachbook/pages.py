@@ -13,6 +13,7 @@ from markupsafe import Markup
 from .chooser import TIME_LIMITS
 from .i18n import DEFAULT_LANGUAGE, Messages, fill, messages
 from .schema import ConversationModel
+from .sequences import ConversationSequence, SequenceEntry
 from .text import inline_html, json_script, markdown_heading, plain_text, yaml_string
 
 QUESTIONS_PAGE = "questions.md"
@@ -20,6 +21,9 @@ CHOOSER_PAGE = "choose.md"
 KITS_PAGE = "kits.md"
 
 HOME_PAGE = "index.md"
+SEQUENCES_FOLDER = "sequences"
+DEFAULT_EVENT_MINUTES = 60
+"""A calendar event's length for a model that gives no duration_minutes."""
 
 
 def labels(language: str = DEFAULT_LANGUAGE) -> dict:
@@ -32,6 +36,11 @@ def labels(language: str = DEFAULT_LANGUAGE) -> dict:
 def model_page(model_id: str, language: str | None = None) -> str:
     """The source path of a model's page; MkDocs serves it at `models/<id>/` (a translation's at `<lang>/models/<id>/`)."""
     return language_page(f"models/{model_id}.md", language)
+
+
+def sequence_page(sequence_id: str) -> str:
+    """The source path of a sequence's page, served at `sequences/<id>/`; sequences are the originals' only."""
+    return f"{SEQUENCES_FOLDER}/{sequence_id}.md"
 
 
 def language_page(path: str, language: str | None = None) -> str:
@@ -65,6 +74,41 @@ class KitLink:
     @property
     def paper_label(self) -> str:
         return messages(self.language)["papers"][self.paper]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One conversation of a sequence as its page shows it: the model, its days, and where its kits are."""
+
+    entry: SequenceEntry
+    model: ConversationModel
+    days: list[int]
+    kits_url: str | None = None
+    """The model's kits on the kits page, or None when no kits were built."""
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A model's place in a sequence, as its page shows it: the sequence, its days, and its neighbours."""
+
+    sequence: ConversationSequence
+    days: list[int]
+    before: ConversationModel | None
+    after: ConversationModel | None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What a page's calendar form puts in the file: its name, the page's full address, and the events."""
+
+    file: str
+    page_url: str | None
+    events: list[dict]
+
+    @property
+    def events_json(self) -> str:
+        """The events for the form's data attribute: plain text, escaped by the template like any attribute."""
+        return json.dumps(self.events, ensure_ascii=False)
 
 
 def _duration(minutes: int | None, t: Messages) -> str:
@@ -109,15 +153,49 @@ class PageRenderer:
         )
         self.env.globals.update(
             t=t, lang=language, labels=labels(language), section=section,
-            model_page=lambda model_id: model_page(model_id, section), page=lambda path: language_page(path, section),
+            model_page=lambda model_id: model_page(model_id, section), sequence_page=sequence_page, page=lambda path: language_page(path, section),
         )
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
 
     def model_page(self, model: ConversationModel, kits: Sequence[KitLink] = (),
-                   alternates: Sequence[Alternate] = ()) -> str:
-        return self._render("model.md.j2", model=model, kits=kits, alternates=alternates)
+                   alternates: Sequence[Alternate] = (), memberships: Sequence[Membership] = (),
+                   link: Callable[[str], str] = lambda target: target, page_url: str | None = None) -> str:
+        """A model's page; `memberships`: the sequences it belongs to; `page_url`: its full address, if known."""
+        t = messages(self.language)["site"]
+        description = [plain_text(model.summary), f"{t['how_often']}: {plain_text(model.cadence)}" if model.cadence else ""]
+        calendar = Calendar(f"{model.id}.ics", page_url, [self._event(model, [0], description)])
+        return self._render("model.md.j2", model=model, kits=kits, alternates=alternates, memberships=memberships,
+                            link=link, calendar=calendar, when=self.days_label)
+
+    def sequence_page(self, sequence: ConversationSequence, timeline: Sequence[TimelineEntry], link: Callable[[str], str],
+                      page_url: str | None = None) -> str:
+        """A sequence's page: its timeline, each conversation linking its model page and kits, and a calendar form."""
+        part_of = messages(self.language)["site"]["calendar_part_of"].format(title=plain_text(sequence.title))
+        events = [self._event(item.model, item.days, [plain_text(item.model.summary),
+                                                      plain_text(item.entry.note) if item.entry.note else "", part_of])
+                  for item in timeline]
+        calendar = Calendar(f"{sequence.id}.ics", page_url, events)
+        return self._render("sequence.md.j2", sequence=sequence, timeline=timeline, link=link, calendar=calendar,
+                            when=self.days_label, repeat=self.repeat_label)
+
+    @staticmethod
+    def _event(model: ConversationModel, days: list[int], description: list[str]) -> dict:
+        return {"days": days, "minutes": model.duration_minutes or DEFAULT_EVENT_MINUTES,
+                "title": plain_text(model.title), "description": "\n\n".join(part for part in description if part)}
+
+    def days_label(self, days: list[int]) -> str:
+        """"Day 14", or "Days 14, 28, 42" for a conversation held more than once."""
+        t = messages(self.language)["site"]
+        return t["day"].format(n=days[0]) if len(days) == 1 else t["days"].format(days=", ".join(map(str, days)))
+
+    def repeat_label(self, entry: SequenceEntry) -> str:
+        """"Every 14 days, 5 times", or "" for a conversation held once."""
+        if entry.repeat is None or entry.repeat.count == 1:
+            return ""
+        t = messages(self.language)["site"]
+        return t.count("every_days", entry.repeat.every_days, times=t.count("times", entry.repeat.count))
 
     def home(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
         """A translation language's home page: its conversations, chooser and question bank."""

@@ -17,7 +17,7 @@ from mkdocs.utils import DuplicateFilter, get_relative_url, normalize_url
 
 from . import csp
 from .branding import BRANDING_OPTIONS, OptionSource, load_branding
-from .config_file import configured_languages, existing_model_folders, originals_language, read_plugin_options
+from .config_file import DEFAULT_SEQUENCES, configured_languages, existing_model_folders, originals_language, read_plugin_options
 from .documents import hand_written_pages
 from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, display_path
 from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
@@ -33,6 +33,8 @@ log = logging.getLogger("mkdocs.plugins.coachbook")
 class PluginConfig(Config):
     models_dir = c.ListOfItems(c.Type(str), default=["models"])
     """Folders of model files, relative to mkdocs.yml."""
+    sequences_dir = c.Type(str, default=DEFAULT_SEQUENCES)
+    """The folder of sequence files, relative to mkdocs.yml (a missing folder: no sequences)."""
     languages = c.ListOfItems(c.Type(str), default=[])
     """Translation languages that Coachbook has no catalog for (folders named after them are translations)."""
     kits = c.Type(bool, default=True)
@@ -75,7 +77,9 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
             # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
             self.model_dirs = existing_model_folders(self.config.models_dir, base, source)
-            library = load_library(self.model_dirs, language, configured_languages(self.config.languages, source))
+            self.sequences_dir = base / self.config.sequences_dir
+            library = load_library(self.model_dirs, language, configured_languages(self.config.languages, source),
+                                   self.sequences_dir)
         except (ConfigError, InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
         for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
@@ -196,6 +200,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_serve(self, server, config: MkDocsConfig, builder):
         for folder in self.model_dirs:
             server.watch(str(folder))
+        if self.sequences_dir.is_dir():
+            server.watch(str(self.sequences_dir))
         if self.config.logo:  # a new logo file shows up on the next reload, like a model edit
             server.watch(str(Path(config.config_file_path).parent / self.config.logo))
         server.builder = functools.partial(_rebuild, server.builder)

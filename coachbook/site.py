@@ -20,9 +20,12 @@ from .pages import (
     QUESTIONS_PAGE,
     Alternate,
     KitLink,
+    Membership,
     PageRenderer,
+    TimelineEntry,
     language_page,
     model_page,
+    sequence_page,
 )
 from .render import Job, check_output_paths, kit_jobs, pack_jobs
 from .schema import ConversationModel
@@ -36,6 +39,7 @@ SITE_CSS = "assets/coachbook/coachbook.css"
 SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
 CHOOSER_JS = "assets/coachbook/chooser.js"
 """The matchmaker on the chooser and the favourites on the chooser and model pages (a no-op on other pages)."""
+CALENDAR_JS = "assets/coachbook/calendar.js"
 KITS_FOLDER = "kits"
 
 
@@ -101,7 +105,8 @@ class SitePlan:
     def pages(self) -> list[str]:
         """Every generated page's source path; a hand-written page of the same name is a clash."""
         # The kits page is there even without kits (saying so), so that links to it hold in a preview build.
-        return [path for section in self.sections for path in section.pages()] + [KITS_PAGE]
+        return ([path for section in self.sections for path in section.pages()] + [KITS_PAGE]
+                + [sequence_page(sequence.id) for sequence in self.library.sequences])
 
     # ------------------------------------------------------------------ configuration
 
@@ -110,7 +115,8 @@ class SitePlan:
         return [SITE_CSS] + [SITE_STYLESHEET] * bool(branded)
 
     def scripts(self) -> list[str]:
-        return [CHOOSER_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
+        # The chooser's matchmaker and favourites, and every model page's calendar file, are made in the browser.
+        return [CHOOSER_JS, CALENDAR_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
@@ -159,6 +165,8 @@ class SitePlan:
         nav: list = [{title_text(t["home"]): HOME_PAGE}] if HOME_PAGE in hand_written else []
         nav.append({title_text(t["choose_title"]): CHOOSER_PAGE})
         nav.append({title_text(t["conversations"]): self._groups(self.sections[0])})
+        if self.library.sequences:  # the originals' only: a translation section has none
+            nav.append({title_text(t["sequences"]): [sequence_page(s.id) for s in self.library.sequences]})
         nav.append({title_text(t["bank_title"]): QUESTIONS_PAGE})
         nav.append({title_text(t["kits_title"]): KITS_PAGE})
         for section in self.sections[1:]:
@@ -209,8 +217,9 @@ class SitePlan:
             files[self.theme_logo()] = self.branding.logo.data
         return files
 
-    def render_pages(self, urls: Urls, kits: list[tuple[Job, int]]) -> dict[str, str]:
-        """The Markdown of every generated page, its links made for `urls`; `kits`: each rendered job with its size."""
+    def render_pages(self, urls: Urls, kits: list[tuple[Job, int]], site_url: str | None = None) -> dict[str, str]:
+        """The Markdown of every generated page, its links made for `urls`; `kits`: each rendered job with its size;
+        `site_url`: where the site is published, for the page addresses in calendar files (None: unknown)."""
         offered = _offered(kits)
 
         def alternates(page: str, model_id: str, language: str) -> list[Alternate]:
@@ -219,13 +228,19 @@ class SitePlan:
                               urls.relative(model_page(model_id, None if other == self.language else other), page))
                     for other in others if other != language]
 
+        def page_url(page: str) -> str | None:
+            return site_url.rstrip("/") + "/" + urls.url(page).removeprefix("./") if site_url else None
+
+        memberships = self.memberships()
         pages: dict[str, str] = {}
         for section in self.sections:
             renderer = PageRenderer(section.language, section.folder)
             for model in section.models:
                 page = model_page(model.id, section.folder)
                 pages[page] = renderer.model_page(model, _kit_links(offered, urls, page, section.folder, model.id),
-                                                  alternates(page, model.id, section.language))
+                                                  alternates(page, model.id, section.language),
+                                                  [] if section.folder else memberships.get(model.id, []),
+                                                  lambda target, page=page: urls.relative(target, page), page_url(page))
             renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
             if section.folder:
                 renders[HOME_PAGE] = renderer.home
@@ -233,6 +248,14 @@ class SitePlan:
                 page = language_page(name, section.folder)
                 extra = {"data": self._chooser_data(section, urls, offered)} if name == CHOOSER_PAGE else {}
                 pages[page] = render(list(section.models), lambda target, page=page: urls.relative(target, page), **extra)
+        by_id = {model.id: model for model in self.library.models}
+        for sequence in self.library.sequences:
+            page = sequence_page(sequence.id)
+            timeline = [TimelineEntry(entry, by_id[entry.model], days,
+                                      urls.relative(KITS_PAGE, page) + f"#{entry.model}" if offered.get((None, entry.model)) else None)
+                        for entry, days in sequence.schedule()]
+            pages[page] = PageRenderer(self.language).sequence_page(
+                sequence, timeline, lambda target, page=page: urls.relative(target, page), page_url(page))
         pages[KITS_PAGE] = PageRenderer(self.language).kits_page(
             self.library.models, {m.id: _kit_links(offered, urls, KITS_PAGE, None, m.id) for m in self.library.models},
             built=self.kits)
@@ -254,10 +277,23 @@ class SitePlan:
                             lambda model_id: in_page.relative(model_page(model_id, section.folder), page),
                             {m.id: _kit_links(offered, in_page, page, section.folder, m.id) for m in section.models})
 
+    def memberships(self) -> dict[str, list[Membership]]:
+        """For each original model id, its places in the sequences, with the models before and after each."""
+        by_id = {model.id: model for model in self.library.models}
+        found: dict[str, list[Membership]] = {}
+        for sequence in self.library.sequences:
+            schedule = sequence.schedule()
+            for index, (entry, days) in enumerate(schedule):
+                before = by_id[schedule[index - 1][0].model] if index else None
+                after = by_id[schedule[index + 1][0].model] if index + 1 < len(schedule) else None
+                found.setdefault(entry.model, []).append(Membership(sequence, days, before, after))
+        return found
+
     def generated_files(self, urls: Urls, rendered: list[tuple[Job, bytes]], site_url: str | None) -> dict[str, str | bytes]:
         """Every file the plan adds to the site, by path: pages, assets, the rendered kits, chooser data, sitemaps."""
         sizes = [(job, len(pdf)) for job, pdf in rendered]
-        return {**self.render_pages(urls, sizes), **self.assets(), **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered},
+        return {**self.render_pages(urls, sizes, site_url), **self.assets(),
+                **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered},
                 **self.chooser_files(urls, sizes), **self.sitemaps(urls, site_url)}
 
     def sitemaps(self, urls: Urls, site_url: str | None) -> dict[str, str]:

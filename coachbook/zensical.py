@@ -53,7 +53,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     branding = load_branding({name: options.values.get(name) for name in BRANDING_OPTIONS}, root, options.source)
     folders = existing_model_folders(options.configured_models_dirs() or ["models"], root, options.source)
     language = originals_language(config)
-    library = load_library(folders, language, options.languages())
+    library = load_library(folders, language, options.languages(), options.sequences_dir())
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
     plan = SitePlan(library, language, kits=options.values.get("kits", True) is not False,

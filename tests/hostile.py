@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from coachbook.schema import ConversationModel, _http_url, _slug, _text
+from coachbook.sequences import ConversationSequence
 
 MARKER = "cbxss"
 """In every payload, so that an element or attribute made from model text is easy to find."""
@@ -106,6 +107,18 @@ def hostile_model(model_id: str, offset: int = 0) -> tuple[dict, list[tuple]]:
         for step_index, step in enumerate(stage["steps"]):
             step["id"] = f"step-{stage_index + 1}-{step_index + 1}"
     data["tags"] = [MARKER, "hostile"]
+    return data, found
+
+
+def hostile_sequence(sequence_id: str, model_id: str) -> tuple[dict, list[tuple]]:
+    """A sequence with every field of its schema filled, every free text hostile, naming the model `model_id`;
+    and the paths of those texts."""
+    texts = itertools.cycle(PAYLOADS[3:] + PAYLOADS[:3])  # other payloads than the model's in the same places
+    found: list[tuple] = []
+    data = _fields(ConversationSequence, (), texts, found)
+    data["id"] = sequence_id
+    for entry in data["entries"]:
+        entry["model"] = model_id
     return data, found
 
 

@@ -152,10 +152,11 @@ def test_check_reports_every_problem_and_exits_1(tmp_path):
     ]
 
 
-def test_check_passes_on_the_shipped_models():
+def test_check_passes_on_the_shipped_models_and_sequences():
     result = build_kits("check")
     assert result.returncode == 0, result.stderr
-    assert f"{len(MODEL_FILES) + len(TRANSLATION_FILES)} model files OK" in result.stderr
+    sequences = len(list((REPO / "sequences").glob("*.yaml")))
+    assert f"{len(MODEL_FILES) + len(TRANSLATION_FILES)} model files and {sequences} sequence files OK" in result.stderr
 
 
 def test_an_invalid_model_leaves_existing_kits_untouched(tmp_path):

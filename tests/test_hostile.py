@@ -13,12 +13,12 @@ import yaml
 from bs4 import BeautifulSoup
 from hypothesis import example, given, settings, strategies as st
 
-from coachbook.loader import load_model
-from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, plain_text,
-                            title_text, yaml_string)
+from coachbook.loader import load_library, load_model
+from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, normalized,
+                            plain_text, title_text, yaml_string)
 from conftest import REPO, missing_texts, page_text, run
-from hostile import (HOSTILE_URL, MARKER, PAYLOADS, hostile_model, live_in_chooser_data, live_in_html, live_in_pdf,
-                     live_in_search_index, live_in_sitemap)
+from hostile import (HOSTILE_URL, MARKER, PAYLOADS, hostile_model, hostile_sequence, live_in_chooser_data, live_in_html,
+                     live_in_pdf, live_in_search_index, live_in_sitemap)
 
 HOSTILE_BRANDING = {"organization": f"<img src=x onerror=alert(1) {MARKER}>",
                     "footer": f"</p><script>alert('{MARKER}')</script><p {MARKER}>"}
@@ -38,6 +38,8 @@ def hostile_site(tmp_path_factory) -> Path:
     (project / "models" / "de").mkdir(parents=True)
     (project / "models" / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
     (project / "models" / "de" / "hostile.yaml").write_text(_dump(hostile_model("hostile", 5)[0]), encoding="utf-8")
+    (project / "sequences").mkdir()
+    (project / "sequences" / "hostile.yaml").write_text(_dump(hostile_sequence("hostile", "hostile")[0]), encoding="utf-8")
     config = (project / "mkdocs.yml").read_text(encoding="utf-8")
     branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
     config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
@@ -64,6 +66,41 @@ def test_the_hostile_model_fills_every_free_text_of_the_schema(tmp_path):
     texts = {value for value in _strings(model)} - {"hostile", MARKER} - {"manager", "during", "before", "after"}
     unreached = {text for text in texts if not text.startswith(("stage-", "step-")) and text not in (*PAYLOADS, HOSTILE_URL)}
     assert unreached == set()
+
+
+def test_the_hostile_sequence_fills_every_free_text_of_its_schema(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "sequences").mkdir()
+    (tmp_path / "models" / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    data, paths = hostile_sequence("hostile", "hostile")
+    (tmp_path / "sequences" / "hostile.yaml").write_text(_dump(data), encoding="utf-8")
+    (sequence,) = load_library([tmp_path / "models"], sequences_dir=tmp_path / "sequences").sequences
+    loaded = sequence.model_dump()
+    assert {("title",), ("summary",), ("entries", 0, "note"), ("entries", 1, "note")} <= set(paths)
+    assert all(loaded["entries"][i]["repeat"] is not None for i in range(2))  # the optional parts are filled too
+    texts = set(_strings(loaded)) - {"hostile"}
+    assert texts and texts <= {*PAYLOADS, HOSTILE_URL}
+
+
+def test_hostile_sequence_text_is_shown_as_text(hostile_site):
+    data, _ = hostile_sequence("hostile", "hostile")
+    page = page_text(hostile_site / "sequences" / "hostile" / "index.html")
+    texts = [data["title"], data["summary"], *(entry["note"] for entry in data["entries"])]
+    assert missing_texts(texts, page) == []
+    navigation = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("nav.md-nav")
+    assert normalized_title(data["title"]) in normalized_title(navigation.get_text())
+    memberships = BeautifulSoup((hostile_site / "models" / "hostile" / "index.html").read_text(encoding="utf-8"),
+                                "html.parser").select("ul.cb-memberships > li")
+    assert len(memberships) == 2 and all(normalized_title(data["title"]) in normalized_title(li.get_text())
+                                         for li in memberships)
+    form = BeautifulSoup((hostile_site / "sequences" / "hostile" / "index.html").read_text(encoding="utf-8"),
+                         "html.parser").select_one("form.cb-calendar-form")
+    events = json.loads(form["data-cb-events"])  # the calendar's data survives as data, in an attribute
+    assert [event["days"] for event in events] == [[0], [0]]
+
+
+def normalized_title(text: str) -> str:
+    return normalized(plain_text(text))
 
 
 def _strings(value):

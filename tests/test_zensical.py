@@ -23,7 +23,7 @@ COACHBOOK = [sys.executable, "-m", "coachbook"]
 
 
 def zensical_project(folder: Path) -> Path:
-    for name in ("mkdocs.yml", "content", "overrides", "models"):
+    for name in ("mkdocs.yml", "content", "overrides", "models", "sequences"):
         source = REPO / name
         shutil.copytree(source, folder / name) if source.is_dir() else shutil.copy(source, folder / name)
     return folder
@@ -63,7 +63,7 @@ def test_it_builds_the_pages_the_mkdocs_build_does(zensical_site, built_site):
 
     def pages(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in root.rglob("index.html")
-                if p.relative_to(root).parts[0] in ("models", "questions", "choose", "kits", "de")}
+                if p.relative_to(root).parts[0] in ("models", "questions", "choose", "kits", "de", "sequences")}
 
     def kits(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in (root / "kits").rglob("*.pdf")}
@@ -107,6 +107,7 @@ def test_an_invalid_model_leaves_the_previous_site(tmp_path):
         if model.stem != MODEL_IDS[0]:
             model.unlink()
     shutil.rmtree(project / "models" / "de")
+    shutil.rmtree(project / "sequences")  # they name the models removed
     (project / "site").mkdir()
     (project / "site" / "index.html").write_text("<p>the last good site</p>")
     (project / "models" / f"{MODEL_IDS[0]}.yaml").write_text("id: x\n")
@@ -135,6 +136,21 @@ def test_search_finds_every_model_in_the_browser(browser, zensical_site, models)
             found.first.wait_for(state="attached", timeout=15_000)
             page.keyboard.press("Escape")
         assert violations == []
+
+
+def test_sequence_pages_link_their_models_and_are_in_the_navigation(zensical_site):
+    site, _ = zensical_site
+    sequences = sorted(path.stem for path in (REPO / "sequences").glob("*.yaml"))
+    assert sequences
+    for sequence_id in sequences:
+        page = site / "sequences" / sequence_id / "index.html"
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        links = [a["href"] for a in soup.select("ol.cb-timeline .cb-timeline-title a")]
+        assert links and all((page.parent / href / "index.html").resolve().is_file() for href in links), links
+        assert soup.select_one("form.cb-calendar-form")["data-cb-events"]
+        assert soup.select_one('script[src$="assets/coachbook/calendar.js"]') is not None
+    home = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert {a["href"].rstrip("/").rsplit("/", 1)[-1] for a in home.select("nav a[href*='sequences/']")} == set(sequences)
 
 
 def test_it_publishes_the_model_schema_for_editors(zensical_site):

@@ -1,0 +1,69 @@
+"""The sequence schema (one YAML file per series of conversations, `sequences/<id>.yaml`) and its timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from .schema import Slug, Strict, Text, _whole_number_between
+
+# Bounds that keep a sequence a plan a person follows: a page and a calendar file list every date of it.
+MAX_AFTER_DAYS = 3650
+MAX_EVERY_DAYS = 365
+MAX_COUNT = 100
+
+
+class Repeat(Strict):
+    """How often a conversation of the sequence comes back, at a fixed interval."""
+
+    count: _whole_number_between(1, MAX_COUNT)
+    """How many times the conversation happens in all, the first time included: a whole number from 1 to 100."""
+    every_days: _whole_number_between(1, MAX_EVERY_DAYS)
+    """Days from one time to the next: a whole number from 1 to 365 (14 is every two weeks)."""
+
+
+class SequenceEntry(Strict):
+    """One conversation of a sequence: which model, and when it happens."""
+
+    model: Slug
+    """The id of the conversation model held here, such as `okr-goal-planning`."""
+    after_days: _whole_number_between(0, MAX_AFTER_DAYS)
+    """Days after the previous entry (after its last time, when it repeats); for the first entry, days after
+    the start date, normally 0. A whole number from 0 to 3650."""
+    repeat: Repeat | None = None
+    """Hold the conversation several times, at a fixed interval (without it: once)."""
+    note: Text | None = None
+    """What to keep in mind for this conversation in the sequence, in a sentence or two."""
+
+    @property
+    def count(self) -> int:
+        return self.repeat.count if self.repeat else 1
+
+
+class ConversationSequence(Strict):
+    """A series of conversations in order: one YAML file, `sequences/<id>.yaml`."""
+
+    id: Slug
+    """The sequence's id: lowercase letters, digits and single hyphens; the file name without `.yaml`."""
+    title: Text
+    """The name readers see, on the sequence's page and in the navigation."""
+    summary: Text
+    """What the series is for, in one or two plain sentences."""
+    entries: Annotated[list[SequenceEntry], Field(strict=True, min_length=1)]
+    """The conversations, in the order they happen: at least one."""
+
+    def schedule(self) -> list[tuple[SequenceEntry, list[int]]]:
+        """Each entry with the days it happens on, counted from the start date (day 0)."""
+        planned, last = [], 0
+        for entry in self.entries:
+            first = last + entry.after_days
+            every = entry.repeat.every_days if entry.repeat else 0
+            days = [first + every * time for time in range(entry.count)]
+            planned.append((entry, days))
+            last = days[-1]
+        return planned
+
+    def texts(self):
+        """Every text a reader must find on the sequence's page."""
+        yield from (self.title, self.summary, *(entry.note for entry in self.entries if entry.note))
