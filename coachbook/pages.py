@@ -1,4 +1,4 @@
-"""Render the site's generated pages (model pages, question bank, chooser, kits) as Markdown."""
+"""Render the site's generated pages (model pages, conversation mode, question bank, chooser, kits) as Markdown."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def labels(language: str = DEFAULT_LANGUAGE) -> dict:
 def model_page(model_id: str, language: str | None = None) -> str:
     """The source path of a model's page; MkDocs serves it at `models/<id>/` (a translation's at `<lang>/models/<id>/`)."""
     return language_page(f"models/{model_id}.md", language)
+
+
+def run_page(model_id: str, language: str | None = None) -> str:
+    """The source path of a model's conversation mode, the page used during the talk: `run/<id>.md`."""
+    return language_page(f"run/{model_id}.md", language)
 
 
 def language_page(path: str, language: str | None = None) -> str:
@@ -115,8 +120,18 @@ class PageRenderer:
         return self.env.get_template(template).render(**context)
 
     def model_page(self, model: ConversationModel, kits: Sequence[KitLink] = (),
-                   alternates: Sequence[Alternate] = ()) -> str:
-        return self._render("model.md.j2", model=model, kits=kits, alternates=alternates)
+                   alternates: Sequence[Alternate] = (), run_link: str | None = None) -> str:
+        """A model's page; `run_link`: the link to its conversation mode."""
+        return self._render("model.md.j2", model=model, kits=kits, alternates=alternates, run_link=run_link)
+
+    def run_page(self, model: ConversationModel, model_link: str) -> str:
+        """A model's conversation mode: every step, readable as a list, that conversation.js shows one at a time."""
+        t = messages(self.language)
+        # Only catalog text reaches the script's JSON; model text stays in the page's HTML, escaped.
+        script_labels = {key: t["run"][key] for key in (
+            "progress", "announce", "start", "pause", "step_time", "step_time_open", "total_time",
+            "total_time_open", "over", "notes_file_title", "notes_file_date", "no_notes")}
+        return self._render("run.md.j2", model=model, model_link=model_link, script_labels=script_labels)
 
     def home(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
         """A translation language's home page: its conversations, chooser and question bank."""

@@ -21,6 +21,7 @@ from .pages import (
     PageRenderer,
     language_page,
     model_page,
+    run_page,
 )
 from .render import Job, check_output_paths, kit_jobs, pack_jobs
 from .schema import ConversationModel
@@ -32,6 +33,7 @@ _SEARCH_BOX_LABEL = re.compile(r'<input[^>]*class="md-search__input"[^>]*aria-la
 
 SITE_CSS = "assets/coachbook/coachbook.css"
 SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
+CONVERSATION_JS = "assets/coachbook/conversation.js"
 KITS_FOLDER = "kits"
 
 
@@ -76,9 +78,14 @@ class Section:
     models: tuple[ConversationModel, ...]
 
     def pages(self) -> list[str]:
-        """Its generated page source paths: a page per model, the question bank, the chooser (and a home)."""
+        """Its generated page source paths: a page and a conversation mode per model, the question bank, the chooser (and a home)."""
         names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * bool(self.folder)  # the originals' home is hand-written
-        return [model_page(model.id, self.folder) for model in self.models] + [language_page(n, self.folder) for n in names]
+        return ([model_page(model.id, self.folder) for model in self.models] + self.run_pages()
+                + [language_page(n, self.folder) for n in names])
+
+    def run_pages(self) -> list[str]:
+        """Its conversation modes, one per model: reached from the model's page, never from the navigation."""
+        return [run_page(model.id, self.folder) for model in self.models]
 
 
 class SitePlan:
@@ -99,6 +106,10 @@ class SitePlan:
         # The kits page is there even without kits (saying so), so that links to it hold in a preview build.
         return [path for section in self.sections for path in section.pages()] + [KITS_PAGE]
 
+    def unlisted_pages(self) -> list[str]:
+        """The generated pages that stay out of the navigation (and of search): the conversation modes."""
+        return [path for section in self.sections for path in section.run_pages()]
+
     # ------------------------------------------------------------------ configuration
 
     def stylesheets(self) -> list[str]:
@@ -106,7 +117,8 @@ class SitePlan:
         return [SITE_CSS] + [SITE_STYLESHEET] * bool(branded)
 
     def scripts(self) -> list[str]:
-        return [SEARCH_LANGUAGE_JS] if self.library.translations else []
+        # Conversation mode's script loads on every page and does nothing where there is no conversation mode.
+        return [CONVERSATION_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
@@ -225,9 +237,10 @@ class SitePlan:
         for section in self.sections:
             renderer = PageRenderer(section.language, section.folder)
             for model in section.models:
-                page = model_page(model.id, section.folder)
+                page, run = model_page(model.id, section.folder), run_page(model.id, section.folder)
                 pages[page] = renderer.model_page(model, kit_links(page, section.folder, model.id),
-                                                  alternates(page, model.id, section.language))
+                                                  alternates(page, model.id, section.language), urls.relative(run, page))
+                pages[run] = renderer.run_page(model, urls.relative(page, run))
             renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
             if section.folder:
                 renders[HOME_PAGE] = renderer.home

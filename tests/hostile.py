@@ -8,6 +8,7 @@ import typing
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
 from annotated_types import Ge
 from bs4 import BeautifulSoup
 from pydantic import BaseModel
@@ -107,6 +108,16 @@ def hostile_model(model_id: str, offset: int = 0) -> tuple[dict, list[tuple]]:
             step["id"] = f"step-{stage_index + 1}-{step_index + 1}"
     data["tags"] = [MARKER, "hostile"]
     return data, found
+
+
+HOSTILE_BRANDING = {"organization": f"<img src=x onerror=alert(1) {MARKER}>",
+                    "footer": f"</p><script>alert('{MARKER}')</script><p {MARKER}>"}
+"""Branding options with hostile text, for the hostile site."""
+
+
+def dump_yaml(data: dict) -> str:
+    """A model (or any data) as a YAML file's text."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
 # --------------------------------------------------------------------------- scanners
