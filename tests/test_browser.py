@@ -376,6 +376,17 @@ def test_offline_build_works_from_a_file_share(browser, project):
         assert_question_shown(page, element_id, text)
         for href in page.locator("a.cb-kit-button").evaluate_all("links => links.map(a => a.href)"):
             assert href.startswith(site.as_uri()) and Path(url2pathname(urlsplit(href).path)).is_file(), href
+        # Conversation mode, from the model page: steps, timer and notes work from the file share too.
+        page.locator(".cb-run-link a").click()
+        expect(page).to_have_url(re.compile(rf"/run/{model_id}\.html$"))
+        expect(page.locator(".cb-run-progress")).to_have_text(re.compile(r"^Step 1 of \d+$"))
+        page.keyboard.press("ArrowRight")
+        expect(page.locator(".cb-run-progress")).to_have_text(re.compile(r"^Step 2 of \d+$"))
+        page.get_by_role("button", name="Start timer", exact=True).click()
+        page.locator(".cb-run-step:visible textarea").fill("Noted offline")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download notes", exact=True).click()
+        assert "Noted offline" in Path(download.value.path()).read_text(encoding="utf-8")
         # Search's worker runs in the shim's frame on file://, from an inline script hashed at build time.
         assert csp_violations(page, traffic) == []
         assert traffic.problems() == []

@@ -16,7 +16,7 @@ from hostile import (HOSTILE_BRANDING, HOSTILE_URL, MARKER, PAYLOADS, dump_yaml,
 def test_the_hostile_model_fills_every_free_text_of_the_schema(tmp_path):
     data, paths = hostile_model("hostile")
     (tmp_path / "hostile.yaml").write_text(dump_yaml(data), encoding="utf-8")
-    model = load_model(tmp_path / "hostile.yaml").modeldump_yaml()
+    model = load_model(tmp_path / "hostile.yaml").model_dump()
 
     def value_at(path):
         value = model
