@@ -60,7 +60,11 @@ def test_every_model_page_links_its_conversation_mode(built_site, model_id, lang
 def test_the_conversation_mode_lists_every_step_with_its_texts_and_minutes_without_script(built_site, models, model_id):
     model = models[model_id]
     page = built_site.root / "run" / model_id / "index.html"
-    items = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("li.cb-run-step")
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    everything = normalized(soup.select_one("article").get_text(" "))
+    for label in ("mode", "back", "keys_hint", "privacy", "start", "reset", "previous", "next", "download"):
+        assert normalized(T[label]) in everything, label
+    items = soup.select("li.cb-run-step")
     assert len(items) == len(steps_of(model))
     for item, (stage, step) in zip(items, steps_of(model)):
         text = normalized(item.get_text(" "))
