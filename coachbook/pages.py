@@ -1,4 +1,4 @@
-"""Render the site's generated pages (model pages, question bank, chooser, kits) as Markdown."""
+"""Render the site's generated pages (model pages, conversation mode, question bank, chooser, kits) as Markdown."""
 
 from __future__ import annotations
 
@@ -41,6 +41,11 @@ def model_page(model_id: str, language: str | None = None) -> str:
 def sequence_page(sequence_id: str) -> str:
     """The source path of a sequence's page, served at `sequences/<id>/`; sequences are the originals' only."""
     return f"{SEQUENCES_FOLDER}/{sequence_id}.md"
+
+
+def run_page(model_id: str, language: str | None = None) -> str:
+    """The source path of a model's conversation mode, the page used during the talk: `run/<id>.md`."""
+    return language_page(f"run/{model_id}.md", language)
 
 
 def language_page(path: str, language: str | None = None) -> str:
@@ -161,13 +166,15 @@ class PageRenderer:
 
     def model_page(self, model: ConversationModel, kits: Sequence[KitLink] = (),
                    alternates: Sequence[Alternate] = (), memberships: Sequence[Membership] = (),
-                   link: Callable[[str], str] = lambda target: target, page_url: str | None = None) -> str:
-        """A model's page; `memberships`: the sequences it belongs to; `page_url`: its full address, if known."""
+                   link: Callable[[str], str] = lambda target: target, page_url: str | None = None,
+                   run_link: str | None = None) -> str:
+        """A model's page; `memberships`: the sequences it belongs to; `page_url`: its full address, if known;
+        `run_link`: the link to its conversation mode."""
         t = messages(self.language)["site"]
         description = [plain_text(model.summary), f"{t['how_often']}: {plain_text(model.cadence)}" if model.cadence else ""]
         calendar = Calendar(f"{model.id}.ics", page_url, [self._event(model, [0], description)])
         return self._render("model.md.j2", model=model, kits=kits, alternates=alternates, memberships=memberships,
-                            link=link, calendar=calendar, when=self.days_label)
+                            link=link, calendar=calendar, when=self.days_label, run_link=run_link)
 
     def sequence_page(self, sequence: ConversationSequence, timeline: Sequence[TimelineEntry], link: Callable[[str], str],
                       page_url: str | None = None) -> str:
@@ -196,6 +203,15 @@ class PageRenderer:
             return ""
         t = messages(self.language)["site"]
         return t.count("every_days", entry.repeat.every_days, times=t.count("times", entry.repeat.count))
+
+    def run_page(self, model: ConversationModel, model_link: str) -> str:
+        """A model's conversation mode: every step, readable as a list, that conversation.js shows one at a time."""
+        t = messages(self.language)
+        # Only catalog text reaches the script's JSON; model text stays in the page's HTML, escaped.
+        script_labels = {key: t["run"][key] for key in (
+            "progress", "announce", "start", "pause", "step_time", "step_time_open", "total_time",
+            "total_time_open", "over", "notes_file_title", "notes_file_date", "no_notes")}
+        return self._render("run.md.j2", model=model, model_link=model_link, script_labels=script_labels)
 
     def home(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
         """A translation language's home page: its conversations, chooser and question bank."""

@@ -12,7 +12,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import BuildError, MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import DuplicateFilter, get_relative_url, normalize_url
 
 from . import csp
@@ -137,8 +137,10 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             raise PluginError(str(failed)) from None
         if jobs:
             log.info(f"coachbook: {len(jobs)} kits and packs ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
+        unlisted = set(self.plan.unlisted_pages())  # kept out of the navigation on purpose: no "not in nav" notice
         for path, content in self.plan.generated_files(urls, rendered, config.site_url).items():
-            files.append(File.generated(config, path, content=content))
+            inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):

@@ -25,6 +25,7 @@ from .pages import (
     TimelineEntry,
     language_page,
     model_page,
+    run_page,
     sequence_page,
 )
 from .render import Job, check_output_paths, kit_jobs, pack_jobs
@@ -40,6 +41,7 @@ SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
 CHOOSER_JS = "assets/coachbook/chooser.js"
 """The matchmaker on the chooser and the favourites on the chooser and model pages (a no-op on other pages)."""
 CALENDAR_JS = "assets/coachbook/calendar.js"
+CONVERSATION_JS = "assets/coachbook/conversation.js"
 KITS_FOLDER = "kits"
 
 
@@ -84,9 +86,14 @@ class Section:
     models: tuple[ConversationModel, ...]
 
     def pages(self) -> list[str]:
-        """Its generated page source paths: a page per model, the question bank, the chooser (and a home)."""
+        """Its generated page source paths: a page and a conversation mode per model, the question bank, the chooser (and a home)."""
         names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * bool(self.folder)  # the originals' home is hand-written
-        return [model_page(model.id, self.folder) for model in self.models] + [language_page(n, self.folder) for n in names]
+        return ([model_page(model.id, self.folder) for model in self.models] + self.run_pages()
+                + [language_page(n, self.folder) for n in names])
+
+    def run_pages(self) -> list[str]:
+        """Its conversation modes, one per model: reached from the model's page, never from the navigation."""
+        return [run_page(model.id, self.folder) for model in self.models]
 
 
 class SitePlan:
@@ -108,6 +115,10 @@ class SitePlan:
         return ([path for section in self.sections for path in section.pages()] + [KITS_PAGE]
                 + [sequence_page(sequence.id) for sequence in self.library.sequences])
 
+    def unlisted_pages(self) -> list[str]:
+        """The generated pages that stay out of the navigation (and of search): the conversation modes."""
+        return [path for section in self.sections for path in section.run_pages()]
+
     # ------------------------------------------------------------------ configuration
 
     def stylesheets(self) -> list[str]:
@@ -115,8 +126,9 @@ class SitePlan:
         return [SITE_CSS] + [SITE_STYLESHEET] * bool(branded)
 
     def scripts(self) -> list[str]:
-        # The chooser's matchmaker and favourites, and every model page's calendar file, are made in the browser.
-        return [CHOOSER_JS, CALENDAR_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
+        # The chooser's matchmaker and favourites, every model page's calendar file and conversation mode are made
+        # in the browser; each script does nothing on a page without its part.
+        return [CHOOSER_JS, CALENDAR_JS, CONVERSATION_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
@@ -236,11 +248,13 @@ class SitePlan:
         for section in self.sections:
             renderer = PageRenderer(section.language, section.folder)
             for model in section.models:
-                page = model_page(model.id, section.folder)
+                page, run = model_page(model.id, section.folder), run_page(model.id, section.folder)
                 pages[page] = renderer.model_page(model, _kit_links(offered, urls, page, section.folder, model.id),
                                                   alternates(page, model.id, section.language),
                                                   [] if section.folder else memberships.get(model.id, []),
-                                                  lambda target, page=page: urls.relative(target, page), page_url(page))
+                                                  lambda target, page=page: urls.relative(target, page), page_url(page),
+                                                  urls.relative(run, page))
+                pages[run] = renderer.run_page(model, urls.relative(page, run))
             renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
             if section.folder:
                 renders[HOME_PAGE] = renderer.home

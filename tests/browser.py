@@ -143,3 +143,46 @@ class Traffic:
 
     def problems(self) -> list[str]:
         return self.console_errors + self.page_errors + self.failures
+
+
+# Every page records the violations of its Content-Security-Policy (the browser also reports them as
+# console errors, which Traffic keeps; the event names the directive and what it blocked).
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
+    `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} in ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+def csp_violations(page, traffic: Traffic) -> list[str]:
+    """What the page's Content-Security-Policy blocked, as events and as console errors."""
+    events = page.evaluate("() => window.__cspViolations || []")
+    return events + [error for error in traffic.console_errors if "Content Security Policy" in error]
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: no network needed
+
+    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+OVERFLOWING = """() => {
+    const width = document.documentElement.clientWidth;
+    // Content in a scrolling box, or clipped away on purpose (text for screen readers only), sticks out of nothing.
+    const scrolls = el => /auto|scroll/.test(getComputedStyle(el).overflowX) || getComputedStyle(el).clipPath !== 'none';
+    const scrolled = el => { for (; el && el !== document.body; el = el.parentElement) if (scrolls(el)) return true; return false; };
+    return [...document.querySelectorAll('article *')].filter(el => {
+        const box = el.getBoundingClientRect();
+        if (!box.width || scrolled(el)) return false;
+        // A text box scrolls the text typed into it by design: only its own box must fit.
+        const inner = !el.matches('input, select, textarea') && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
+        return box.right > width + 1 || inner;
+    }).map(el => el.outerHTML.slice(0, 120));
+}"""

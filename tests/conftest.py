@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,14 @@ def page_text(path: Path) -> str:
 def missing_texts(texts, haystack: str) -> list[str]:
     """The model texts (inline Markdown) not found in a normalized haystack."""
     return [text for text in texts if normalized(plain_text(text)) not in haystack]
+
+
+def run_page_texts(step) -> list[str]:
+    """The texts of a step that its conversation mode shows: title, purpose, questions with their follow-ups,
+    and (folded) guidance, phrases, pitfalls and checklist."""
+    return [step.title, step.purpose, *([step.guidance] if step.guidance else []),
+            *[text for question in step.questions for text in (question.text, *question.follow_ups)],
+            *step.phrases, *step.pitfalls, *step.checklist]
 
 
 def command_env(**env: str | None) -> dict[str, str]:
@@ -232,3 +242,83 @@ def browser():
 
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def site_url(browser, built_site):
+    """The session's site behind one local web server, under /playbook/ as on an intranet.
+
+    `browser` comes first: without one, the tests skip before waiting on the site build."""
+    from browser import serve
+
+    with serve(built_site.root, built_site.url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def contexts(browser, site_url):
+    """A browser context per device, shared by the session (each new one costs half a second)."""
+    from browser import DESKTOP, PHONE, RECORD_CSP_VIOLATIONS
+
+    made = {
+        "desktop": browser.new_context(viewport=DESKTOP, base_url=site_url),
+        "dark": browser.new_context(viewport=DESKTOP, base_url=site_url, color_scheme="dark"),
+        "phone": browser.new_context(
+            viewport=PHONE, base_url=site_url, is_mobile=True, has_touch=True, device_scale_factor=2
+        ),
+    }
+    for context in made.values():
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
+    yield made
+    for context in made.values():
+        context.close()
+
+
+@pytest.fixture
+def open_page(contexts):
+    """Open a site path in a new page of a device's context; returns the page and its recorded traffic.
+
+    `clock`: install Playwright's fake clock, set to this time, before the page loads (tests that move time on).
+    """
+    from browser import Traffic
+
+    pages = []
+
+    def open_(path: str, device: str = "desktop", wait_until: str = "load", clock: datetime | None = None):
+        page = contexts[device].new_page()
+        pages.append(page)
+        traffic = Traffic()
+        traffic.watch(page)
+        if clock is not None:
+            page.clock.install(time=clock)
+        response = page.goto(path, wait_until=wait_until)
+        assert response.status == 200, f"{path}: HTTP {response.status}"
+        return page, traffic
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory) -> Path:
+    """`mkdocs build --strict` of a project whose model, translation, sequence and branding are hostile in every text."""
+    from hostile import HOSTILE_BRANDING, dump_yaml, hostile_model, hostile_sequence
+
+    project = tmp_path_factory.mktemp("hostile")
+    for name in ("mkdocs.yml", "content", "overrides"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models" / "de").mkdir(parents=True)
+    (project / "models" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile")[0]), encoding="utf-8")
+    (project / "models" / "de" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile", 5)[0]), encoding="utf-8")
+    (project / "sequences").mkdir()
+    (project / "sequences" / "hostile.yaml").write_text(dump_yaml(hostile_sequence("hostile", "hostile")[0]),
+                                                        encoding="utf-8")
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
+    config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, SITE_URL="https://intranet.example.org/playbook/")
+    assert result.returncode == 0, result.stderr
+    return project / "site"

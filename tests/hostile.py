@@ -8,6 +8,7 @@ import typing
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
 from annotated_types import Ge
 from bs4 import BeautifulSoup
 from pydantic import BaseModel
@@ -120,6 +121,16 @@ def hostile_sequence(sequence_id: str, model_id: str) -> tuple[dict, list[tuple]
     for entry in data["entries"]:
         entry["model"] = model_id
     return data, found
+
+
+HOSTILE_BRANDING = {"organization": f"<img src=x onerror=alert(1) {MARKER}>",
+                    "footer": f"</p><script>alert('{MARKER}')</script><p {MARKER}>"}
+"""Branding options with hostile text, for the hostile site."""
+
+
+def dump_yaml(data: dict) -> str:
+    """A model (or any data) as a YAML file's text."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
 # --------------------------------------------------------------------------- scanners

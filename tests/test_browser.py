@@ -15,7 +15,8 @@ from urllib.request import url2pathname
 import pypdf
 import pytest
 
-from browser import DESKTOP, PHONE, Traffic, expect, in_ci, missing_browser, serve
+from browser import (DESKTOP, OVERFLOWING, PHONE, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci,
+                     missing_browser, serious_violations)
 from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.loader import load_library, load_model
 from coachbook.pack import pack_filename
@@ -39,61 +40,7 @@ SEARCH_WORDS = 6
 """How many opening words of a question a reader types into the search box."""
 
 
-# Every page records the violations of its Content-Security-Policy (the browser also reports them as
-# console errors, which Traffic keeps; the event names the directive and what it blocked).
-RECORD_CSP_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', e => window.__cspViolations.push(
-    `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} in ${e.sourceFile}:${e.lineNumber}`));
-"""
-
-
 # --- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def site_url(browser, built_site):
-    """The session's site behind one local web server, under /playbook/ as on an intranet.
-
-    `browser` comes first: without one, the tests skip before waiting on the site build."""
-    with serve(built_site.root, built_site.url) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def contexts(browser, site_url):
-    """A browser context per device, shared by the session (each new one costs half a second)."""
-    made = {
-        "desktop": browser.new_context(viewport=DESKTOP, base_url=site_url),
-        "dark": browser.new_context(viewport=DESKTOP, base_url=site_url, color_scheme="dark"),
-        "phone": browser.new_context(
-            viewport=PHONE, base_url=site_url, is_mobile=True, has_touch=True, device_scale_factor=2
-        ),
-    }
-    for context in made.values():
-        context.add_init_script(RECORD_CSP_VIOLATIONS)
-    yield made
-    for context in made.values():
-        context.close()
-
-
-@pytest.fixture
-def open_page(contexts):
-    """Open a site path in a new page of a device's context; returns the page and its recorded traffic."""
-    pages = []
-
-    def open_(path: str, device: str = "desktop", wait_until: str = "load"):
-        page = contexts[device].new_page()
-        pages.append(page)
-        traffic = Traffic()
-        traffic.watch(page)
-        response = page.goto(path, wait_until=wait_until)
-        assert response.status == 200, f"{path}: HTTP {response.status}"
-        return page, traffic
-
-    yield open_
-    for page in pages:
-        page.close()
 
 
 @pytest.fixture(scope="session")
@@ -171,12 +118,6 @@ def assert_question_shown(page, element_id: str, text: str) -> None:
     expect(question).to_be_in_viewport()
     header = page.locator(".md-header").bounding_box()
     assert question.bounding_box()["y"] >= header["y"] + header["height"] - 1, "the question is under the header"
-
-
-def csp_violations(page, traffic: Traffic) -> list[str]:
-    """What the page's Content-Security-Policy blocked, as events and as console errors."""
-    events = page.evaluate("() => window.__cspViolations || []")
-    return events + [error for error in traffic.console_errors if "Content Security Policy" in error]
 
 
 def tab_until(page, selector: str, limit: int) -> int | None:
@@ -292,18 +233,6 @@ def test_every_kit_link_downloads_a_pdf(open_page, site_url, path):
 
 # --- phone ----------------------------------------------------------------------------------
 
-OVERFLOWING = """() => {
-    const width = document.documentElement.clientWidth;
-    const scrolls = el => /auto|scroll/.test(getComputedStyle(el).overflowX);
-    const scrolled = el => { for (; el && el !== document.body; el = el.parentElement) if (scrolls(el)) return true; return false; };
-    return [...document.querySelectorAll('article *')].filter(el => {
-        const box = el.getBoundingClientRect();
-        if (!box.width || scrolled(el)) return false;
-        return box.right > width + 1 || (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1);
-    }).map(el => el.outerHTML.slice(0, 120));
-}"""
-
-
 TAPPABLE_PAGE_LINKS = """nav => [...nav.querySelectorAll('a.md-nav__link')].filter(a => {
     if (a.matches('.md-nav__link--active') || a.getAttribute('href').startsWith('#')) return false;
     const box = a.getBoundingClientRect(), x = box.left + box.width / 2, y = box.top + box.height / 2;
@@ -345,19 +274,6 @@ def test_no_model_page_scrolls_sideways_on_a_phone(open_page):
 
 
 # --- accessibility --------------------------------------------------------------------------
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe  # ships axe.min.js: no network needed
-
-    results = Axe().run(page, options={"resultTypes": ["violations"]}).response
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
-        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
-        for violation in results["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -460,6 +376,17 @@ def test_offline_build_works_from_a_file_share(browser, project):
         assert_question_shown(page, element_id, text)
         for href in page.locator("a.cb-kit-button").evaluate_all("links => links.map(a => a.href)"):
             assert href.startswith(site.as_uri()) and Path(url2pathname(urlsplit(href).path)).is_file(), href
+        # Conversation mode, from the model page: steps, timer and notes work from the file share too.
+        page.locator(".cb-run-link a").click()
+        expect(page).to_have_url(re.compile(rf"/run/{model_id}\.html$"))
+        expect(page.locator(".cb-run-progress")).to_have_text(re.compile(r"^Step 1 of \d+$"))
+        page.keyboard.press("ArrowRight")
+        expect(page.locator(".cb-run-progress")).to_have_text(re.compile(r"^Step 2 of \d+$"))
+        page.get_by_role("button", name="Start timer", exact=True).click()
+        page.locator(".cb-run-step:visible textarea").fill("Noted offline")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download notes", exact=True).click()
+        assert "Noted offline" in Path(download.value.path()).read_text(encoding="utf-8")
         # Search's worker runs in the shim's frame on file://, from an inline script hashed at build time.
         assert csp_violations(page, traffic) == []
         assert traffic.problems() == []

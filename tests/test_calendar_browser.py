@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import DESKTOP, Traffic, expect, in_ci, missing_browser
+from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations
 from coachbook.loader import load_library
 from coachbook.pages import DEFAULT_EVENT_MINUTES
 from coachbook.text import normalized, plain_text
@@ -20,9 +20,6 @@ if missing_browser() and not in_ci():  # in CI, every test fails instead (see br
     pytest.skip(missing_browser(), allow_module_level=True)
 
 icalendar = pytest.importorskip("icalendar", reason="the calendar tests need icalendar: python -m pip install -e '.[test]'")
-
-# The sub-path site and its per-device browser contexts, as the other browser tests use them.
-from test_browser import RECORD_CSP_VIOLATIONS, contexts, csp_violations, open_page, serious_violations, site_url  # noqa: E402,F401
 
 LIBRARY = load_library([REPO / "models"], sequences_dir=REPO / "sequences")
 SEQUENCES = {sequence.id: sequence for sequence in LIBRARY.sequences}

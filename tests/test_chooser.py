@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 import pytest
 from bs4 import BeautifulSoup
 
-from browser import DESKTOP, PHONE, Traffic, _SubPathHandler, expect, in_ci, missing_browser, serve
+from browser import DESKTOP, OVERFLOWING, PHONE, Traffic, _SubPathHandler, expect, in_ci, missing_browser, serve
 from coachbook.i18n import messages
 from coachbook.loader import load_library
 from coachbook.text import data_text
@@ -107,7 +107,7 @@ def test_without_javascript_the_chooser_is_the_full_list_and_the_controls_are_hi
         assert labelled, control
     assert {box["value"] for box in form.select('input[name="tag"]')} == {t for m in section_models(folder) for t in m.tags}
     assert page.select_one("#cb-match-status")["role"] == "status"
-    assert page.select_one(f'script[src$="assets/coachbook/chooser.js"]')
+    assert page.select_one('script[src$="assets/coachbook/chooser.js"]')
 
 
 @pytest.mark.parametrize("folder", SECTIONS)
@@ -150,13 +150,6 @@ def test_every_model_page_has_a_hidden_favourite_button(built_site, model_id):
 # --- in the browser ---------------------------------------------------------------------------------
 
 needs_browser = pytest.mark.skipif(bool(missing_browser()) and not in_ci(), reason=str(missing_browser()))
-
-
-@pytest.fixture(scope="module")
-def site_url(browser, built_site):
-    """The session's site behind a web server of this module, under /playbook/ as on an intranet."""
-    with serve(built_site.root, f"http://127.0.0.1:{free_port()}/playbook/") as url:
-        yield url
 
 
 @pytest.fixture
@@ -537,20 +530,6 @@ def test_axe_finds_no_serious_violation_with_filters_and_favourites(browser, sit
         assert serious_violations(page) == []
     finally:
         context.close()
-
-
-OVERFLOWING = """() => {
-    const width = document.documentElement.clientWidth;
-    const scrolls = el => /auto|scroll/.test(getComputedStyle(el).overflowX);
-    const scrolled = el => { for (; el && el !== document.body; el = el.parentElement) if (scrolls(el)) return true; return false; };
-    return [...document.querySelectorAll('article *')].filter(el => {
-        const box = el.getBoundingClientRect();
-        if (!box.width || scrolled(el)) return false;
-        // A text box scrolls the text typed into it by design: only its own box must fit.
-        const inner = !el.matches('input, select, textarea') && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1;
-        return box.right > width + 1 || inner;
-    }).map(el => el.outerHTML.slice(0, 120));
-}"""
 
 
 @needs_browser

@@ -3,55 +3,22 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sys
-from pathlib import Path
 
-import pytest
 import tinycss2
-import yaml
 from bs4 import BeautifulSoup
 from hypothesis import example, given, settings, strategies as st
 
 from coachbook.loader import load_library, load_model
 from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, normalized,
                             plain_text, title_text, yaml_string)
-from conftest import REPO, missing_texts, page_text, run
-from hostile import (HOSTILE_URL, MARKER, PAYLOADS, hostile_model, hostile_sequence, live_in_chooser_data, live_in_html,
-                     live_in_pdf, live_in_search_index, live_in_sitemap)
-
-HOSTILE_BRANDING = {"organization": f"<img src=x onerror=alert(1) {MARKER}>",
-                    "footer": f"</p><script>alert('{MARKER}')</script><p {MARKER}>"}
-
-
-def _dump(data: dict) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-
-
-@pytest.fixture(scope="session")
-def hostile_site(tmp_path_factory) -> Path:
-    """`mkdocs build --strict` of a project whose model, translation and branding are hostile in every text."""
-    project = tmp_path_factory.mktemp("hostile")
-    for name in ("mkdocs.yml", "content", "overrides"):
-        source = REPO / name
-        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-    (project / "models" / "de").mkdir(parents=True)
-    (project / "models" / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
-    (project / "models" / "de" / "hostile.yaml").write_text(_dump(hostile_model("hostile", 5)[0]), encoding="utf-8")
-    (project / "sequences").mkdir()
-    (project / "sequences" / "hostile.yaml").write_text(_dump(hostile_sequence("hostile", "hostile")[0]), encoding="utf-8")
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
-    config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
-    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, SITE_URL="https://intranet.example.org/playbook/")
-    assert result.returncode == 0, result.stderr
-    return project / "site"
+from conftest import missing_texts, page_text, run_page_texts
+from hostile import (HOSTILE_BRANDING, HOSTILE_URL, MARKER, PAYLOADS, dump_yaml, hostile_model, hostile_sequence,
+                     live_in_chooser_data, live_in_html, live_in_pdf, live_in_search_index, live_in_sitemap)
 
 
 def test_the_hostile_model_fills_every_free_text_of_the_schema(tmp_path):
     data, paths = hostile_model("hostile")
-    (tmp_path / "hostile.yaml").write_text(_dump(data), encoding="utf-8")
+    (tmp_path / "hostile.yaml").write_text(dump_yaml(data), encoding="utf-8")
     model = load_model(tmp_path / "hostile.yaml").model_dump()
 
     def value_at(path):
@@ -71,9 +38,9 @@ def test_the_hostile_model_fills_every_free_text_of_the_schema(tmp_path):
 def test_the_hostile_sequence_fills_every_free_text_of_its_schema(tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "sequences").mkdir()
-    (tmp_path / "models" / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    (tmp_path / "models" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile")[0]), encoding="utf-8")
     data, paths = hostile_sequence("hostile", "hostile")
-    (tmp_path / "sequences" / "hostile.yaml").write_text(_dump(data), encoding="utf-8")
+    (tmp_path / "sequences" / "hostile.yaml").write_text(dump_yaml(data), encoding="utf-8")
     (sequence,) = load_library([tmp_path / "models"], sequences_dir=tmp_path / "sequences").sequences
     loaded = sequence.model_dump()
     assert {("title",), ("summary",), ("entries", 0, "note"), ("entries", 1, "note")} <= set(paths)
@@ -131,7 +98,7 @@ def test_the_chooser_data_is_inert_and_the_page_carries_the_same(hostile_site, t
     files = sorted(hostile_site.rglob("choose.json"))
     assert [f.relative_to(hostile_site).as_posix() for f in files] == ["choose.json", "de/choose.json"]
     assert [problem for data in files for problem in live_in_chooser_data(data)] == []
-    (tmp_path / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    (tmp_path / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile")[0]), encoding="utf-8")
     model = load_model(tmp_path / "hostile.yaml")
     for data in files:
         page = BeautifulSoup((data.parent / "choose" / "index.html").read_text(encoding="utf-8"), "html.parser")
@@ -151,9 +118,12 @@ def test_every_kit_and_pack_is_inert(hostile_site):
 
 
 def test_hostile_text_is_shown_as_text(hostile_site, tmp_path):
-    (tmp_path / "hostile.yaml").write_text(_dump(hostile_model("hostile")[0]), encoding="utf-8")
+    (tmp_path / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile")[0]), encoding="utf-8")
     model = load_model(tmp_path / "hostile.yaml")
     assert missing_texts(model.texts(), page_text(hostile_site / "models" / "hostile" / "index.html")) == []
+    conversation_mode = page_text(hostile_site / "run" / "hostile" / "index.html")
+    assert missing_texts([text for stage in model.stages for step in stage.steps for text in (stage.title, *run_page_texts(step))],
+                         conversation_mode) == []
     navigation = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("nav.md-nav")
     assert model.group in navigation.get_text()
     footer = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("footer")

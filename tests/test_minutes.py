@@ -17,7 +17,7 @@ from coachbook.loader import load_model
 from coachbook.pack import pack_filename
 from coachbook.pages import _duration
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_FILES, REPO, TRANSLATION_FILES, TRANSLATIONS
+from conftest import MODEL_FILES, REPO, TRANSLATIONS
 
 pytestmark = pytest.mark.usefixtures("built_site")
 

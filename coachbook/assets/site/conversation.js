@@ -1,0 +1,203 @@
+/* Coachbook conversation mode: the steps of a model's run page one at a time, with a timer and notes.
+   The page lists every step without this script; with it, one step shows at a time, moved by buttons,
+   arrow keys or a swipe. Notes live in this page's memory only: nothing is stored or sent, and the
+   one way out is "Download notes", a file made in the browser. On any other page this does nothing. */
+(function () {
+  "use strict";
+  var root = document.getElementById("cb-run");
+  if (!root) return;
+
+  var labels = JSON.parse(root.querySelector(".cb-run-labels").textContent);
+  var steps = Array.prototype.slice.call(root.querySelectorAll(".cb-run-step"));
+  if (!steps.length) return;
+  var status = root.querySelector(".cb-run-status");
+  var progress = root.querySelector(".cb-run-progress");
+  var stepTime = root.querySelector('[data-cb-time="step"]');
+  var totalTime = root.querySelector('[data-cb-time="total"]');
+  var toggle = root.querySelector('[data-cb-action="toggle"]');
+  var previous = root.querySelector('[data-cb-action="previous"]');
+  var next = root.querySelector('[data-cb-action="next"]');
+  var duration = Number(root.getAttribute("data-duration")) || 0;
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  // --- one step at a time ------------------------------------------------------------------
+
+  var current = 0;
+
+  function show(index, announce) {
+    if (index < 0 || index >= steps.length) return;
+    settle();  // the time so far belongs to the step being left
+    current = index;
+    steps.forEach(function (step, i) { step.hidden = i !== index; });
+    var words = { n: index + 1, total: steps.length };
+    progress.textContent = fill(labels.progress, words);
+    previous.setAttribute("aria-disabled", String(index === 0));
+    next.setAttribute("aria-disabled", String(index === steps.length - 1));
+    if (announce) {
+      words.title = steps[index].querySelector(".cb-run-title").textContent;
+      status.textContent = fill(labels.announce, words);
+      var top = root.querySelector(".cb-run-steps").getBoundingClientRect().top;
+      if (top < 0) root.querySelector(".cb-run-bar").scrollIntoView();
+    }
+    render();
+  }
+
+  previous.addEventListener("click", function () { show(current - 1, true); });
+  next.addEventListener("click", function () { show(current + 1, true); });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) return;
+    var target = event.target;
+    // Arrow keys move the caret while typing notes (or searching): they are the reader's there.
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    if (event.key === "ArrowRight") show(current + 1, true);
+    else if (event.key === "ArrowLeft") show(current - 1, true);
+    else return;
+    event.preventDefault();
+  });
+
+  // A clear sideways swipe over the step moves on; anything more vertical is scrolling.
+  var list = root.querySelector(".cb-run-steps"), touchStart = null;
+  list.addEventListener("touchstart", function (event) {
+    touchStart = event.touches.length === 1 ? { x: event.touches[0].clientX, y: event.touches[0].clientY } : null;
+  }, { passive: true });
+  list.addEventListener("touchend", function (event) {
+    if (!touchStart || !event.changedTouches.length) return;
+    var dx = event.changedTouches[0].clientX - touchStart.x, dy = event.changedTouches[0].clientY - touchStart.y;
+    touchStart = null;
+    if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) show(current + (dx < 0 ? 1 : -1), true);
+  }, { passive: true });
+
+  // --- the timer ---------------------------------------------------------------------------
+
+  var running = false, since = 0, total = 0, perStep = steps.map(function () { return 0; }), ticker = null, wakeLock = null;
+
+  function settle() {
+    if (!running) return;
+    var now = Date.now();
+    total += now - since;
+    perStep[current] += now - since;
+    since = now;
+  }
+
+  function clock(ms) {
+    var seconds = Math.floor(ms / 1000), h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return h ? h + ":" + pad(m) + ":" + pad(s) : m + ":" + pad(s);
+  }
+
+  function line(element, elapsed, minutes, withPlan, withoutPlan) {
+    var over = minutes > 0 && elapsed > minutes * 60000;
+    var text = minutes > 0 ? fill(withPlan, { elapsed: clock(elapsed), planned: clock(minutes * 60000) })
+                           : fill(withoutPlan, { elapsed: clock(elapsed) });
+    element.textContent = over ? text + " \u00b7 " + labels.over : text;
+    element.classList.toggle("cb-run-time--over", over);
+  }
+
+  function render() {
+    settle();
+    var minutes = Number(steps[current].getAttribute("data-minutes")) || 0;
+    line(stepTime, perStep[current], minutes, labels.step_time, labels.step_time_open);
+    line(totalTime, total, duration, labels.total_time, labels.total_time_open);
+    toggle.textContent = running ? labels.pause : labels.start;
+  }
+
+  // Keep the screen on while the timer runs, where the browser allows it; without it, nothing changes.
+  function keepAwake() {
+    if (!running || wakeLock || !navigator.wakeLock || document.visibilityState !== "visible") return;
+    try {
+      navigator.wakeLock.request("screen").then(function (lock) {
+        if (!running) { lock.release().catch(function () {}); return; }
+        wakeLock = lock;
+        lock.addEventListener("release", function () { if (wakeLock === lock) wakeLock = null; });
+      }).catch(function () {});
+    } catch (error) { /* not allowed here (an insecure context, a policy): the timer runs all the same */ }
+  }
+
+  function letSleep() {
+    if (wakeLock) wakeLock.release().catch(function () {});
+    wakeLock = null;
+  }
+
+  function start() {
+    running = true;
+    since = Date.now();
+    ticker = setInterval(render, 1000);
+    keepAwake();
+  }
+
+  function pause() {
+    settle();
+    running = false;
+    clearInterval(ticker);
+    letSleep();
+  }
+
+  toggle.addEventListener("click", function () {
+    if (running) pause(); else start();
+    render();
+  });
+  root.querySelector('[data-cb-action="reset"]').addEventListener("click", function () {
+    pause();
+    total = 0;
+    perStep = steps.map(function () { return 0; });
+    render();
+  });
+  // The browser drops the lock when the page is hidden; take it again on return.
+  document.addEventListener("visibilitychange", keepAwake);
+
+  // --- notes -------------------------------------------------------------------------------
+
+  var unsaved = false;
+  var notes = steps.map(function (step) { return step.querySelector("textarea"); });
+  notes.forEach(function (box) { box.addEventListener("input", function () { unsaved = true; }); });
+
+  function today() {
+    var d = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+
+  function notesMarkdown(date) {
+    var title = root.getAttribute("data-title");
+    var parts = ["# " + fill(labels.notes_file_title, { title: title }), fill(labels.notes_file_date, { date: date })];
+    steps.forEach(function (step, i) {
+      var text = notes[i].value.trim();
+      parts.push("## " + step.querySelector(".cb-run-title").textContent.replace(/\s+/g, " ").trim());
+      parts.push(text || labels.no_notes);
+    });
+    return parts.join("\n\n") + "\n";
+  }
+
+  root.querySelector('[data-cb-action="download"]').addEventListener("click", function () {
+    var date = today();
+    // Made here and handed to the browser's download: the notes go to a file, never over the network.
+    var url = URL.createObjectURL(new Blob([notesMarkdown(date)], { type: "text/markdown;charset=utf-8" }));
+    var link = document.createElement("a");
+    link.href = url;
+    link.download = "notes-" + root.getAttribute("data-model") + "-" + date + ".md";
+    link.hidden = true;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
+    unsaved = false;
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (!unsaved) return;
+    event.preventDefault();
+    event.returnValue = "";  // older browsers ask only when a value is set
+  });
+
+  // --- switch on ---------------------------------------------------------------------------
+
+  root.classList.add("cb-run--live");
+  Array.prototype.forEach.call(root.querySelectorAll(".cb-run-bar, .cb-run-nav, .cb-run-keys, .cb-run-save, .cb-run-notes"),
+                               function (element) { element.hidden = false; });
+  show(0, false);
+})();
