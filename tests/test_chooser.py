@@ -552,24 +552,6 @@ def test_on_a_phone_the_chooser_does_not_scroll_sideways(browser, site_url):
 # --- from a file share (the offline build) ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def offline_site(browser, tmp_path_factory) -> Path:
-    """`OFFLINE=true mkdocs build` of the repository's project, every original model and its kits (from the kit cache).
-
-    Without the translations: the theme's language switch fetches each language's sitemap, which a file:// page may not.
-    """
-    project = tmp_path_factory.mktemp("offline-chooser")
-    for name in ("mkdocs.yml", "content", "overrides"):
-        source = REPO / name
-        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-    (project / "models").mkdir()
-    for model in MODEL_IDS:
-        shutil.copy(REPO / "models" / f"{model}.yaml", project / "models")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true")
-    assert result.returncode == 0, result.stderr
-    return project / "site"
-
-
 @needs_browser
 def test_the_chooser_and_favourites_work_from_a_file_share(browser, offline_site):
     context = browser.new_context(viewport=DESKTOP)
