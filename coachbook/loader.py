@@ -563,14 +563,23 @@ def _scan(folders: list[Path], default_language: str, languages: Collection[str]
 
 def _check_translation(original: ConversationModel, original_path: Path, translation: ConversationModel,
                        document: _Document) -> None:
-    """Report what keeps a translation from matching its original one to one: ids, timing (when, minutes), who asks."""
+    """Report what keeps a translation from matching its original one to one: ids, timing (when, duration, minutes),
+    who asks."""
     source = display_path(original_path)
 
     def differs(path: FieldPath, expected: object, got: object) -> None:
         document.error(document.position_of(path), path, f"must be {expected!r} as in {source} (got {got!r})")
 
+    def timing(path: FieldPath, expected: int | None, got: int | None) -> None:
+        # Minutes are timing, not text: a translation keeps its original's, as it keeps who asks.
+        if got != expected:
+            expected_text = "left out" if expected is None else repr(expected)
+            document.error(document.position_of(path), path,
+                           f"must be {expected_text} as in {source} ({'missing' if got is None else f'got {got!r}'})")
+
     if translation.led_by != original.led_by:
         differs(("led_by",), original.led_by, translation.led_by)
+    timing(("duration_minutes",), original.duration_minutes, translation.duration_minutes)
     stages = {stage.id: index for index, stage in enumerate(translation.stages)}
     for stage in original.stages:
         if stage.id not in stages:
@@ -599,12 +608,7 @@ def _check_translation(original: ConversationModel, original_path: Path, transla
                 document.error(document.position_of((*base, "id")), (*base, "id"),
                                f"step '{step.id}' is not in stage '{stage.id}' of {source}")
                 continue
-            # Minutes are timing, not text: a translation keeps its original's, as it keeps who asks.
-            if step.minutes != expected_step.minutes:
-                path = (*base, "minutes")
-                expected_text = "left out" if expected_step.minutes is None else repr(expected_step.minutes)
-                got = "missing" if step.minutes is None else f"got {step.minutes!r}"
-                document.error(document.position_of(path), path, f"must be {expected_text} as in {source} ({got})")
+            timing((*base, "minutes"), expected_step.minutes, step.minutes)
             if len(step.questions) != len(expected_step.questions):
                 path = (*base, "questions")
                 document.error(document.position_of(path, key=True), path,
