@@ -431,15 +431,18 @@ def load_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
 
 
 def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
-                 languages: Collection[str] = (), sequences_dir: Path | None = None) -> Library:
+                 languages: Collection[str] = (), sequences_dir: Path | None = None, *,
+                 sequence_models: list[Path] | None = None) -> Library:
     """Load every model and translation of the folders, and the sequences of `sequences_dir` (a missing folder
     has none); raise with the problems of all files at once.
 
     `default_language`: the originals' language (theme.language); `languages`: the configured translation
-    languages Coachbook has no catalog for.
+    languages Coachbook has no catalog for; `sequence_models`: the folders of the models the sequences may
+    name (default: `folders`).
     """
     originals, translations, errors, ignored = _scan(folders, default_language, languages)
-    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(folders, default_language, languages))
+    named = folders if sequence_models is None else sequence_models
+    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(named, default_language, languages))
     if errors or sequence_errors:
         raise InvalidContent(errors + sequence_errors)
     grouped: dict[str, dict[str, ConversationModel]] = {}
