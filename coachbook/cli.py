@@ -93,7 +93,8 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     check = commands.add_parser("check", help="validate model files or folders, write nothing")
     check.add_argument("paths", nargs="*", type=Path,
                        help="files or folders (default: models_dir of mkdocs.yml, else models/); a translation "
-                            "named on its own is compared with its original beside it")
+                            "named on its own is compared with its original beside it; a file of the sequences folder "
+                            "is checked with that folder, against every model")
     _add_sequences_option(check)
     check.add_argument("--lint", action="store_true",
                        help="also warn about weak content (closed questions, missing follow-ups, ...); warnings never fail")
@@ -299,10 +300,10 @@ class _Project:
         """The configured translation languages without a catalog (the `languages` option)."""
         return self.options.languages() if self.options is not None else ()
 
-    def load(self, folders: list[Path], sequences: Path | None = None) -> Library:
-        """The models and translations of the folders, and the sequences of `sequences` (None: none); a subfolder
-        that is no translation folder is a warning."""
-        library = load_library(folders, self.language, self.languages, sequences)
+    def load(self, folders: list[Path], sequences: Path | None = None, sequence_models: list[Path] | None = None) -> Library:
+        """The models and translations of the folders, and the sequences of `sequences` (None: none), which may name
+        the models of `sequence_models` (default: `folders`); a subfolder that is no translation folder is a warning."""
+        library = load_library(folders, self.language, self.languages, sequences, sequence_models=sequence_models)
         _warn_ignored(library.ignored_folders)
         return library
 
@@ -359,20 +360,32 @@ def _sequences_folder(options: argparse.Namespace, config: PluginOptions | None)
     return config.sequences_dir() if config is not None else DEFAULT_SEQUENCES
 
 
+def _named_sequences(options: argparse.Namespace, config: PluginOptions | None) -> list[Path]:
+    """The paths given to `check` that are files of the sequences folder (--sequences, sequences_dir of the config,
+    else sequences/): a pre-commit hook names a changed sequence like a changed model."""
+    folder = options.sequences or (config.sequences_dir() if config is not None else DEFAULT_SEQUENCES)
+    return [path for path in options.paths if path.is_file() and path.resolve().parent == Path(folder).resolve()]
+
+
 def _check(options: argparse.Namespace) -> int:
     project = _project(options)
-    paths = options.paths or _model_folders(options, project.options)
-    sequences = _sequences_folder(options, project.options)
+    named_sequences = _named_sequences(options, project.options)
+    paths = [path for path in options.paths if path not in named_sequences]
+    if not options.paths:
+        paths = _model_folders(options, project.options)
+    sequences = named_sequences[0].parent if named_sequences else _sequences_folder(options, project.options)
+    # A named sequence is checked with its folder, against every configured model (it may name any of them).
+    sequence_models = _model_folders(options, project.options) if named_sequences else paths
     missing = [p for p in [*paths, *[options.sequences] * bool(options.sequences)] if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
     if not options.lint:
-        library = project.load(paths, sequences)
+        library = project.load(paths, sequences, sequence_models)
         checked = f" and {_count(len(library.sequences), 'sequence file')}" if sequence_files(sequences) else ""
         print(f"{len(model_files(paths, project.languages))} model files{checked} OK", file=sys.stderr)
         return EXIT_OK
     located, errors, ignored = locate_models(paths, project.language, project.languages)
-    sequence_errors = locate_sequences(sequences, original_ids(paths, project.language, project.languages))[1]
+    sequence_errors = locate_sequences(sequences, original_ids(sequence_models, project.language, project.languages))[1]
     # Each model is judged in its own language: a translation in its folder's, an original in theme.language.
     warnings = [warning for entry in located for warning in lint(entry, entry.language or project.language)]
     # Errors first: they are what stops a build; the warnings of the valid files still help.

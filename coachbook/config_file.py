@@ -150,6 +150,14 @@ def originals_language(config: dict) -> str:
     return str(language or DEFAULT_LANGUAGE).lower()
 
 
+def option_source(path: Path) -> OptionSource:
+    """Where each coachbook option is written in the config at `path` (for messages); no positions if it cannot be read."""
+    try:
+        return read_plugin_options(path).source
+    except ConfigError:
+        return OptionSource(display_path(Path(path)), {})
+
+
 def read_plugin_options(path: Path) -> PluginOptions:
     """The coachbook options of the config at `path` (INHERIT followed), each with the file and place it is written in."""
     path = Path(path)

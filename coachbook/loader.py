@@ -431,15 +431,18 @@ def load_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
 
 
 def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
-                 languages: Collection[str] = (), sequences_dir: Path | None = None) -> Library:
+                 languages: Collection[str] = (), sequences_dir: Path | None = None, *,
+                 sequence_models: list[Path] | None = None) -> Library:
     """Load every model and translation of the folders, and the sequences of `sequences_dir` (a missing folder
     has none); raise with the problems of all files at once.
 
     `default_language`: the originals' language (theme.language); `languages`: the configured translation
-    languages Coachbook has no catalog for.
+    languages Coachbook has no catalog for; `sequence_models`: the folders of the models the sequences may
+    name (default: `folders`).
     """
     originals, translations, errors, ignored = _scan(folders, default_language, languages)
-    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(folders, default_language, languages))
+    named = folders if sequence_models is None else sequence_models
+    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(named, default_language, languages))
     if errors or sequence_errors:
         raise InvalidContent(errors + sequence_errors)
     grouped: dict[str, dict[str, ConversationModel]] = {}
@@ -563,14 +566,23 @@ def _scan(folders: list[Path], default_language: str, languages: Collection[str]
 
 def _check_translation(original: ConversationModel, original_path: Path, translation: ConversationModel,
                        document: _Document) -> None:
-    """Report what keeps a translation from matching its original one to one: ids, timing (when, minutes), who asks."""
+    """Report what keeps a translation from matching its original one to one: ids, timing (when, duration, minutes),
+    who asks."""
     source = display_path(original_path)
 
     def differs(path: FieldPath, expected: object, got: object) -> None:
         document.error(document.position_of(path), path, f"must be {expected!r} as in {source} (got {got!r})")
 
+    def timing(path: FieldPath, expected: int | None, got: int | None) -> None:
+        # Minutes are timing, not text: a translation keeps its original's, as it keeps who asks.
+        if got != expected:
+            expected_text = "left out" if expected is None else repr(expected)
+            document.error(document.position_of(path), path,
+                           f"must be {expected_text} as in {source} ({'missing' if got is None else f'got {got!r}'})")
+
     if translation.led_by != original.led_by:
         differs(("led_by",), original.led_by, translation.led_by)
+    timing(("duration_minutes",), original.duration_minutes, translation.duration_minutes)
     stages = {stage.id: index for index, stage in enumerate(translation.stages)}
     for stage in original.stages:
         if stage.id not in stages:
@@ -599,12 +611,7 @@ def _check_translation(original: ConversationModel, original_path: Path, transla
                 document.error(document.position_of((*base, "id")), (*base, "id"),
                                f"step '{step.id}' is not in stage '{stage.id}' of {source}")
                 continue
-            # Minutes are timing, not text: a translation keeps its original's, as it keeps who asks.
-            if step.minutes != expected_step.minutes:
-                path = (*base, "minutes")
-                expected_text = "left out" if expected_step.minutes is None else repr(expected_step.minutes)
-                got = "missing" if step.minutes is None else f"got {step.minutes!r}"
-                document.error(document.position_of(path), path, f"must be {expected_text} as in {source} ({got})")
+            timing((*base, "minutes"), expected_step.minutes, step.minutes)
             if len(step.questions) != len(expected_step.questions):
                 path = (*base, "questions")
                 document.error(document.position_of(path, key=True), path,

@@ -9,6 +9,7 @@ switch then points at the same page in each language.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
@@ -93,3 +94,48 @@ def switch_to_same_page(page_html: str, plan: SitePlan, page: Page, urls: Urls, 
         return f'<a href="{urls.relative(target, page.file.src_uri)}" hreflang="{match.group(1)}" class="md-select__link">'
 
     return _SWITCH_LINK.sub(link, page_html)
+
+
+def add_search_stemmers(config, languages: list[str]) -> None:
+    """Search stemming for every language that Material ships a lunr stemmer for."""
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    if not languages or search is None or not hasattr(search.config, "lang"):
+        return
+    if search.config.lang is None:  # search comes after coachbook in `plugins`
+        search.config.lang = [languages[0]]
+    # In place: Material's search copied its options when it was configured, sharing this list.
+    stemmers = search.config.lang
+    lunr = [Path(folder) / "assets" / "javascripts" / "lunr" / "min" for folder in config.theme.dirs]
+    for language in languages:
+        if language not in stemmers and any((folder / f"lunr.{language}.min.js").is_file() for folder in lunr):
+            stemmers.append(language)
+
+
+class LanguageViews:
+    """Each language's view of one build: its navigation and Material's strings for its pages, and its language switch."""
+
+    def __init__(self, plan: SitePlan, nav: Navigation, files, urls: Urls, *, own_nav: bool, own_switch: bool):
+        self.plan, self.files, self.urls, self.own_switch = plan, files, urls, own_switch
+        self.folders = [section.folder for section in plan.sections[1:]]
+        self.navigations = navigation_by_section(nav, self.folders) if own_nav and self.folders else {}
+
+    def page_context(self, context: dict, page: Page, config) -> dict:
+        """A page of a language sees that language's navigation and Material's strings in it."""
+        if not self.folders:
+            return context
+        folder = section_of(page, self.folders)
+        if folder in self.navigations:
+            view = context["nav"] = self.navigations[folder]
+            # The footer's previous and next stay in the page's language.
+            page.previous_page = page.previous_page if page.previous_page in view.pages else None
+            page.next_page = page.next_page if page.next_page in view.pages else None
+        language = next(section.language for section in self.plan.sections if section.folder == folder)
+        context["config"] = language_config(config, language)
+        return context
+
+    def switch(self, page_html: str, page: Page) -> str:
+        """The page with its language switch pointed at the same page in each language (when the switch is ours)."""
+        if not (self.own_switch and self.folders):
+            return page_html
+        return switch_to_same_page(page_html, self.plan, page, self.urls,
+                                   lambda path: self.files.get_file_from_path(path) is not None)

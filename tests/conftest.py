@@ -205,6 +205,25 @@ def built_site(tmp_path_factory) -> BuiltSite:
     return BuiltSite(site, result.stderr, url)
 
 
+@pytest.fixture(scope="session")
+def offline_site(tmp_path_factory) -> Path:
+    """`OFFLINE=true mkdocs build --strict` of the repository's project (originals and sequences), as for a file share.
+
+    Without the translations: on file:// the theme's language switch fetches each language's sitemap, which a
+    file:// page may not; that is not ours to test.
+    """
+    project = tmp_path_factory.mktemp("offline")
+    for name in ("mkdocs.yml", "content", "overrides", "sequences"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models").mkdir()
+    for model in (REPO / "models").glob("*.yaml"):
+        shutil.copy(model, project / "models")
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true", SITE_URL=None)
+    assert result.returncode == 0, result.stderr
+    return project / "site"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_kit_cache(tmp_path_factory):
     """One kit cache for every build of the session: each model's kits are rendered once.

@@ -39,6 +39,7 @@ PAYLOADS = (
     f"---\ntitle: {MARKER}\n---\n# {MARKER} {{ onclick=alert(1) }}\n\n<script>alert(1)</script>",
     f"<style>@import url(https://evil.example/{MARKER});</style><link rel=stylesheet href=https://evil.example/{MARKER}>",
     f"<object data=https://evil.example/{MARKER}></object><embed src=https://evil.example/{MARKER}>",
+    f"a real [link](https://example.org/{MARKER}) that must not land inside another link",
 )
 
 HOSTILE_URL = f'https://example.org/"><img/src=x/onerror=alert(1)/{MARKER}>'
@@ -147,6 +148,8 @@ def live_in_html(markup: str, where: str) -> list[str]:
         name = element.name.lower()
         if MARKER in name:
             problems.append(f"{where}: element <{name}> made from model text")
+        if name == "a" and element.find_parent("a") is not None:  # a browser would tear the outer link apart
+            problems.append(f"{where}: a link inside a link ({element.get_text()[:40]!r})")
         if name == "script" and str(element.get("type", "")).lower() == "application/json":
             problems += live_in_json_script(element.string or "", where)
         elif name in ("script", "style") and MARKER in element.get_text():

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -21,7 +20,7 @@ from coachbook.kits import KITS, PAPERS, kit_filename
 from coachbook.loader import load_library, load_model
 from coachbook.pack import pack_filename
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, run
+from conftest import MODEL_IDS, REPO, TRANSLATIONS
 
 if missing_browser() and not in_ci():  # in CI, every test fails instead (see browser.require_browser)
     pytest.skip(missing_browser(), allow_module_level=True)
@@ -354,12 +353,9 @@ def test_screenshot(open_page, screenshot_dir, name, device):
 # --- offline, from a file share -------------------------------------------------------------
 
 
-def test_offline_build_works_from_a_file_share(browser, project):
+def test_offline_build_works_from_a_file_share(browser, offline_site):
     """`OFFLINE=true mkdocs build` makes a site that works from file://, search included."""
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true")
-    assert result.returncode == 0, result.stderr
-    site = project / "site"
-    model_id = next((project / "models").glob("*.yaml")).stem
+    site, model_id = offline_site, MODEL_IDS[0]
     assert (site / "search" / "search_index.js").is_file()
     assert (site / "models" / f"{model_id}.html").is_file()  # no directory URLs on a file share
 
@@ -370,7 +366,7 @@ def test_offline_build_works_from_a_file_share(browser, project):
         traffic = Traffic()
         traffic.watch(page)
         page.goto((site / "index.html").as_uri(), wait_until="networkidle")
-        text, element_id, step = first_question(model_id, project / "models")
+        text, element_id, step = first_question(model_id, REPO / "models")
         search_and_open(page, opening_words(text), f"models/{model_id}.html", step)
         expect(page).to_have_url(re.compile(rf"/models/{model_id}\.html[^#]*#{step}$"))
         assert_question_shown(page, element_id, text)

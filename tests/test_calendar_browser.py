@@ -4,8 +4,6 @@ iCalendar parser: under an intranet sub-path, and in the offline build from a fi
 from __future__ import annotations
 
 import datetime
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, exp
 from coachbook.loader import load_library
 from coachbook.pages import DEFAULT_EVENT_MINUTES
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, run
+from conftest import MODEL_IDS, REPO
 
 if missing_browser() and not in_ci():  # in CI, every test fails instead (see browser.require_browser)
     pytest.skip(missing_browser(), allow_module_level=True)
@@ -144,24 +142,6 @@ def test_a_sequence_page_has_no_sideways_scrolling_on_a_phone(open_page):
 
 
 # --- offline, from a file share -------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def offline_site(tmp_path_factory) -> Path:
-    """`OFFLINE=true mkdocs build` of the repository's project, sequences included.
-
-    Without the translations: on file:// the language switch's sitemap requests fail, which is not ours to test.
-    """
-    project = tmp_path_factory.mktemp("offline-sequences")
-    for name in ("mkdocs.yml", "content", "overrides", "sequences"):
-        source = REPO / name
-        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-    (project / "models").mkdir()
-    for model in (REPO / "models").glob("*.yaml"):
-        shutil.copy(model, project / "models")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true", SITE_URL=None)
-    assert result.returncode == 0, result.stderr
-    return project / "site"
 
 
 @pytest.mark.parametrize("sequence_id", sorted(SEQUENCES))

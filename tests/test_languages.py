@@ -147,6 +147,18 @@ def test_a_translation_keeps_its_originals_minutes_per_step(tmp_path):
     assert translation_errors(tmp_path / "c", faithful, original) == []
 
 
+def test_a_translation_keeps_its_originals_length(tmp_path):
+    """The conversation's length is timing too: the agenda of a translated pack must add up as the original's."""
+    original = ORIGINAL.replace("led_by: manager\n", "led_by: manager\nduration_minutes: 30\n")
+    source = "sample.yaml"
+    assert translation_errors(tmp_path / "a", GERMAN.replace("led_by: manager\n", "led_by: manager\nduration_minutes: 45\n"),
+                              original) == [f"de/sample.yaml:7:19: duration_minutes: must be 30 as in {source} (got 45)"]
+    assert translation_errors(tmp_path / "b", GERMAN, original) == [
+        f"de/sample.yaml:1:1: duration_minutes: must be 30 as in {source} (missing)"]
+    faithful = GERMAN.replace("led_by: manager\n", "led_by: manager\nduration_minutes: 30\n")
+    assert translation_errors(tmp_path / "c", faithful, original) == []
+
+
 def test_a_translation_without_its_original_or_in_the_originals_language_is_an_error(tmp_path):
     assert translation_errors(tmp_path / "a", GERMAN, original=None) == [
         "de/sample.yaml:1:1: a translation of 'sample', but there is no sample.yaml: add the original in the folder above it",

@@ -115,6 +115,18 @@ def test_the_hook_checks_changed_models_and_translations_and_no_other_yaml(proje
     result = pre_commit(project, pre_commit_home, "run", "--files", "mkdocs.yml", "notes/agenda.yaml")
     assert result.returncode == 0 and "(no files to check)Skipped" in result.stdout, result.stdout
 
+    # A changed sequence is checked too, against every model of the project (none of them is among the files).
+    sequence = project / "sequences" / "follow-up.yaml"
+    sequence.parent.mkdir()
+    sequence.write_text(f"id: follow-up\ntitle: T\nsummary: S\nentries:\n  - model: {TRANSLATED}\n    after_days: 0\n")
+    git(project, "add", "-A")
+    assert pre_commit(project, pre_commit_home, "run", "--files", "sequences/follow-up.yaml").returncode == 0
+    sequence.write_text(sequence.read_text().replace(f"model: {TRANSLATED}", "model: gone"))
+    result = pre_commit(project, pre_commit_home, "run", "--files", "sequences/follow-up.yaml")
+    assert result.returncode == 1, result.stdout
+    assert any(line.startswith("sequences/follow-up.yaml:5:12: entries[0].model: ") for line in result.stdout.splitlines()), result.stdout
+    sequence.unlink()
+
     line, column = break_led_by(project / "models" / f"{TRANSLATED}.yaml")
     expected = (f"models/{TRANSLATED}.yaml:{line}:{column}: led_by: must be one of manager, employee, shared "
                 "(got 'coach')")

@@ -130,6 +130,19 @@ def test_check_names_the_sequence_files_it_validated(sequence_project):
     assert (result.returncode, result.stderr) == (0, "1 model files and 1 sequence file OK\n")
 
 
+def test_check_of_a_named_sequence_file_checks_it_against_every_model(sequence_project):
+    """As the pre-commit hook names a changed sequence: it is no model file, and may name any model."""
+    sequence = sequence_project / "sequences" / "follow-up.yaml"
+    sequence.write_text(VALID_SEQUENCE, encoding="utf-8")
+    result = build_kits("check", "sequences/follow-up.yaml", cwd=sequence_project)
+    assert (result.returncode, result.stderr) == (0, "0 model files and 1 sequence file OK\n")
+    text, line = INVALID["unknown model id"]
+    sequence.write_text(text, encoding="utf-8")
+    for args in (["sequences/follow-up.yaml"], ["--lint", "sequences/follow-up.yaml"]):
+        result = build_kits("check", *args, cwd=sequence_project)
+        assert result.returncode == 1 and result.stderr.splitlines()[0] == line, result.stderr
+
+
 def test_check_lint_reports_an_invalid_sequence_and_fails(sequence_project):
     text, line = INVALID["unknown model id"]
     (sequence_project / "sequences" / "follow-up.yaml").write_text(text, encoding="utf-8")

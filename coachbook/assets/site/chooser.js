@@ -65,9 +65,9 @@
   function showFavourites() {
     stars.forEach(function (button) {
       var on = favourites.indexOf(button.getAttribute("data-cb-favourite")) >= 0;
+      // The label stays the same: the state is the button's pressed state (and the filled star), as
+      // toggle buttons should carry it; a label turning into "Remove" would be read as "Remove, pressed".
       button.setAttribute("aria-pressed", on ? "true" : "false");
-      button.querySelector(".cb-favourite-label").textContent =
-        button.getAttribute(on ? "data-cb-remove" : "data-cb-add");
       button.hidden = false;
     });
     if (chooser) showMine();
