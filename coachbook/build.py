@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from .files import write_atomically
+from .files import copy_atomically, write_atomically
 from .kit_cache import KitCache
 from .render import Job
 
@@ -39,9 +40,12 @@ def build_kits(
         if on_kit_done:
             on_kit_done(job, out_dir / job.path)
 
-    rendered = (cache or KitCache(None)).render(jobs, workers, on_job_done=rendered_one)
-    for job, pdf in rendered:
-        write_atomically(out_dir / job.path, pdf)
+    with contextlib.ExitStack() as owned:
+        if cache is None:  # an uncached build: entries in a temporary folder, removed once copied
+            cache = owned.enter_context(KitCache(None))
+        rendered = cache.render(jobs, workers, on_job_done=rendered_one)
+        for job, entry in rendered:
+            copy_atomically(entry, out_dir / job.path)
     written = {job.path for job, _ in rendered}
     listed = _read_manifest(out_dir)
     if full and listed is not None:

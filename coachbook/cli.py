@@ -15,8 +15,8 @@ from .branding import BRANDING_OPTIONS, Branding, load_branding
 from .build import PACKS_FOLDER, build_kits
 from .config_file import PluginOptions, existing_model_folders, originals_language, read_config, read_plugin_options
 from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
-from .files import write_atomically
-from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
+from .files import copy_atomically, write_atomically
+from .kit_cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
 from .i18n import DEFAULT_LANGUAGE
 from .lint import lint
 from .loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
@@ -213,10 +213,10 @@ def _build(options: argparse.Namespace) -> int:
     # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
     progress = _Progress(len(jobs), quiet=not show_each_kit)
-    cache = project.kit_cache(options)
     # Only a build of everything knows which kits are no longer wanted.
     full = not (wanted_models or wanted_languages or options.kit or options.paper)
-    build_kits(jobs, options.out, cache=cache, workers=options.jobs, full=full, on_kit_done=progress.kit_done)
+    with project.kit_cache(options) as cache:
+        build_kits(jobs, options.out, cache=cache, workers=options.jobs, full=full, on_kit_done=progress.kit_done)
     if not options.quiet:
         print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
               f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
@@ -266,9 +266,9 @@ def _pack(options: argparse.Namespace) -> int:
     else:
         target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
     started = time.monotonic()
-    cache = project.kit_cache(options)
-    [(_, pdf)] = cache.render([job], workers=1)
-    write_atomically(target, pdf)
+    with project.kit_cache(options) as cache:
+        [(_, entry)] = cache.render([job], workers=1)
+        copy_atomically(entry, target)
     if not options.quiet:
         print(f"Built the workshop pack {display_path(target)} in {time.monotonic() - started:.1f} s "
               f"({'from the cache' if cache.hits else 'rendered'})", file=sys.stderr)
@@ -308,14 +308,16 @@ class _Project:
         return library
 
     def kit_cache(self, options: argparse.Namespace) -> KitCache:
-        """The kit cache: none with --no-cache; else COACHBOOK_CACHE_DIR, --cache, cache_dir of the config, or
-        .cache/coachbook/ beside the config (as the site build keeps it) or in the working folder."""
+        """The kit cache: none (a temporary one) with --no-cache; else COACHBOOK_CACHE_DIR, --cache, cache_dir of the
+        config, or .cache/coachbook/ beside the config (as the site build keeps it) or in the working folder; limited to
+        the config's cache_size_mb. To be closed."""
         if options.no_cache:
             return KitCache(None)
         configured = options.cache
         if configured is None and self.options is not None:
             configured = self.options.cache_dir() or self.options.folder / DEFAULT_FOLDER
-        return KitCache(cache_folder(configured or DEFAULT_FOLDER))
+        size_mb = self.options.cache_size_mb() if self.options is not None else DEFAULT_SIZE_MB
+        return KitCache(cache_folder(configured or DEFAULT_FOLDER), size_mb=size_mb)
 
 
 def _project(options: argparse.Namespace) -> _Project:

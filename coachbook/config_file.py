@@ -13,6 +13,7 @@ import yaml
 from .branding import OptionSource
 from .errors import ConfigError, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
+from .kit_cache import DEFAULT_SIZE_MB
 
 PLUGIN_NAME = "coachbook"
 DEFAULT_SEQUENCES = "sequences"  # beside the models: sequences of conversations, optional
@@ -114,6 +115,14 @@ class PluginOptions:
         if not isinstance(value, str) or not value:
             raise ConfigError([f"{self.source.where('cache_dir')}: must be a folder (got {value!r})"])
         return self.folder / value
+
+    def cache_size_mb(self) -> int:
+        """The `cache_size_mb` option: the kit cache's size limit in megabytes (default 1024)."""
+        value = self.values.get("cache_size_mb", DEFAULT_SIZE_MB)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError([f"{self.source.where('cache_size_mb')}: must be a number of megabytes, 0 or more "
+                               f"(got {value!r})"])
+        return value
 
 
 def configured_languages(value: object, source: OptionSource) -> tuple[str, ...]:

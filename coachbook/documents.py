@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from .errors import UsageError, display_path
-from .files import write_atomically
+from .files import copy_atomically, write_atomically
 from .kit_cache import KitCache
 from .site import SitePlan, Urls
 
@@ -35,4 +35,7 @@ def write_documents(plan: SitePlan, docs_dir: Path, folder: Path, *, urls: Urls,
         shutil.rmtree(folder)
     shutil.copytree(docs_dir, folder)
     for path, content in plan.generated_files(urls, rendered, site_url).items():
-        write_atomically(folder / path, content if isinstance(content, bytes) else content.encode("utf-8"))
+        if isinstance(content, Path):  # a kit: copied from its cache entry
+            copy_atomically(content, folder / path)
+        else:
+            write_atomically(folder / path, content if isinstance(content, bytes) else content.encode("utf-8"))

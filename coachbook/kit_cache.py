@@ -6,6 +6,10 @@ import functools
 import hashlib
 import importlib.metadata
 import os
+import shutil
+import tempfile
+import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,59 +90,159 @@ def kit_key(job: Job) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class KitCache:
-    """Rendered kits on disk, one file per key: the PDF behind a line holding its own SHA-256.
+# Entries used within this long are never evicted: a build running beside this one may be about to copy them.
+RECENT_SECONDS = 3600
+DEFAULT_SIZE_MB = 1024
+CHECKSUM_SUFFIX = ".sha256"
+_CHUNK = 1 << 20
 
-    The checksum line lets a truncated or corrupted entry be detected and rendered again.
+
+def store_entry(entry: Path, pdf: bytes) -> None:
+    """Write a rendered PDF as a cache entry: the PDF file, then beside it a sidecar holding its SHA-256.
+
+    Each file is written atomically. Two builds may write one entry at once: both write the same
+    bytes (kits are reproducible, and the key covers all they depend on) and each rename replaces a
+    whole file, so a reader finds either file complete; a PDF and a sidecar from different writers
+    still agree. A reader that meets a PDF renamed before its sidecar sees a mismatch and renders
+    again, never a wrong PDF.
+    """
+    write_atomically(entry, pdf)
+    write_atomically(entry.with_suffix(CHECKSUM_SUFFIX), hashlib.sha256(pdf).hexdigest().encode() + b"\n")
+
+
+def entry_is_valid(entry: Path) -> bool:
+    """Whether the PDF's SHA-256 is the one its sidecar holds, read in chunks (an entry may be large)."""
+    try:
+        expected = entry.with_suffix(CHECKSUM_SUFFIX).read_text(encoding="ascii").strip()
+        digest = hashlib.sha256()
+        with open(entry, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    except (OSError, ValueError):
+        return False
+    return digest.hexdigest() == expected
+
+
+class KitCache:
+    """Rendered kits on disk: `<key[:2]>/<key>.pdf`, each with a `.sha256` sidecar that detects a damaged entry.
+
+    Without a folder (the cache turned off) it renders into a private temporary folder, removed by
+    `close()`: outputs are copied from entries, so even an uncached build needs them on disk until
+    then. A persistent cache is kept under `size_mb` by evicting the least recently used entries
+    after each build.
     """
 
-    def __init__(self, folder: Path | None):
-        self.folder = Path(folder) if folder else None
+    def __init__(self, folder: Path | None, *, size_mb: int = DEFAULT_SIZE_MB):
+        self.persistent = bool(folder)
+        if folder:
+            self.folder = Path(folder)
+        else:
+            self.folder = Path(tempfile.mkdtemp(prefix="coachbook-kits-"))
+        # Removes the temporary folder when closed, or at the latest when the cache is collected or Python exits.
+        self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True) if not folder else None
+        self.size_limit = size_mb * 1024 * 1024
         self.hits = self.misses = 0
 
-    def _entry(self, key: str) -> Path:
+    def close(self) -> None:
+        """Remove the temporary folder of an uncached build (its entries with it); a persistent cache stays."""
+        if self._remove is not None:
+            self._remove()
+
+    def __enter__(self) -> KitCache:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def entry(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.pdf"
 
-    def get(self, key: str) -> bytes | None:
-        if self.folder is None:
-            return None
+    def _usable(self, entry: Path) -> bool:
+        """A valid entry, marked as just used (its mtime) for eviction; False if missing or damaged."""
+        if not entry_is_valid(entry):
+            return False
         try:
-            checksum, _, pdf = self._entry(key).read_bytes().partition(b"\n")
-        except OSError:
-            return None
-        return pdf if checksum == hashlib.sha256(pdf).hexdigest().encode() else None
-
-    def put(self, key: str, pdf: bytes) -> None:
-        if self.folder is not None:
-            write_atomically(self._entry(key), hashlib.sha256(pdf).hexdigest().encode() + b"\n" + pdf)
+            os.utime(entry)
+        except OSError:  # evicted meanwhile by another build
+            return False
+        return True
 
     def render(self, jobs: list[Job], workers: int | None = None, *,
-               on_job_done: Callable[[Job], None] | None = None) -> list[tuple[Job, bytes]]:
-        """Every job with its PDF, in order, rendering only the jobs with no valid cache entry.
+               on_job_done: Callable[[Job], None] | None = None) -> list[tuple[Job, Path]]:
+        """Every job with its PDF's cache entry, in order, rendering only the jobs with no valid entry.
 
-        A job repeated (the same key) is rendered and returned once, where it first appears. Every job is
+        The workers write each PDF into its entry; the entries are to be copied, never read whole. A
+        job repeated (the same key) is rendered and returned once, where it first appears. Every job is
         rendered before anything is returned: if any failed, RenderFailed lists each failure on one line,
         and the others are still cached. `on_job_done` is called as each PDF becomes available.
         """
         unique: dict[str, Job] = {}
         for job in jobs:
             unique.setdefault(kit_key(job), job)
-        pdfs = {key: self.get(key) for key in unique}
-        missing = [key for key, pdf in pdfs.items() if pdf is None]
+        entries = {key: self.entry(key) for key in unique}
+        missing = [key for key in unique if not self._usable(entries[key])]
         self.hits, self.misses = len(unique) - len(missing), len(missing)
         if on_job_done:
-            for key, pdf in pdfs.items():
-                if pdf is not None:
-                    on_job_done(unique[key])
+            for key, job in unique.items():
+                if key not in missing:
+                    on_job_done(job)
         failures = []
-        for key, (job, outcome) in zip(missing, render_jobs([unique[key] for key in missing], workers)):
-            if isinstance(outcome, str):
-                failures.append(f"{job.label}: {outcome}")
-                continue
-            self.put(key, outcome)
-            pdfs[key] = outcome
-            if on_job_done:
-                on_job_done(job)
+        try:
+            rendering = [unique[key] for key in missing]
+            for job, failure in render_jobs(rendering, [entries[key] for key in missing], store_entry, workers):
+                if failure is not None:
+                    failures.append(f"{job.label}: {failure}")
+                elif on_job_done:
+                    on_job_done(job)
+        finally:
+            self.evict(keep=set(entries.values()))
         if failures:
             raise RenderFailed(failures)
-        return [(job, pdfs[key]) for key, job in unique.items()]
+        return [(job, entries[key]) for key, job in unique.items()]
+
+    def evict(self, keep: set[Path] = frozenset()) -> None:
+        """While the cache is over its size limit, remove its least recently used entries, but never one in `keep`
+        (this build's) or used within RECENT_SECONDS (maybe another build's, about to be copied).
+
+        Also removes the temporary files of writes that were interrupted long ago.
+        """
+        if not self.persistent or not self.folder.is_dir():
+            return
+        cutoff = time.time() - RECENT_SECONDS
+        entries, total = [], 0
+        for path in self.folder.glob("??/*"):
+            try:
+                status = path.stat()
+            except OSError:  # removed meanwhile
+                continue
+            total += status.st_size
+            if path.name.startswith(".") and path.name.endswith(".tmp"):
+                if status.st_mtime < cutoff:
+                    path.unlink(missing_ok=True)
+                    total -= status.st_size
+            elif path.suffix == ".pdf":
+                sidecar = path.with_suffix(CHECKSUM_SUFFIX)
+                entries.append((status.st_mtime, path, status.st_size + _size(sidecar)))
+        for used, path, size in sorted(entries):
+            if total <= self.size_limit or used >= cutoff:
+                break  # the rest were used more recently still
+            # Asked again just before: another build may have used the entry since it was listed.
+            if path in keep or _mtime(path) >= cutoff:
+                continue
+            path.unlink(missing_ok=True)
+            path.with_suffix(CHECKSUM_SUFFIX).unlink(missing_ok=True)
+            total -= size
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

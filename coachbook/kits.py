@@ -144,16 +144,12 @@ def kit_filename(model_id: str, kit: str, paper: str, section: str | None = None
 
 
 def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
-                 branding: Branding | None = None, forms: bool = True) -> Document:
+                 branding: Branding | None = None) -> Document:
     """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`.
 
-    No branding: Coachbook's own look. `forms=False` draws the worksheet's fields as plain boxes: a pack
-    repeats worksheet pages, and repeated form fields would share their names (typing in one copy would
-    fill them all).
+    No branding: Coachbook's own look.
     """
     _check(kit, paper)
-    if kit == "worksheet":
-        return _worksheet(model, paper, language, branding, forms=forms)
     return _LAYOUTS[kit](model, paper, language, branding)
 
 
@@ -174,9 +170,8 @@ def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEF
 def render_kit(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
                branding: Branding | None = None) -> bytes:
     """The kit as PDF bytes; the same model, kit, paper, language and branding always give the same bytes."""
-    document = kit_document(model, kit, paper, language, branding=branding)
-    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], language, branding)
-    return document.write_pdf(pdf_identifier=identifier, **RENDER_OPTIONS)
+    return kit_pdf(kit_document(model, kit, paper, language, branding=branding), model, kit, paper, language,
+                   branding=branding)
 
 
 def pdf_identifier(inputs: list, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None) -> bytes:
@@ -235,9 +230,8 @@ def _layout(html: str, paper: str, branding: Branding | None, forms: bool = True
     return document
 
 
-def _worksheet(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-               forms: bool = True) -> Document:
-    return _layout(_html(model, "worksheet", paper, language, branding), paper, branding, forms)
+def _worksheet(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
+    return _layout(_html(model, "worksheet", paper, language, branding), paper, branding)
 
 
 def _checklist(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
@@ -515,3 +509,10 @@ def _guide(model: ConversationModel, paper: str, language: str, branding: Brandi
 
 
 _LAYOUTS = {"worksheet": _worksheet, "cards": _cards, "checklist": _checklist, "guide": _guide}
+
+
+def kit_pdf(document: Document, model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+            branding: Branding | None = None) -> bytes:
+    """A kit's PDF bytes from its layout (`kit_document` with the same arguments), which a pack may share."""
+    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], language, branding)
+    return document.write_pdf(pdf_identifier=identifier, **RENDER_OPTIONS)

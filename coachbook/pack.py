@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from weasyprint import Document
+from weasyprint.document import Page
 
 from . import __version__
 from .branding import Branding
 from .i18n import DEFAULT_LANGUAGE, messages, short_length
 from .kits import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
-from .render import MAX_COPIES, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
+from .render import MAX_COPIES, KitLayout, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
 from .schema import ConversationModel, Step
 from .text import plain_text
 
@@ -74,40 +76,70 @@ def _clock(minutes: int) -> str:
 
 
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,
-                  language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None) -> Document:
+                  language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None,
+                  layout: KitLayout | None = None) -> Document:
     """The laid-out pack in `language`: cover and agenda, then per model the worksheet x `copies`, the cards and
-    the checklist.
+    the checklist, taken from `layout` (default: laid out here).
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
-    Worksheets are laid out without form fields, whose names would repeat in every copy.
+    The worksheet's pages are the fillable worksheet's, without their form fields, whose names would
+    repeat in every copy.
     """
     if not models:
         raise ValueError("a pack needs at least one model")
     if not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies must be 1 to {MAX_COPIES} (got {copies})")
+    if layout is None:
+        def layout(model: ConversationModel, kit: str) -> Document:
+            return kit_document(model, kit, paper, language, branding=branding)
     context = {
         "models": list(models), "agenda": agenda(models, language), "copies": copies, "kit": "pack",
         "kit_title": messages(language)["kits"]["pack"], "credits": [source_credit(model, language) for model in models],
         "session_title": " \u00b7 ".join(plain_text(model.title) for model in models),
     }
-    cover = template_document(PACK_TEMPLATE, paper, language, branding=branding, blank=False, **context)
-    blank = template_document(PACK_TEMPLATE, paper, language, branding=branding, blank=True, **context).pages
-    pages = list(cover.pages)
+    # One layout gives the cover, the agenda and, last, the blank page.
+    cover = template_document(PACK_TEMPLATE, paper, language, branding=branding, **context)
+    *pages, blank = cover.pages
     for model in models:
-        parts = {kit: kit_document(model, kit, paper, language, branding=branding, forms=False).pages for kit in PACK_KITS}
-        for part in [parts["worksheet"]] * copies + [parts["cards"], parts["checklist"]]:
+        worksheet = without_form_fields(layout(model, "worksheet").pages)
+        cards, checklist = (layout(model, kit).pages for kit in PACK_KITS[1:])
+        for part in [worksheet] * copies + [cards, checklist]:
             if len(pages) % 2:
-                pages += blank
+                pages.append(blank)
             pages += part
     # The cover comes first, so the pack carries its title and metadata.
     return cover.copy(pages)
 
 
+def without_form_fields(pages: Sequence[Page]) -> list[Page]:
+    """The pages as drawn, with no form fields: shallow copies whose `forms` are empty.
+
+    WeasyPrint writes a page's fields from `Page.forms` (gathered at layout) and paints the fields'
+    boxes like any other box, so the copies look the same, and the fillable document keeps its fields.
+    The boxes are shared, though: call this after the fillable document was written, and write the
+    copies before it is written again.
+    """
+    copies = []
+    for page in pages:
+        for fields in page.forms.values():
+            for box, _ in fields:
+                # Writing the fillable document left each field's box holding its widget, which the PDF's
+                # tags would link to (carrying the field into the copy).
+                box.widget_annotation = None
+        bare = copy.copy(page)
+        bare.forms = {None: []}
+        copies.append(bare)
+    return copies
+
+
 def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, language: str = DEFAULT_LANGUAGE, *,
-                branding: Branding | None = None) -> bytes:
-    """The pack as PDF bytes; the same models, paper, copies, language and branding always give the same bytes."""
+                branding: Branding | None = None, layout: KitLayout | None = None) -> bytes:
+    """The pack as PDF bytes; the same models, paper, copies, language and branding always give the same bytes.
+
+    `layout`: the kits' layouts to reuse (as `pack_document`).
+    """
     identifier = pdf_identifier(
         [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], language, branding)
-    return pack_document(models, paper, copies, language, branding=branding).write_pdf(
+    return pack_document(models, paper, copies, language, branding=branding, layout=layout).write_pdf(
         pdf_identifier=identifier, **{**RENDER_OPTIONS, "pdf_forms": False})

@@ -15,7 +15,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from .branding import BRANDING_OPTIONS, load_branding
 from .config_file import DEFAULT_SEQUENCES, configured_languages, existing_model_folders, option_source, originals_language
 from .errors import ConfigError, InvalidContent, RenderFailed, UsageError
-from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
+from .kit_cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
 from .loader import ignored_folder_message, load_library
 from .mkdocs_csp import SitePolicies
 from .mkdocs_config import apply_plan
@@ -44,6 +44,8 @@ class PluginConfig(Config):
     """Keep rendered kits between builds, so a rebuild renders only what changed."""
     cache_dir = c.Type(str, default=str(DEFAULT_FOLDER))
     """Where the kit cache lives, relative to mkdocs.yml."""
+    cache_size_mb = c.Type(int, default=DEFAULT_SIZE_MB)
+    """The kit cache's size limit: past it, the least recently used kits are removed after a build."""
     organization = c.Optional(c.Type(str))
     """The organization's name, shown in the site's footer and on every kit page."""
     logo = c.Optional(c.Type(str))
@@ -59,6 +61,7 @@ class PluginConfig(Config):
 class CoachbookPlugin(BasePlugin[PluginConfig]):
     stage_output = serving = False
     staged: StagedBuild | None = None
+    kit_cache: KitCache | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
@@ -81,7 +84,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             raise PluginError(str(problems)) from None
         for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
             log.info(f"coachbook: {ignored_folder_message(folder)}")
-        self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None))
+        self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None),
+                                  size_mb=self.config.cache_size_mb)
         self.plan = SitePlan(library, language, kits=self.config.kits, packs=self.config.packs, branding=branding)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
@@ -97,18 +101,20 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
-        self._end_staging(publish=not (config.strict and self.staged and self.staged.warnings))
+        self._end_build(publish=not (config.strict and self.staged and self.staged.warnings))
 
     def on_build_error(self, error: Exception) -> None:
-        self._end_staging(publish=False)
+        self._end_build(publish=False)
 
     def on_shutdown(self) -> None:  # also when interrupted: no build_error event was sent
-        self._end_staging(publish=False)
+        self._end_build(publish=False)
 
-    def _end_staging(self, publish: bool) -> None:
+    def _end_build(self, publish: bool) -> None:
         if self.staged is not None:
             self.config_in_build.site_dir = str(self.staged.finish(publish))
             self.staged = None
+        if self.kit_cache is not None:  # after MkDocs copied the kits: an uncached build's temporary entries can go
+            self.kit_cache.close()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         for path in self.plan.pages():
@@ -127,7 +133,10 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         unlisted = set(self.plan.unlisted_pages())  # kept out of the navigation on purpose: no "not in nav" notice
         for path, content in self.plan.generated_files(urls, rendered, config.site_url).items():
             inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
-            files.append(File.generated(config, path, content=content, inclusion=inclusion))
+            if isinstance(content, Path):  # a kit: MkDocs copies it from its cache entry
+                files.append(File.generated(config, path, abs_src_path=str(content), inclusion=inclusion))
+            else:
+                files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):

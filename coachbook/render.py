@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from .branding import Branding
 from .errors import UsageError
 from .i18n import DEFAULT_LANGUAGE
 from .schema import ConversationModel
+
+if TYPE_CHECKING:  # loading WeasyPrint is slow, and `check` needs none of it
+    from weasyprint import Document
+
+# Lays out one kit of one model, on the paper, in the language and with the branding of the jobs at hand.
+KitLayout = Callable[[ConversationModel, str], "Document"]
+# Writes a rendered PDF to its place (a cache entry), in the worker that rendered it.
+Store = Callable[[Path, bytes], None]
 
 
 @dataclass(frozen=True)
@@ -48,10 +57,20 @@ class KitJob:
         # written to two places must not be taken for one.
         return (self.kit, self.paper, self.language, self.model.model_dump_json(), *[self.section] * bool(self.section))
 
-    def render(self) -> bytes:
-        from .kits import render_kit
+    def layout_group(self) -> tuple:
+        """What the kit's layout depends on besides the kit: jobs alike here share their layouts."""
+        return _layout_group(self.model, self.paper, self.language, self.branding)
 
-        return render_kit(self.model, self.kit, self.paper, self.language, branding=self.branding)
+    def render(self, layout: KitLayout) -> bytes:
+        """The kit's PDF, from its layout as `layout` gives it."""
+        from .kits import kit_pdf
+
+        return kit_pdf(layout(self.model, self.kit), self.model, self.kit, self.paper, self.language,
+                       branding=self.branding)
+
+
+def _layout_group(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> tuple:
+    return ("model", model.model_dump_json(), paper, language, branding.fingerprint() if branding else None)
 
 
 def _label(where: str, section: str | None) -> str:
@@ -104,10 +123,17 @@ class PackJob:
         return ("pack", self.paper, str(self.copies), self.language, *[self.section] * bool(self.section),
                 *(model.model_dump_json() for model in self.models))
 
-    def render(self) -> bytes:
+    def layout_group(self) -> tuple:
+        """A one-model pack joins its model's kits (it reuses their layouts); a pack of several stands alone."""
+        if len(self.models) == 1:
+            return _layout_group(self.model, self.paper, self.language, self.branding)
+        return ("pack", *self.cache_identity(), self.branding.fingerprint() if self.branding else None)
+
+    def render(self, layout: KitLayout) -> bytes:
+        """The pack's PDF, its worksheets, cards and checklists from `layout`."""
         from .pack import render_pack
 
-        return render_pack(self.models, self.paper, self.copies, self.language, branding=self.branding)
+        return render_pack(self.models, self.paper, self.copies, self.language, branding=self.branding, layout=layout)
 
 
 Job = KitJob | PackJob
@@ -137,16 +163,50 @@ def check_output_paths(jobs: Iterable[Job]) -> None:
             raise UsageError(f"{first.label} and {job.label} would both be written to {job.path}")
 
 
-def _render(job: Job) -> bytes | str:
-    """The job's PDF, or what went wrong as one line.
+def layout_groups(jobs: Sequence[Job]) -> list[list[Job]]:
+    """The jobs by what their layouts depend on (model, paper, language, branding), kits before packs, in order.
 
-    Caught here, in the worker, so a failure crosses the process boundary as text rather than as a
-    pickled traceback, and the other jobs go on rendering.
+    A group renders in one worker call, which lays out each of its kits at most once: the kit PDFs
+    and the pack are written from the same layouts.
     """
-    try:
-        return job.render()
-    except Exception as error:
-        return describe(error)
+    groups: dict[tuple, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.layout_group(), []).append(job)
+    return [sorted(group, key=lambda job: isinstance(job, PackJob)) for group in groups.values()]
+
+
+class _Layouts:
+    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes)."""
+
+    def __init__(self, paper: str, language: str, branding: Branding | None):
+        self.paper, self.language, self.branding = paper, language, branding
+        self.documents: dict[tuple[str, str], Document] = {}
+
+    def __call__(self, model: ConversationModel, kit: str) -> Document:
+        from .kits import kit_document
+
+        key = (model.model_dump_json(), kit)
+        if key not in self.documents:
+            self.documents[key] = kit_document(model, kit, self.paper, self.language, branding=self.branding)
+        return self.documents[key]
+
+
+def _render_group(jobs: list[Job], targets: list[Path], store: Store) -> list[str | None]:
+    """Render the jobs of one layout group, storing each PDF at its target: None for each success, else what went
+    wrong as one line.
+
+    Only these lines cross the process boundary, never a PDF or a pickled traceback; a failed job
+    leaves the others of its group to go on.
+    """
+    layouts = _Layouts(jobs[0].paper, jobs[0].language, jobs[0].branding)
+    outcomes: list[str | None] = []
+    for job, target in zip(jobs, targets):
+        try:
+            store(target, job.render(layouts))
+            outcomes.append(None)
+        except Exception as error:
+            outcomes.append(describe(error))
+    return outcomes
 
 
 def describe(error: BaseException) -> str:
@@ -159,18 +219,26 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def render_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[tuple[Job, bytes | str]]:
-    """Render every job, yielding each in the order of `jobs` with its PDF bytes, or with what went wrong as text."""
-    workers = min(workers or default_workers(), len(jobs))
+def render_jobs(jobs: list[Job], targets: list[Path], store: Store,
+                workers: int | None = None) -> Iterator[tuple[Job, str | None]]:
+    """Render every job into its target with `store(target, pdf)` (in the worker), group by group (`layout_groups`).
+
+    Yields each job as its group finishes, with None or with what went wrong as text. `store` must be
+    a module-level function: it is sent to the worker processes.
+    """
+    target_of = {id(job): target for job, target in zip(jobs, targets)}
+    groups = layout_groups(jobs)
+    workers = min(workers or default_workers(), len(groups))
     if workers <= 1:
-        for job in jobs:
-            yield job, _render(job)
+        for group in groups:
+            yield from zip(group, _render_group(group, [target_of[id(job)] for job in group], store))
         return
     # "spawn": forking a process that already loaded fontconfig and pango is not safe.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_render, job) for job in jobs]
-        for job, future in zip(jobs, futures):
+        futures = [pool.submit(_render_group, group, [target_of[id(job)] for job in group], store) for group in groups]
+        for group, future in zip(groups, futures):
             try:
-                yield job, future.result()
-            except Exception as error:  # the worker itself died, or the job could not be sent to it
-                yield job, describe(error)
+                outcomes = future.result()
+            except Exception as error:  # the worker itself died, or the jobs could not be sent to it
+                outcomes = [describe(error)] * len(group)
+            yield from zip(group, outcomes)

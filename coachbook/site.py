@@ -303,9 +303,11 @@ class SitePlan:
                 found.setdefault(entry.model, []).append(Membership(sequence, days, before, after))
         return found
 
-    def generated_files(self, urls: Urls, rendered: list[tuple[Job, bytes]], site_url: str | None) -> dict[str, str | bytes]:
-        """Every file the plan adds to the site, by path: pages, assets, the rendered kits, chooser data, sitemaps."""
-        sizes = [(job, len(pdf)) for job, pdf in rendered]
+    def generated_files(self, urls: Urls, rendered: list[tuple[Job, Path]],
+                        site_url: str | None) -> dict[str, str | bytes | Path]:
+        """Every file the plan adds to the site, by path: pages, chooser data and sitemaps as text, assets as bytes,
+        and the kits as the files to copy (`rendered`: each job with its PDF on disk, a cache entry)."""
+        sizes = [(job, pdf.stat().st_size) for job, pdf in rendered]
         return {**self.render_pages(urls, sizes, site_url), **self.assets(),
                 **{f"{KITS_FOLDER}/{job.path}": pdf for job, pdf in rendered},
                 **self.chooser_files(urls, sizes), **self.sitemaps(urls, site_url)}

@@ -105,19 +105,30 @@ _CSS_SAFE = re.compile(r"[\w .,:;!?%'()\u00b7-]", re.UNICODE)
 _COUNTERS = re.compile(r"\{(page|pages)\}")
 
 
-def css_string(text: str) -> Markup:
+def css_string(text: str, last_page: str | None = None) -> Markup:
     """A text as a CSS `content` value: `{page}` and `{pages}` become counters, the rest quoted strings.
+
+    `last_page`: the id of an element on the last page to count, for a document whose later pages
+    are not its own (`{pages}` becomes that element's page number).
 
     Every character outside a small safe set is written as a CSS escape, so no text can end the
     string, the rule or the <style> element it stands in.
     """
     parts = []
     for index, piece in enumerate(_COUNTERS.split(text)):
-        if index % 2:
+        if index % 2 and piece == "pages" and last_page is not None:
+            parts.append(f"target-counter(url(#{_css_identifier(last_page)}), page)")
+        elif index % 2:
             parts.append(f"counter({piece})")
         elif piece:
             parts.append('"' + "".join(c if _CSS_SAFE.fullmatch(c) else f"\\{ord(c):x} " for c in piece) + '"')
     return Markup(" ".join(parts))
+
+
+def _css_identifier(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", name):
+        raise ValueError(f"not an element id of ours: {name!r}")
+    return name
 
 
 def xml_text(text: str) -> str:

@@ -60,10 +60,11 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
                     packs=options.values.get("packs", True) is not False, branding=branding)
     urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
     cached = use_cache and options.values.get("cache", True) is not False
-    cache = KitCache(cache_folder((options.cache_dir() or root / DEFAULT_FOLDER) if cached else None))
     docs_dir = root / config.get("docs_dir", "docs")
-    write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
-                    workers=workers or options.values.get("jobs"))
+    with KitCache(cache_folder((options.cache_dir() or root / DEFAULT_FOLDER) if cached else None),
+                  size_mb=options.cache_size_mb()) as cache:
+        write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
+                        workers=workers or options.values.get("jobs"))
     target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
     staged = StagedFolder(target, beside=root / WORK)
     derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
+import filecmp
+import hashlib
 import importlib.metadata
+import os
 import re
 import shutil
+import subprocess
+import sys
+import time
+import tracemalloc
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from coachbook import kit_cache
+from coachbook import build, kit_cache
 from coachbook.branding import Branding
-from coachbook.kit_cache import KitCache, cache_folder, kit_key
+from coachbook.kit_cache import KitCache, cache_folder, entry_is_valid, kit_key, store_entry
 from coachbook.loader import load_model
 from coachbook.render import KitJob
-from conftest import MODEL_FILES, MODEL_IDS, REPO, build_kits
+from conftest import MODEL_FILES, MODEL_IDS, REPO, build_kits, command_env
 
 
 @pytest.fixture(scope="module")
@@ -24,29 +32,42 @@ def model():
     return load_model(MODEL_FILES[0])
 
 
-def test_a_hit_gives_the_same_bytes_without_rendering(tmp_path, model):
+def test_a_hit_gives_the_same_entry_without_rendering(tmp_path, model):
     cache = KitCache(tmp_path)
     job = KitJob(model, "guide", "a4")
-    [(_, first)] = list(cache.render([job]))
+    [(_, first)] = cache.render([job])
     assert (cache.hits, cache.misses) == (0, 1)
-    [(_, second)] = list(cache.render([job]))
+    rendered = first.read_bytes()
+    [(_, second)] = cache.render([job])
     assert (cache.hits, cache.misses) == (1, 0)
-    assert first == second and first.startswith(b"%PDF-")
+    assert first == second == cache.entry(kit_key(job))
+    assert second.read_bytes() == rendered and rendered.startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip-byte", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "flip-byte", "empty", "no-checksum"])
 def test_a_damaged_entry_is_detected_and_rendered_again(tmp_path, model, damage):
     cache = KitCache(tmp_path)
     job = KitJob(model, "guide", "a4")
-    [(_, good)] = list(cache.render([job]))
-    [entry] = list(tmp_path.rglob("*.pdf"))
+    [(_, entry)] = cache.render([job])
+    assert list(tmp_path.rglob("*.pdf")) == [entry]
     data = entry.read_bytes()
-    entry.write_bytes({"truncate": data[: len(data) // 2], "empty": b"",
-                       "flip-byte": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]}[damage])
-    [(_, again)] = list(cache.render([job]))
+    if damage == "no-checksum":
+        entry.with_suffix(".sha256").unlink()
+    else:
+        entry.write_bytes({"truncate": data[: len(data) // 2], "empty": b"",
+                           "flip-byte": data[:-10] + bytes([data[-10] ^ 1]) + data[-9:]}[damage])
+    [(_, again)] = cache.render([job])
     assert (cache.hits, cache.misses) == (0, 1)
-    assert again == good
-    assert entry.read_bytes() == data
+    assert again == entry and entry.read_bytes() == data
+    assert entry_is_valid(entry)
+
+
+def test_without_a_cache_folder_entries_live_in_a_temporary_folder_until_closed(model):
+    with KitCache(None) as cache:
+        [(_, entry)] = cache.render([KitJob(model, "guide", "a4")])
+        assert entry.read_bytes().startswith(b"%PDF-") and entry_is_valid(entry)
+        folder = cache.folder
+    assert not folder.exists()
 
 
 @pytest.fixture
@@ -176,3 +197,105 @@ def test_the_key_follows_the_branding_in_the_config_and_nothing_else_of_it(tmp_p
     assert key(branded) == key(branded.replace("site_name: A", "site_name: B").replace("jobs: 1", "jobs: 2"))
     assert key(branded) != key(branded.replace("#1a5fb4", "#1a5fb5"))
     assert key(branded) != key(branded.replace("      primary_color: '#1a5fb4'\n", ""))
+
+
+def test_two_builds_at_once_on_one_cache_both_succeed_and_leave_it_valid(tmp_path, monkeypatch):
+    """Builds of overlapping models started together race to render and write the same entry (the first model's)."""
+    cache = tmp_path / "cache"
+    sets = {"first": MODEL_IDS[:2], "second": [MODEL_IDS[0], MODEL_IDS[2]]}
+
+    def command(models):
+        args = [arg for model_id in models for arg in ("--model", model_id)]
+        return [sys.executable, str(REPO / "build_kits.py"), "build", *args, "--kit", "guide", "--paper", "a4",
+                "--jobs", "1", "--cache", str(cache)]
+
+    env = command_env(COACHBOOK_CACHE_DIR=None, SOURCE_DATE_EPOCH="1700000000")
+    builds = {name: subprocess.Popen([*command(models), "--out", str(tmp_path / name)], cwd=REPO, env=env, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+              for name, models in sets.items()}
+    for name, process in builds.items():
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, f"{name}: {stderr}"
+    # Alone, with a cache of its own, in this process.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    models = {m.id: m for m in map(load_model, MODEL_FILES[:3])}
+    with KitCache(None) as own:
+        build.build_kits([KitJob(m, "guide", "a4") for m in models.values()], tmp_path / "solo", cache=own, workers=1)
+    for name, ids in sets.items():
+        for model_id in ids:
+            path = f"{model_id}/{model_id}-guide-a4.pdf"
+            assert (tmp_path / name / path).read_bytes() == (tmp_path / "solo" / path).read_bytes(), path
+    entries = list(cache.rglob("*.pdf"))
+    assert len(entries) == 3 and all(entry_is_valid(entry) for entry in entries)
+    assert not [path for path in cache.rglob("*") if path.is_file() and path.suffix not in (".pdf", ".sha256")]
+
+
+def _old_entry(cache: KitCache, name: str, size: int, hours_ago: float) -> Path:
+    """A valid entry of `size` bytes, last used `hours_ago`."""
+    entry = cache.entry(hashlib.sha256(name.encode()).hexdigest())
+    store_entry(entry, os.urandom(size))
+    used = time.time() - hours_ago * 3600
+    os.utime(entry, (used, used))
+    return entry
+
+
+def test_over_its_limit_the_cache_evicts_the_least_recently_used_entries_but_not_this_builds(tmp_path, model):
+    job = KitJob(model, "guide", "a4")
+    with KitCache(tmp_path) as first:  # this build's entry, rendered by an earlier build
+        [(_, entry)] = first.render([job])
+    cache = KitCache(tmp_path, size_mb=1)
+    megabyte = 1024 * 1024
+    oldest, older, recent = (_old_entry(cache, name, megabyte * 4 // 10, hours)
+                             for name, hours in (("oldest", 5), ("older", 3), ("recent", 0.5)))
+    os.utime(entry, (time.time() - 9 * 3600,) * 2)  # the oldest of all, but this build uses it
+    cache.render([job])
+    # 1.2 MB and this build's kit: over the limit until the oldest is gone; the recent one is never a candidate.
+    assert not oldest.exists() and not oldest.with_suffix(".sha256").exists()
+    assert older.exists() and recent.exists() and entry_is_valid(entry)
+    assert (cache.hits, cache.misses) == (1, 0)
+    KitCache(tmp_path, size_mb=0).render([job])
+    assert not older.exists() and recent.exists() and entry_is_valid(entry)
+
+
+def test_a_cached_kit_is_copied_into_place_without_reading_it_whole(tmp_path, model):
+    """A large entry (valid, under a real job's key) is checked and copied in chunks: memory stays far below its size."""
+    job = KitJob(model, "guide", "a4")
+    cache = KitCache(tmp_path / "cache")
+    entry = cache.entry(kit_key(job))
+    size = 64 * 1024 * 1024
+    digest = hashlib.sha256()
+    entry.parent.mkdir(parents=True)
+    with open(entry, "wb") as handle:
+        for _ in range(size // (1024 * 1024)):
+            block = os.urandom(1024 * 1024)
+            digest.update(block)
+            handle.write(block)
+    entry.with_suffix(".sha256").write_text(digest.hexdigest() + "\n")
+    tracemalloc.start()
+    try:
+        [written] = build.build_kits([job], tmp_path / "kits", cache=cache)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (cache.hits, cache.misses) == (1, 0)
+    assert written.stat().st_size == size and filecmp.cmp(written, entry, shallow=False)
+    assert peak < size / 8, f"{peak} bytes traced for a {size}-byte kit"
+
+
+def test_build_kits_takes_the_size_limit_from_mkdocs_yml(tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(MODEL_FILES[0], models)
+    config = tmp_path / "mkdocs.yml"
+    plugin = "site_name: A\nplugins:\n  - coachbook:\n      cache_dir: kit-cache\n"
+    old = _old_entry(KitCache(tmp_path / "kit-cache"), "old", 1000, hours_ago=2)
+    args = ("--kit", "guide", "--paper", "a4", "--quiet")
+    for limit, kept in (("", True), ("      cache_size_mb: 0\n", False)):
+        config.write_text(plugin + limit)
+        result = build_kits(*args, cwd=tmp_path, COACHBOOK_CACHE_DIR=None)
+        assert result.returncode == 0, result.stderr
+        assert old.exists() == kept, limit
+    config.write_text(plugin + "      cache_size_mb: lots\n")
+    result = build_kits(*args, cwd=tmp_path, COACHBOOK_CACHE_DIR=None)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("coachbook.cache_size_mb: must be a number of megabytes, 0 or more (got 'lots')")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from coachbook import schema
-from coachbook.kits import PAPERS, kit_filename
+from coachbook import kits, schema
+from coachbook.kit_cache import KitCache
+from coachbook.kits import KITS, PAPERS, kit_document, kit_filename
 from coachbook.loader import load_model
 from coachbook.pack import PACK_KITS, agenda, pack_filename, render_pack
+from coachbook.render import kit_jobs, pack_jobs
 from coachbook.text import normalized
 from conftest import VALID, build_kits, mkdocs
 
@@ -50,6 +53,10 @@ def write_models(folder: Path, models: list[dict]) -> Path:
 
 def page_texts(path: Path) -> list[str]:
     return [normalized(page.extract_text()) for page in pypdf.PdfReader(path).pages]
+
+
+def page_texts_of(pdf: bytes) -> list[str]:
+    return [normalized(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
 
 
 def page_count(path: Path) -> int:
@@ -156,6 +163,38 @@ def test_a_pack_has_no_form_fields_but_the_worksheet_kit_keeps_its(workshop, pac
     assert not pypdf.PdfReader(pack_path).get_fields()
     worksheet = workshop / "kits" / "timed-talk" / kit_filename("timed-talk", "worksheet", "a4")
     assert "manager" in (pypdf.PdfReader(worksheet).get_fields() or {})
+
+
+def test_a_pack_rendered_with_its_kits_reuses_their_layouts_and_matches_a_pack_rendered_alone(tmp_path, monkeypatch):
+    """The site renders a model's kits and pack in one worker call: each kit is laid out once, the pack takes the
+    fillable worksheet's pages without their fields, and its bytes are those of a pack laid out on its own."""
+    model = load_model_data(MODELS[0])
+    layouts = []
+
+    def counted(model, kit, *args, **options):
+        layouts.append(kit)
+        return kit_document(model, kit, *args, **options)
+
+    monkeypatch.setattr(kits, "kit_document", counted)
+    jobs = [*kit_jobs([model], KITS, ["a4"]), *pack_jobs([model], ["a4"])]
+    with KitCache(tmp_path / "cache") as cache:
+        entries = {job.kit: entry for job, entry in cache.render(jobs, workers=1)}
+        assert sorted(layouts) == sorted(KITS)
+        monkeypatch.undo()
+        pack = entries["pack"].read_bytes()
+        assert pack == render_pack([model], "a4")
+        reader = pypdf.PdfReader(entries["pack"])
+        assert "/AcroForm" not in reader.trailer["/Root"] and not reader.get_fields()
+        assert not [annotation for page in reader.pages for annotation in page.get("/Annots") or []
+                    if annotation.get_object()["/Subtype"] == "/Widget"]
+        worksheet = page_texts(entries["worksheet"])
+        assert "manager" in pypdf.PdfReader(entries["worksheet"]).get_fields()
+    texts = page_texts_of(pack)
+    start = next(number for number, text in enumerate(texts) if text.startswith(PART_OPENINGS["worksheet"]))
+    assert texts[start:start + len(worksheet)] == worksheet
+    # The blank page is laid out with the cover but not counted among its pages.
+    cover = [text for text in texts[:start] if BLANK not in text]
+    assert [text.rsplit(" Page ", 1)[-1] for text in cover] == [f"{n} of {len(cover)}" for n in range(1, len(cover) + 1)]
 
 
 @pytest.mark.parametrize("paper", PAPERS)

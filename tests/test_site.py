@@ -171,10 +171,14 @@ def test_an_invalid_model_fails_the_build_with_positions_and_leaves_the_site_alo
 
 def test_two_builds_are_byte_identical(project, tmp_path):
     sites = [tmp_path / "one", tmp_path / "two"]
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     for site in sites:
         result = run([sys.executable, "-m", "mkdocs", "build", "--site-dir", str(site)], project,
-                     SOURCE_DATE_EPOCH="1700000000", COACHBOOK_CACHE_DIR="")
+                     SOURCE_DATE_EPOCH="1700000000", COACHBOOK_CACHE_DIR="", TMPDIR=str(temporary))
         assert result.returncode == 0, result.stderr
+    # Uncached, the kits were rendered into a temporary folder, removed once MkDocs had copied them.
+    assert not list(temporary.glob("coachbook-kits-*"))
     files = [{p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()} for site in sites]
     assert sorted(files[0]) == sorted(files[1])
     assert [name for name in files[0] if files[0][name] != files[1][name]] == []
