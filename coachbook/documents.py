@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import UsageError, display_path
@@ -16,11 +17,20 @@ def hand_written_pages(docs_dir: Path) -> list[str]:
     return sorted(path.relative_to(docs_dir).as_posix() for path in Path(docs_dir).rglob("*.md"))
 
 
-def check_page_names(plan: SitePlan, docs_dir: Path) -> None:
-    """A hand-written page where the plan generates one is a usage error naming the file."""
-    for path in plan.pages():
-        if (Path(docs_dir) / path).exists():
-            raise UsageError(f"{display_path(Path(docs_dir) / path)} clashes with a generated page; rename or remove it")
+def first_clash(generated: Iterable[str], taken: Callable[[str], bool]) -> str | None:
+    """The first generated path that a hand-written file already takes, or None."""
+    return next((path for path in generated if taken(path)), None)
+
+
+def clash_message(shown: str, generated: str) -> str:
+    """The one line saying that the hand-written file `shown` takes the place of the plan's `generated` one."""
+    return f"{shown} clashes with a generated {'page' if generated.endswith('.md') else 'file'}; rename or remove it"
+
+
+def _check_names(generated: Iterable[str], docs_dir: Path) -> None:
+    clash = first_clash(generated, lambda path: (Path(docs_dir) / path).exists())
+    if clash is not None:
+        raise UsageError(clash_message(display_path(Path(docs_dir) / clash), clash))
 
 
 def write_documents(plan: SitePlan, docs_dir: Path, folder: Path, *, urls: Urls, site_url: str | None,
@@ -29,12 +39,14 @@ def write_documents(plan: SitePlan, docs_dir: Path, folder: Path, *, urls: Urls,
 
     Kits render first: a failed render (`RenderFailed`) writes nothing.
     """
-    check_page_names(plan, docs_dir)
+    _check_names(plan.pages(), docs_dir)  # before the kits render: the common clash, found at once
     rendered = cache.render(plan.kit_jobs(), workers)
+    generated = plan.generated_files(urls, rendered, site_url)
+    _check_names(generated, docs_dir)  # chooser data, assets, kits
     if folder.exists():
         shutil.rmtree(folder)
     shutil.copytree(docs_dir, folder)
-    for path, content in plan.generated_files(urls, rendered, site_url).items():
+    for path, content in generated.items():
         if isinstance(content, Path):  # a kit: copied from its cache entry
             copy_atomically(content, folder / path)
         else:

@@ -1,19 +1,32 @@
-"""MkDocs front end: the site plan written into MkDocs' configuration (extensions, assets, theme, navigation)."""
+"""MkDocs front end: the site plan written into MkDocs' configuration (extensions, assets, theme, navigation), its
+kits rendered, and its files (pages, assets, kits) added to MkDocs'."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .documents import hand_written_pages
+from .documents import clash_message, first_clash, hand_written_pages
+from .errors import RenderFailed, UsageError
+from .kit_cache import KitCache
+from .loader import ignored_folder_message
+from .render import Job
+from .staging import StagedBuild
 from .mkdocs_languages import add_search_stemmers
 from .site import SitePlan
+
+log = logging.getLogger("mkdocs.plugins.coachbook")
 
 
 def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     """Our stylesheets and scripts, search stemmers for the translations, branding, copyright and (unless the
-    config has its own) the navigation."""
+    config has its own) the navigation; the folders beside the models that are not read are noted in the log."""
+    for folder in plan.library.ignored_folders:  # not an error: a folder of other files may sit beside the models
+        log.info(f"coachbook: {ignored_folder_message(folder)}")
     if "attr_list" not in config.markdown_extensions:
         config.markdown_extensions.append("attr_list")
     config.extra_css.extend(plan.stylesheets())
@@ -23,3 +36,43 @@ def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     config.copyright = plan.copyright(config.copyright)
     if config.nav is None:
         config.nav = plan.navigation(hand_written_pages(Path(config.docs_dir)))
+
+
+def check_names(files: Files, config: MkDocsConfig, generated) -> None:
+    """A hand-written file of the docs folder where the plan generates one stops the build, naming it."""
+    clash = first_clash(generated, lambda path: files.get_file_from_path(path) is not None)
+    if clash is not None:
+        raise PluginError(f"coachbook: {clash_message(f'{config.docs_dir}/{clash}', clash)}")
+
+
+def add_generated_files(files: Files, config: MkDocsConfig, plan: SitePlan, generated: dict) -> None:
+    """The plan's generated files added to MkDocs' (kits as paths: MkDocs copies them from their cache entries)."""
+    check_names(files, config, generated)  # chooser data, assets, kits: pages were checked before the kits rendered
+    unlisted = set(plan.unlisted_pages())  # kept out of the navigation on purpose: no "not in nav" notice
+    for path, content in generated.items():
+        inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
+        source = {"abs_src_path": str(content)} if isinstance(content, Path) else {"content": content}
+        files.append(File.generated(config, path, inclusion=inclusion, **source))
+
+
+def staged_site(config: MkDocsConfig) -> StagedBuild:
+    """The build redirected into a staged folder beside site_dir, published only on success.
+
+    MkDocs cleans site/ before the kits render and the pages are written; the staged build counts warnings,
+    since `--strict` aborts after on_post_build when any was logged.
+    """
+    staged = StagedBuild(Path(config.site_dir), "mkdocs")
+    config.site_dir = str(staged.path)
+    return staged
+
+
+def render_kits(plan: SitePlan, cache: KitCache, workers: int | None) -> list[tuple[Job, Path]]:
+    """The plan's kits and packs, each with its PDF on disk; a failed render stops the build with one line per kit."""
+    jobs = plan.kit_jobs()
+    try:
+        rendered = cache.render(jobs, workers=workers)
+    except (RenderFailed, UsageError) as failed:
+        raise PluginError(str(failed)) from None
+    if jobs:
+        log.info(f"coachbook: {len(jobs)} kits and packs ({cache.misses} rendered, {cache.hits} from the cache)")
+    return rendered

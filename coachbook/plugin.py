@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -10,22 +9,19 @@ from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import Files
 
 from .branding import BRANDING_OPTIONS, load_branding
 from .config_file import DEFAULT_SEQUENCES, configured_languages, existing_model_folders, option_source, originals_language
-from .errors import ConfigError, InvalidContent, RenderFailed, UsageError
+from .errors import ConfigError, InvalidContent, UsageError
 from .kit_cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
-from .loader import ignored_folder_message, load_library
+from .loader import load_library
 from .mkdocs_csp import SitePolicies
-from .mkdocs_config import apply_plan
+from .mkdocs_config import add_generated_files, apply_plan, check_names, render_kits, staged_site
 from .mkdocs_languages import LanguageViews
 from .mkdocs_serve import serve_sources
 from .site import SitePlan, Urls, name_search_dialog
 from .staging import StagedBuild
-
-log = logging.getLogger("mkdocs.plugins.coachbook")
-
 
 class PluginConfig(Config):
     models_dir = c.ListOfItems(c.Type(str), default=["models"])
@@ -82,8 +78,6 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
                                    self.sequences_dir)
         except (ConfigError, InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
-        for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
-            log.info(f"coachbook: {ignored_folder_message(folder)}")
         self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None),
                                   size_mb=self.config.cache_size_mb)
         self.plan = SitePlan(library, language, kits=self.config.kits, packs=self.config.packs, branding=branding)
@@ -91,12 +85,9 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         self.own_alternate = "alternate" not in config.extra
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
         self.own_nav = config.nav is None
-        apply_plan(config, self.plan)
+        apply_plan(config, self.plan)  # and notes the ignored folders
         if self.stage_output:
-            # MkDocs cleans site/ before the kits render and the pages are written: build beside it instead,
-            # counting warnings, since `--strict` aborts after on_post_build when any was logged.
-            self.staged, self.config_in_build = StagedBuild(Path(config.site_dir), "mkdocs"), config
-            config.site_dir = str(self.staged.path)
+            self.staged, self.config_in_build = staged_site(config), config
         return config
 
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
@@ -117,26 +108,12 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             self.kit_cache.close()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        for path in self.plan.pages():
-            if files.get_file_from_path(path) is not None:
-                raise PluginError(f"coachbook: {config.docs_dir}/{path} clashes with a generated page; rename or remove it")
+        check_names(files, config, self.plan.pages())  # before the kits render: the common clash, found at once
         urls = self.urls = Urls(config.use_directory_urls)
         if self.own_alternate and self.plan.alternates(urls):
             config.extra["alternate"] = self.plan.alternates(urls)
-        try:
-            jobs = self.plan.kit_jobs()
-            rendered = self.kit_cache.render(jobs, workers=self.config.jobs)
-        except (RenderFailed, UsageError) as failed:
-            raise PluginError(str(failed)) from None
-        if jobs:
-            log.info(f"coachbook: {len(jobs)} kits and packs ({self.kit_cache.misses} rendered, {self.kit_cache.hits} from the cache)")
-        unlisted = set(self.plan.unlisted_pages())  # kept out of the navigation on purpose: no "not in nav" notice
-        for path, content in self.plan.generated_files(urls, rendered, config.site_url).items():
-            inclusion = InclusionLevel.NOT_IN_NAV if path in unlisted else InclusionLevel.UNDEFINED
-            if isinstance(content, Path):  # a kit: MkDocs copies it from its cache entry
-                files.append(File.generated(config, path, abs_src_path=str(content), inclusion=inclusion))
-            else:
-                files.append(File.generated(config, path, content=content, inclusion=inclusion))
+        rendered = render_kits(self.plan, self.kit_cache, self.config.jobs)
+        add_generated_files(files, config, self.plan, self.plan.generated_files(urls, rendered, config.site_url))
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
@@ -164,7 +141,6 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
         return self.policies.template(output, template_name, config) if self.policies else output
 
-    def on_serve(self, server, config: MkDocsConfig, builder):
-        # A new logo file shows up on the next reload, like a model edit.
+    def on_serve(self, server, config: MkDocsConfig, builder):  # a new logo shows on the next reload, like a model edit
         logo = [Path(config.config_file_path).parent / self.config.logo] if self.config.logo else []
         return serve_sources(server, [*self.model_dirs, self.sequences_dir, *logo])

@@ -30,12 +30,14 @@ def assert_site_unchanged(project: Path, before: dict[str, bytes]) -> None:
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".site")) == []
 
 
-def test_a_page_name_clash_leaves_the_site_alone(built_project):
+@pytest.mark.parametrize(("name", "kind"), [("choose.md", "page"), ("choose.json", "file")])
+def test_a_name_clash_leaves_the_site_alone(built_project, name, kind):
+    """A hand-written page, or any other file (the chooser's data), where the plan generates one."""
     before = snapshot(built_project / "site")
-    (built_project / "content" / "choose.md").write_text("# Mine\n")
+    (built_project / "content" / name).write_text("# Mine\n")
     result = mkdocs("build", "--strict", cwd=built_project)
     assert result.returncode == 1
-    assert "content/choose.md clashes with a generated page" in result.stderr
+    assert f"content/{name} clashes with a generated {kind}" in result.stderr
     assert "Traceback" not in result.stderr
     assert_site_unchanged(built_project, before)
 
