@@ -308,15 +308,17 @@ class _Project:
         return library
 
     def kit_cache(self, options: argparse.Namespace) -> KitCache:
-        """The kit cache: none (a temporary one) with --no-cache; else COACHBOOK_CACHE_DIR, --cache, cache_dir of the
-        config, or .cache/coachbook/ beside the config (as the site build keeps it) or in the working folder; limited to
+        """The kit cache: none (a temporary one) with --no-cache, or with the config's `cache: false` unless --cache is
+        given; else COACHBOOK_CACHE_DIR, --cache, cache_dir of the config, or .cache/coachbook/ beside the config (as the site build keeps it) or in the working folder; limited to
         the config's cache_size_mb. To be closed."""
         if options.no_cache:
             return KitCache(None)
-        configured = options.cache
-        if configured is None and self.options is not None:
-            configured = self.options.cache_dir() or self.options.folder / DEFAULT_FOLDER
-        size_mb = self.options.cache_size_mb() if self.options is not None else DEFAULT_SIZE_MB
+        configured, size_mb = options.cache, DEFAULT_SIZE_MB
+        if self.options is not None:
+            size_mb = self.options.cache_size_mb()
+            if configured is None and self.options.values.get("cache") is False:  # as the site build reads it
+                return KitCache(cache_folder(None), size_mb=size_mb)
+            configured = configured or self.options.cache_dir() or self.options.folder / DEFAULT_FOLDER
         return KitCache(cache_folder(configured or DEFAULT_FOLDER), size_mb=size_mb)
 
 

@@ -182,6 +182,19 @@ def test_editing_one_model_re_renders_only_its_kits(tmp_path):
     assert "(2 rendered, 2 from the cache)" in build_kits(*args, **env).stderr
 
 
+def test_the_command_follows_the_configs_cache_false_unless_told_where_to_cache(tmp_path):
+    (tmp_path / "models").mkdir()
+    shutil.copy(MODEL_FILES[0], tmp_path / "models")
+    (tmp_path / "mkdocs.yml").write_text("site_name: A\nplugins:\n  - coachbook:\n      cache: false\n")
+    args, env = ("--kit", "guide", "--paper", "a4"), {"COACHBOOK_CACHE_DIR": None}
+    for _ in range(2):
+        assert "(1 rendered, 0 from the cache)" in build_kits(*args, cwd=tmp_path, **env).stderr
+    assert not (tmp_path / ".cache").exists()
+    given = ("--cache", str(tmp_path / "mine"))
+    assert "(1 rendered, 0 from the cache)" in build_kits(*args, *given, cwd=tmp_path, **env).stderr
+    assert "(0 rendered, 1 from the cache)" in build_kits(*args, *given, cwd=tmp_path, **env).stderr
+
+
 def test_the_key_follows_the_branding_in_the_config_and_nothing_else_of_it(tmp_path, model):
     from coachbook.branding import load_branding
     from coachbook.config_file import read_plugin_options
