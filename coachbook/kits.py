@@ -176,7 +176,8 @@ def render_kit(model: ConversationModel, kit: str, paper: str, language: str = D
 
 def pdf_identifier(inputs: list, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None) -> bytes:
     """A PDF's fixed identifier, from everything its bytes depend on (the same inputs, the same identifier)."""
-    # Language and branding are appended only when used, so English, unbranded kits keep their identifiers.
+    # The build date too: a kit dated anew is another file, and readers and archives tell files apart by /ID.
+    inputs = [*inputs, build_date()]
     if language != DEFAULT_LANGUAGE:
         inputs = [*inputs, language]
     if branding is not None:

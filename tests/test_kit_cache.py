@@ -153,11 +153,15 @@ def test_a_new_build_date_re_renders_and_the_pdf_carries_it(tmp_path):
     model_id = MODEL_IDS[0]
     args = ("build", "--model", model_id, "--kit", "guide", "--paper", "a4", "--out", str(tmp_path / "kits"))
     pdf = tmp_path / "kits" / model_id / f"{model_id}-guide-a4.pdf"
+    identifiers = set()
     for epoch in (1700000000, 1800000000):
         result = build_kits(*args, SOURCE_DATE_EPOCH=str(epoch), COACHBOOK_CACHE_DIR=str(tmp_path / "cache"))
         assert result.returncode == 0, result.stderr
         assert "(1 rendered, 0 from the cache)" in result.stderr
-        assert PdfReader(pdf).metadata.creation_date == datetime.fromtimestamp(epoch, timezone.utc)
+        reader = PdfReader(pdf)
+        assert reader.metadata.creation_date == datetime.fromtimestamp(epoch, timezone.utc)
+        identifiers.add(bytes(reader.trailer["/ID"][0].original_bytes))
+    assert len(identifiers) == 2  # another date, another file: its /ID says so too
 
 
 def test_a_job_given_twice_is_rendered_and_returned_once(model):
