@@ -441,7 +441,7 @@ def _fill_ratios(document: Document) -> dict[int, float]:
 CARD_FONTS = {"l": (14, 9.5, 1.4), "m": (12, 9, 1.4), "s": (10.5, 8.5, 1.4), "xs": (9, 8, 1.25)}
 # A card is given a size only if its text is predicted to fill at most this share of the card, its
 # lines re-wrapped at most this full: leaning small, as an overflow costs a layout and a smaller size does not.
-CARD_ROOM, CARD_LINE_FILL = 0.92, 0.8
+CARD_ROOM, CARD_LINE_FILL = 0.98, 0.85
 
 
 def _card_scale(old: str, new: str):
@@ -464,18 +464,94 @@ def _card_scale(old: str, new: str):
 
 def _refit(card: Card, main, room: float) -> list[Card]:
     """An overflowing card (laid out as `main`, which may fill `room`) at the largest smaller size predicted
-    to fit, or split into enough smallest cards that each is predicted to fit."""
+    to fit, or split into the fewest smallest cards that are each predicted to fit."""
     for size in range(card.size + 1, len(CARD_SIZES)):
         scale = _card_scale(card.size_class, CARD_SIZES[size])
-        if _predicted(main, scale, fill=CARD_LINE_FILL) <= room * CARD_ROOM:
+        # A card far too full may have broken across pages, leaving lines out of `main`: then its text's
+        # measure per character, over the card's whole text, covers them.
+        text = _CardText(main, scale)
+        height = _predicted(main, scale, fill=CARD_LINE_FILL)
+        if not text.complete(card):
+            height = max(height, text.height(card))
+        if height <= room * CARD_ROOM:
             return [dataclasses.replace(card, size=size)]
     smallest = dataclasses.replace(card, size=len(CARD_SIZES) - 1)
-    height = _predicted(main, _card_scale(card.size_class, smallest.size_class), fill=CARD_LINE_FILL)
-    # Each continuation repeats the labels ("continued", "follow-ups": about three small lines and
-    # their margins) and the text is dealt out by length, not height: leave room for both.
-    overhead = 3 * 8 * _PT * 1.4 + 4 * _MM
-    parts = math.ceil(height * 1.15 / max(room * CARD_ROOM - overhead, room * 0.25))
+    measured = _CardText(main, _card_scale(card.size_class, smallest.size_class))
+    parts = 2
+    # The text is dealt out by length, not height, so each part is predicted on its own.
+    while parts < 100 and max(measured.height(part) for part in _split(smallest, parts)) > room * CARD_ROOM:
+        parts += 1
     return _split(smallest, parts)
+
+
+class _CardText:
+    """A laid-out card's text measured per character, to predict the height of any part of it at a new size.
+
+    A card far too full breaks across pages and its first box lacks what came later (the "asked by" line,
+    the follow-ups): those are then taken from kits.css, at the smallest size.
+    """
+
+    # What kits.css gives the parts that may be missing (CSS px): the "asked by" line (a 10pt line and
+    # 2mm), a label (an 8pt line), a follow-up's line (8pt, line-height 1.25) and the list's indent.
+    ASKED, LABEL, FOLLOW_UP_LINE, FOLLOW_UP_INDENT = 10 * _PT * 1.4 + 2 * _MM, 8 * _PT * 1.4, 8 * _PT * 1.25, 4 * _MM
+    QUESTION_LINE, QUESTION_CHARACTER = 9 * _PT * 1.28, 9 * _PT * 0.6  # 9pt bold, a wide average character
+    CONTINUED = 8 * _PT * 1.4 + 1.5 * _MM  # "Continued: question n", one 8pt line and its margin
+
+    def __init__(self, main, scale):
+        self.scale, self.asked, self.label = scale, self.ASKED, self.LABEL
+        self.question = (main.width, 2 * _MM, self.QUESTION_LINE, self.QUESTION_CHARACTER, CARD_LINE_FILL)
+        self.follow_up = None
+        self.characters = 0  # on the laid-out lines of the question and the follow-ups
+        for box in _in_flow(main):
+            classes = (box.element.get("class") or "").split()
+            if "card-question" in classes:
+                self.question = self._measure([box])
+            elif "card-asked" in classes:
+                self.asked = box.margin_height()
+            elif "card-follow-label" in classes:
+                self.label = box.margin_height()
+            elif "card-follow-ups" in classes:
+                items = [inner for item in _in_flow(box) for inner in [item, *_in_flow(item)]
+                         if any(type(child).__name__ == "LineBox" for child in inner.children)]
+                self.follow_up = self._measure(items) if items else None
+        if self.follow_up is None:  # a smaller font than the question's: its measure per character is an upper bound
+            width, _, _, character, fill = self.question
+            self.follow_up = (width - self.FOLLOW_UP_INDENT, 0.0, self.FOLLOW_UP_LINE, character, fill)
+
+    def _measure(self, boxes) -> tuple[float, float, float, float, float]:
+        """(width, height besides the lines, line height, width per character, share of a line filled) of
+        text blocks, scaled; the share is CARD_LINE_FILL, or less if the text's long words left more space."""
+        lines = [line for box in boxes for line in box.children if type(line).__name__ == "LineBox"]
+        font, line_height = self.scale(boxes[0])
+        # Characters counted on the laid-out lines: a card broken across pages has only some of them here.
+        characters = sum(len(text.text) for line in lines for text in line.descendants()
+                         if type(text).__name__ == "TextBox") or 1
+        self.characters += characters
+        lines_height = sum(line.margin_height() for line in lines)
+        full = [line.width / box.width for box in boxes
+                for line in [child for child in box.children if type(child).__name__ == "LineBox"][:-1]]
+        fill = min([CARD_LINE_FILL, sum(full) / len(full) - 0.05] if full else [CARD_LINE_FILL])
+        return (boxes[0].width, boxes[0].margin_height() - sum(
+                    line.margin_height() for line in boxes[0].children if type(line).__name__ == "LineBox"),
+                lines_height / len(lines) * font * line_height, sum(line.width for line in lines) * font / characters,
+                max(fill, 0.3))
+
+    @staticmethod
+    def _block(measure: tuple[float, float, float, float, float], text: str) -> float:
+        width, extra, line, per_character, fill = measure
+        return extra + line * max(1, math.ceil(len(plain_text(text)) * per_character / (width * fill)))
+
+    def complete(self, card: Card) -> bool:
+        """Whether the measured box held all of `card`'s text (it did not break across pages)."""
+        return self.characters >= 0.95 * sum(len(plain_text(text)) for text in [card.text, *card.follow_ups])
+
+    def height(self, card: Card) -> float:
+        height = self.asked if card.part == 1 else self.CONTINUED
+        if card.text:
+            height += self._block(self.question, card.text)
+        if card.follow_ups:
+            height += self.label + sum(self._block(self.follow_up, text) for text in card.follow_ups)
+        return height
 
 
 def _cards(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
@@ -627,11 +703,15 @@ def _guide_plan(document: Document, all_steps: int) -> tuple[int, int | None]:
     for index, level in enumerate(GUIDE_LEVELS[1:], start=1):
         if measured.fits(level, all_steps, truncated=False):
             return index, None
-    tightest = GUIDE_LEVELS[-1]
-    shown = all_steps
-    while shown > 0 and not measured.fits(tightest, shown, truncated=True):
-        shown -= 1
-    return len(GUIDE_LEVELS) - 1, shown
+    # The most steps predicted to fit, by bisection: fewer steps never need more room.
+    low, high = 0, all_steps - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if measured.fits(GUIDE_LEVELS[-1], middle, truncated=True):
+            low = middle
+        else:
+            high = middle - 1
+    return len(GUIDE_LEVELS) - 1, low
 
 
 class _GuideMeasure:
@@ -689,6 +769,8 @@ class _GuideMeasure:
             for step in steps[:left]:
                 stage_units.append(sum(_predicted_step(box, density, level["purpose"], widen)
                                        for box in self._boxes(step)))
+            if not stage_units:
+                continue
             left -= len(stage_units)
             # A stage's title stays with its first step (break-after: avoid); its margin ends its last.
             stage_units[0] += sum(_predicted(box, scale, widen) for box in self._boxes(title))

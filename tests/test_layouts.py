@@ -67,7 +67,7 @@ def test_the_guide_and_the_cards_of_every_model_take_at_most_two_layouts(path, p
     guide_and_cards(load_model(path), paper, translation_language(path) or DEFAULT_LANGUAGE)
 
 
-@pytest.mark.parametrize("model_id", ["performance-connection-care", "okr-goal-planning", "okr-upward-feedback"])
+@pytest.mark.parametrize("model_id", ["performance-connection-care", "okr-goal-planning"])
 def test_long_synthetic_models_take_at_most_two_layouts(tmp_path, model_id):
     """The benchmark's models at one and a half times the length: each needs a denser guide than its original."""
     model = synthetic_model(model_id, 1.5, tmp_path)
@@ -110,16 +110,29 @@ def test_a_wrong_guide_prediction_still_gives_a_one_page_guide(monkeypatch):
     assert len(guide.pages) == 1 and guide.coachbook_layouts > 2
 
 
-def test_a_wrong_card_prediction_still_gives_cards_that_fit(tmp_path, monkeypatch):
-    """A card predicted to fit a room three times its size overflows the second layout; the old loop fixes it."""
-    monkeypatch.setattr(kits, "CARD_ROOM", 3.0)
-    follow_ups = [f"A follow-up that asks for one more concrete example, number {n}?" for n in range(6)]
+def long_card_model(folder, question: str, follow_ups: int):
+    """A one-question model whose question and follow-ups are too long for one card at any size."""
     data = yaml.safe_load((REPO / "models" / "okr-upward-feedback.yaml").read_text(encoding="utf-8"))
     data["id"] = "long-card"
     data["stages"] = data["stages"][:1]
     data["stages"][0]["steps"] = data["stages"][0]["steps"][:1]
-    data["stages"][0]["steps"][0]["questions"] = [
-        {"text": "What would have to be true for this to work? " * 8, "asked_by": "manager", "follow_ups": follow_ups}]
-    (tmp_path / "long-card.yaml").write_text(dump_yaml(data), encoding="utf-8")
-    cards = kit_document(load_model(tmp_path / "long-card.yaml"), "cards", "a4")
+    data["stages"][0]["steps"][0]["questions"] = [{
+        "text": question, "asked_by": "manager",
+        "follow_ups": [f"A follow-up that asks for one more concrete example, number {n}?" for n in range(follow_ups)]}]
+    (folder / "long-card.yaml").write_text(dump_yaml(data), encoding="utf-8")
+    return load_model(folder / "long-card.yaml")
+
+
+@pytest.mark.parametrize("repeat, follow_ups", [(8, 6), (180, 12)])
+def test_a_card_too_long_for_any_size_is_split_in_the_second_layout(tmp_path, repeat, follow_ups):
+    model = long_card_model(tmp_path, "What would have to be true for this to work? " * repeat, follow_ups)
+    cards = kit_document(model, "cards", "a4")
+    assert kits.card_overflows(cards) == {} and cards.coachbook_layouts == 2
+    assert len(kits._fill_ratios(cards)) > 1 and "Question 1, continued" in cards.coachbook_html
+
+
+def test_a_wrong_card_prediction_still_gives_cards_that_fit(tmp_path, monkeypatch):
+    """A card predicted to fit a room three times its size overflows the second layout; the old loop fixes it."""
+    monkeypatch.setattr(kits, "CARD_ROOM", 3.0)
+    cards = kit_document(long_card_model(tmp_path, "What would have to be true for this to work? " * 8, 6), "cards", "a4")
     assert kits.card_overflows(cards) == {} and cards.coachbook_layouts > 2
