@@ -495,7 +495,7 @@ class _CardText:
     # 2mm), a label (an 8pt line), a follow-up's line (8pt, line-height 1.25) and the list's indent.
     ASKED, LABEL, FOLLOW_UP_LINE, FOLLOW_UP_INDENT = 10 * _PT * 1.4 + 2 * _MM, 8 * _PT * 1.4, 8 * _PT * 1.25, 4 * _MM
     QUESTION_LINE, QUESTION_CHARACTER = 9 * _PT * 1.28, 9 * _PT * 0.6  # 9pt bold, a wide average character
-    CONTINUED = 8 * _PT * 1.4 + 1.5 * _MM  # "Continued: question n", one 8pt line and its margin
+    CONTINUED = 8 * _PT * 1.4 + 1.5 * _MM  # "Question n, continued": one 8pt line and its margin
 
     def __init__(self, main, scale):
         self.scale, self.asked, self.label = scale, self.ASKED, self.LABEL
