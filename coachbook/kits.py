@@ -657,8 +657,8 @@ def _guide(model: ConversationModel, paper: str, language: str, branding: Brandi
     # The prediction was wrong (no shipped, synthetic or hostile model gets here; tests/test_layouts.py
     # checks it): search on from there as the guide always did, denser levels first, then fewer steps.
     if step_limit is None:
-        for index in range(index + 1, len(GUIDE_LEVELS)):
-            document, layouts = layout(index, None), layouts + 1
+        for denser in range(index + 1, len(GUIDE_LEVELS)):
+            document, layouts = layout(denser, None), layouts + 1
             if len(document.pages) == 1:
                 document.coachbook_layouts = layouts
                 return document
