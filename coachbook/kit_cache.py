@@ -167,6 +167,10 @@ class KitCache:
             return False
         return True
 
+    def missing(self, jobs: list[Job]) -> list[Job]:
+        """The jobs with no valid entry: what `render` would render."""
+        return [job for job in jobs if not entry_is_valid(self.entry(kit_key(job)))]
+
     def render(self, jobs: list[Job], workers: int | None = None, *,
                on_job_done: Callable[[Job], None] | None = None) -> list[tuple[Job, Path]]:
         """Every job with its PDF's cache entry, in order, rendering only the jobs with no valid entry.

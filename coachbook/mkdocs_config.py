@@ -66,13 +66,17 @@ def staged_site(config: MkDocsConfig) -> StagedBuild:
     return staged
 
 
-def render_kits(plan: SitePlan, cache: KitCache, workers: int | None) -> list[tuple[Job, Path]]:
-    """The plan's kits and packs, each with its PDF on disk; a failed render stops the build with one line per kit."""
+def render_kits(plan: SitePlan, cache: KitCache, workers: int | None, following=None) -> list[tuple[Job, Path]]:
+    """The plan's kits and packs, each with its PDF on disk; a failed render stops the build with one line per kit.
+
+    `following` (`mkdocs serve`, a `mkdocs_serve.FollowingKits`): the kits of edited models may follow the pages.
+    """
     jobs = plan.kit_jobs()
     try:
-        rendered = cache.render(jobs, workers=workers)
+        rendered, behind = following.render(jobs, cache, workers) if following else (cache.render(jobs, workers), 0)
     except (RenderFailed, UsageError) as failed:
         raise PluginError(str(failed)) from None
     if jobs:
-        log.info(f"coachbook: {len(jobs)} kits and packs ({cache.misses} rendered, {cache.hits} from the cache)")
+        follow = f", {behind} follow the pages" if behind else ""
+        log.info(f"coachbook: {len(jobs)} kits and packs ({cache.misses} rendered, {cache.hits} from the cache{follow})")
     return rendered

@@ -19,7 +19,7 @@ from .loader import load_library
 from .mkdocs_csp import SitePolicies
 from .mkdocs_config import add_generated_files, apply_plan, check_names, render_kits, staged_site
 from .mkdocs_languages import LanguageViews
-from .mkdocs_serve import serve_sources
+from .mkdocs_serve import FollowingKits, serve_sources
 from .site import SitePlan, Urls, name_search_dialog
 from .staging import StagedBuild
 
@@ -58,11 +58,13 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     stage_output = serving = False
     staged: StagedBuild | None = None
     kit_cache: KitCache | None = None
+    following: FollowingKits | None = None  # `mkdocs serve`: an edited model's kits follow its pages
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
         self.stage_output = not dirty
         self.serving = command == "serve"
+        self.following = FollowingKits() if self.serving else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path).parent
@@ -112,7 +114,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         urls = self.urls = Urls(config.use_directory_urls)
         if self.own_alternate and self.plan.alternates(urls):
             config.extra["alternate"] = self.plan.alternates(urls)
-        rendered = render_kits(self.plan, self.kit_cache, self.config.jobs)
+        rendered = render_kits(self.plan, self.kit_cache, self.config.jobs, self.following)
         add_generated_files(files, config, self.plan, self.plan.generated_files(urls, rendered, config.site_url))
         return files
 
@@ -143,4 +145,5 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     def on_serve(self, server, config: MkDocsConfig, builder):  # a new logo shows on the next reload, like a model edit
         logo = [Path(config.config_file_path).parent / self.config.logo] if self.config.logo else []
-        return serve_sources(server, [*self.model_dirs, self.sequences_dir, *logo])
+        signals = [self.following.signal_folder] if self.following and self.following.signal_folder else []
+        return serve_sources(server, [*self.model_dirs, self.sequences_dir, *logo, *signals])

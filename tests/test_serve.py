@@ -3,6 +3,7 @@ served, and saving a fix rebuilds and reloads. A real server, on a free loopback
 
 from __future__ import annotations
 
+import io
 import re
 import signal
 import subprocess
@@ -14,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from conftest import MODEL_FILES, MODEL_IDS, command_env, free_port
 
@@ -61,6 +63,14 @@ class Server:
                 pass
             time.sleep(0.2)
         pytest.fail(f"no {what} within {WAIT} s; mkdocs serve said:\n" + "\n".join(self.log))
+
+    def pdf_text(self, path: str) -> str:
+        """The text of a PDF the server answers with ("" while it does not)."""
+        try:
+            with HTTP.open(self.url + path, timeout=WAIT) as response:
+                return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.read())).pages)
+        except urllib.error.HTTPError:
+            return ""
 
     def page(self, path: str, containing: str = "") -> str:
         """The page's text, once it answers 200 with `containing` in it."""
@@ -142,3 +152,29 @@ def test_new_and_deleted_model_files_rebuild_the_site(server, project):
     other.unlink()
     server.wait_for(lambda: server.get("models/other-talk/")[0] == 404, "removal of the deleted model's page")
     assert not [line for line in server.log if line.startswith("ERROR")]
+
+
+@pytest.fixture
+def kit_server(project):
+    config = project / "mkdocs.yml"
+    # Kits on (from the session's kit cache), packs off: fewer PDFs to wait for.
+    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      packs: false"))
+    server = Server(project)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_an_edited_models_page_does_not_wait_for_its_kits_which_follow(kit_server, project):
+    page_path, worksheet = f"models/{MODEL}/", f"kits/{MODEL}/{MODEL}-worksheet-a4.pdf"
+    kit_server.page(page_path)
+    assert "Retitled while serving" not in kit_server.pdf_text(worksheet)
+    model = project / "models" / f"{MODEL}.yaml"
+    model.write_text(re.sub(r"^title: .*$", "title: Retitled while serving", model.read_text(encoding="utf-8"),
+                            count=1, flags=re.M), encoding="utf-8")
+    kit_server.page(page_path, containing="Retitled while serving")
+    # The rebuild that showed the page served the last kits, and said the new ones follow.
+    assert any("8 follow the pages" in line for line in kit_server.log), "\n".join(kit_server.log)
+    kit_server.wait_for(lambda: "Retitled while serving" in kit_server.pdf_text(worksheet), "the worksheet's new title")
+    assert not [line for line in kit_server.log if line.startswith("ERROR") or "failed" in line], kit_server.log
