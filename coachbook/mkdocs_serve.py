@@ -65,12 +65,19 @@ class FollowingKits:
         self.served: dict[str, Path] = {}  # each kit's path below kits/ -> the file the last build served
         self.rendering: threading.Thread | None = None
         self.failed = False  # a background render failed: the next build renders in the open, to report it
+        # Set between builds: kits render behind once the build that served the old ones is done, so that they
+        # neither slow it down nor hold the browsers' reload (the server answers no request while it builds).
+        self.between_builds = threading.Event()
+
+    def build_finished(self) -> None:
+        self.between_builds.set()
 
     def render(self, jobs: list[Job], cache: KitCache, workers: int | None) -> tuple[list[tuple[Job, Path]], int]:
         """Every job with the file to serve, and how many of them follow (served stale, rendering)."""
         if cache.persistent and self.signal_folder is None:
             self.signal_folder = cache.folder / ".serve"
             self.signal_folder.mkdir(parents=True, exist_ok=True)  # to be watched from the first build on
+        self.between_builds.clear()
         busy = self.rendering is not None and self.rendering.is_alive()
         following = [] if self.failed or not cache.persistent else [
             job for job in cache.missing(jobs) if job.path in self.served and self.served[job.path].is_file()]
@@ -85,6 +92,7 @@ class FollowingKits:
         return rendered, len(following)
 
     def _render_behind(self, jobs: list[Job], cache: KitCache, workers: int | None) -> None:
+        self.between_builds.wait(timeout=600)
         try:
             cache.render(jobs, workers)
         except RenderFailed as failed:

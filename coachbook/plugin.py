@@ -104,10 +104,11 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     def _end_build(self, publish: bool) -> None:
         if self.staged is not None:
-            self.config_in_build.site_dir = str(self.staged.finish(publish))
-            self.staged = None
+            self.config_in_build.site_dir, self.staged = str(self.staged.finish(publish)), None
         if self.kit_cache is not None:  # after MkDocs copied the kits: an uncached build's temporary entries can go
             self.kit_cache.close()
+        if self.following is not None:
+            self.following.build_finished()
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         check_names(files, config, self.plan.pages())  # before the kits render: the common clash, found at once
