@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -89,16 +90,22 @@ class Server:
             self.process.wait()
 
 
-@pytest.fixture
-def server(project):
+@contextmanager
+def serving(project: Path, option: str):
+    """`mkdocs serve` of the project with one more coachbook option, stopped afterwards."""
     config = project / "mkdocs.yml"
-    # No kits: a rebuild takes a second instead of rendering PDFs.
-    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      kits: false"))
+    config.write_text(config.read_text().replace("models_dir: [models]", f"models_dir: [models]\n      {option}"))
     server = Server(project)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def server(project):
+    with serving(project, "kits: false") as server:  # no kits: a rebuild takes a second instead of rendering PDFs
+        yield server
 
 
 def without_livereload(page: str) -> str:
@@ -156,14 +163,8 @@ def test_new_and_deleted_model_files_rebuild_the_site(server, project):
 
 @pytest.fixture
 def kit_server(project):
-    config = project / "mkdocs.yml"
-    # Kits on (from the session's kit cache), packs off: fewer PDFs to wait for.
-    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      packs: false"))
-    server = Server(project)
-    try:
+    with serving(project, "packs: false") as server:  # kits on (the session's kit cache), packs off: fewer to wait for
         yield server
-    finally:
-        server.stop()
 
 
 def test_an_edited_models_page_does_not_wait_for_its_kits_which_follow(kit_server, project):
