@@ -2,7 +2,7 @@
 
 import sys
 
-from coachbook.cli import main
+from coachbook.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main(prog="build_kits.py"))

@@ -35,11 +35,11 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coachbook.kits import (  # noqa: E402
+from coachbook.kits.document import (  # noqa: E402
     ASSETS_URL, KITS, PAPER_SIZES_MM, PAPERS, RENDER_OPTIONS, kit_document, kit_filename, render_kit,
 )
-from coachbook.loader import load_model, load_models  # noqa: E402
-from coachbook.render import default_workers  # noqa: E402
+from coachbook.model.loader import load_model, load_models  # noqa: E402
+from coachbook.kits.jobs import default_workers  # noqa: E402
 
 # The size whose site builds are compared with and without packs, and where `mkdocs serve` is timed.
 MIDDLE_N = 50

@@ -13,7 +13,7 @@ import yaml
 from .branding import OptionSource
 from .errors import ConfigError, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
-from .kit_cache import DEFAULT_SIZE_MB
+from .kits.cache import DEFAULT_SIZE_MB
 
 PLUGIN_NAME = "coachbook"
 DEFAULT_SEQUENCES = "sequences"  # beside the models: sequences of conversations, optional

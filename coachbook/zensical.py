@@ -20,15 +20,15 @@ from urllib.parse import urlsplit
 import jinja2
 import yaml
 
-from . import csp
+from .site import csp
 from .branding import BRANDING_OPTIONS, load_branding
 from .config_file import PLUGIN_NAME, existing_model_folders, originals_language, read_config, read_plugin_options
-from .documents import hand_written_pages, write_documents
+from .site.documents import hand_written_pages, write_documents
 from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
-from .kit_cache import DEFAULT_FOLDER, KitCache, cache_folder
-from .loader import ignored_folder_message, load_library
-from .site import SitePlan, Urls
+from .kits.cache import DEFAULT_FOLDER, KitCache, cache_folder
+from .model.loader import ignored_folder_message, load_library
+from .site.plan import SitePlan, Urls
 from .staging import StagedFolder
 
 # Zensical wants the documents and the site inside the folder of its configuration file, so the

@@ -17,7 +17,7 @@ import pytest
 
 from bs4 import BeautifulSoup
 
-from coachbook.loader import load_model, translation_language
+from coachbook.model.loader import load_model, translation_language
 from coachbook.text import normalized, plain_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -110,7 +110,7 @@ def build_kits(*args: str, cwd: Path = REPO, **env: str | None) -> subprocess.Co
 EXPLODING_MODEL = "explodes"
 EXPLOSION = "RuntimeError: template exploded"
 
-# Installed as sitecustomize: wraps coachbook.kits._environment as soon as coachbook.kits is imported (by
+# Installed as sitecustomize: wraps coachbook.kits.document._environment as soon as coachbook.kits.document is imported (by
 # the command, or by a spawned worker, which inherits PYTHONPATH), so every kit template rendered for the
 # model EXPLODING_MODEL raises. Importing coachbook here instead would find the installed copy, not the
 # one the command runs: the script's folder is not on sys.path yet.
@@ -144,7 +144,7 @@ _EXPLODING_SITECUSTOMIZE = textwrap.dedent("""\
 
     class _PatchKits(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path, target=None):
-            if name != "coachbook.kits":
+            if name != "coachbook.kits.document":
                 return None
             spec = importlib.machinery.PathFinder.find_spec(name, path)
             exec_module = spec.loader.exec_module

@@ -14,8 +14,8 @@ from bs4 import BeautifulSoup
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from coachbook.schema import ConversationModel, _http_url, _slug, _text
-from coachbook.sequences import ConversationSequence
+from coachbook.model.schema import ConversationModel, _http_url, _slug, _text
+from coachbook.model.sequences import ConversationSequence
 
 MARKER = "cbxss"
 """In every payload, so that an element or attribute made from model text is easy to find."""

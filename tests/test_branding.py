@@ -22,9 +22,9 @@ from coachbook.branding import (
 )
 from coachbook.config_file import read_plugin_options
 from coachbook.errors import ConfigError
-from coachbook.kit_cache import kit_key
-from coachbook.loader import load_model
-from coachbook.render import KitJob
+from coachbook.kits.cache import kit_key
+from coachbook.model.loader import load_model
+from coachbook.kits.jobs import KitJob
 from conftest import MODEL_FILES, MODEL_IDS, REPO, build_kits, mkdocs
 
 ORGANIZATION = "Acme & Sons <Corp>"

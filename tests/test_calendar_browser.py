@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations
-from coachbook.loader import load_library
-from coachbook.pages import DEFAULT_EVENT_MINUTES
+from coachbook.model.loader import load_library
+from coachbook.site.pages import DEFAULT_EVENT_MINUTES
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, REPO
 

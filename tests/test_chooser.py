@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 
 from browser import DESKTOP, OVERFLOWING, PHONE, Traffic, _SubPathHandler, expect, in_ci, missing_browser, serve
 from coachbook.i18n import messages
-from coachbook.loader import load_library
+from coachbook.model.loader import load_library
 from coachbook.text import data_text, normalized
 from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, run
 

@@ -12,8 +12,8 @@ import pypdf
 import pytest
 
 from coachbook import __version__
-from coachbook.build import MANIFEST, build_kits as build
-from coachbook.kits import KITS, PAPERS
+from coachbook.kits.output import MANIFEST, build_kits as build
+from coachbook.kits.document import KITS, PAPERS
 from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
@@ -257,7 +257,7 @@ def test_help_without_a_command_lists_the_commands():
     assert "{build,pack,check,new,schema,zensical}" in result.stdout and "before and after the command" in " ".join(result.stdout.split())
 
 
-COACHBOOK_SCRIPT = "import sys; from coachbook.cli import main; sys.exit(main())"  # what pip's `coachbook` wrapper runs
+COACHBOOK_SCRIPT = "import sys; from coachbook.cli.main import main; sys.exit(main())"  # what pip's `coachbook` wrapper runs
 
 
 def test_the_coachbook_command_is_the_same_command():

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from browser import OVERFLOWING, PHONE, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations, serve
 from coachbook.i18n import messages
-from coachbook.loader import load_model
+from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, TRANSLATIONS, free_port, missing_texts, page_text, run_page_texts
 from hostile import dump_yaml, hostile_model

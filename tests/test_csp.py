@@ -1,4 +1,4 @@
-"""The Content-Security-Policy: how coachbook.csp builds and places it, and that every built page carries it
+"""The Content-Security-Policy: how coachbook.site.csp builds and places it, and that every built page carries it
 (the browser tests in test_browser.py check that the pages work under it and that it stops injected script)."""
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from bs4 import BeautifulSoup
 from coachbook.config_file import originals_language, read_config, read_plugin_options
 from coachbook.errors import ConfigError, UsageError
 from coachbook.i18n import fill, messages
-from coachbook.loader import ignored_folder_message, load_library
-from coachbook.render import KitJob, check_output_paths
+from coachbook.model.loader import ignored_folder_message, load_library
+from coachbook.kits.jobs import KitJob, check_output_paths
 from coachbook.text import normalized
 from conftest import build_kits, run
 from test_languages import pdf_text
@@ -264,7 +264,7 @@ def test_the_originals_are_chosen_by_their_language(project):
 
 
 def test_two_jobs_for_one_file_are_a_usage_error_naming_both(tmp_path):
-    from coachbook.loader import load_model
+    from coachbook.model.loader import load_model
 
     model_file = tmp_path / f"{MODEL_ID}.yaml"
     model_file.write_text(GERMAN, encoding="utf-8")

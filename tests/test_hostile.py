@@ -8,7 +8,7 @@ import tinycss2
 from bs4 import BeautifulSoup
 from hypothesis import example, given, settings, strategies as st
 
-from coachbook.loader import load_library, load_model
+from coachbook.model.loader import load_library, load_model
 from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, normalized,
                             plain_text, title_text, yaml_string)
 from conftest import missing_texts, page_text, run_page_texts

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from coachbook.errors import InvalidContent
-from coachbook.loader import MAX_FILE_BYTES, load_model
+from coachbook.model.loader import MAX_FILE_BYTES, load_model
 from conftest import REPO, VALID, build_kits
 
 CORPUS = Path(__file__).resolve().parent / "invalid_models"

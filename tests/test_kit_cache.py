@@ -21,9 +21,9 @@ from pypdf import PdfReader
 
 from coachbook import build, kit_cache
 from coachbook.branding import Branding
-from coachbook.kit_cache import KitCache, cache_folder, entry_is_valid, kit_key, store_entry
-from coachbook.loader import load_model
-from coachbook.render import KitJob
+from coachbook.kits.cache import KitCache, cache_folder, entry_is_valid, kit_key, store_entry
+from coachbook.model.loader import load_model
+from coachbook.kits.jobs import KitJob
 from conftest import MODEL_FILES, MODEL_IDS, REPO, build_kits, command_env
 
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from coachbook import kits, schema
-from coachbook.kits import KITS, PAPERS, kit_document, kit_filename, render_kit
-from coachbook.loader import load_model
+from coachbook.kits.document import KITS, PAPERS, kit_document, kit_filename, render_kit
+from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 
 from conftest import MODEL_IDS, REPO  # found at collection time: a new model file is covered with no change here

@@ -11,8 +11,8 @@ import yaml
 
 from coachbook import kits
 from coachbook.i18n import DEFAULT_LANGUAGE
-from coachbook.kits import PAPERS, kit_document
-from coachbook.loader import load_model, translation_language
+from coachbook.kits.document import PAPERS, kit_document
+from coachbook.model.loader import load_model, translation_language
 
 from conftest import MODEL_FILES, REPO, TRANSLATION_FILES  # a new model file is covered with no change here
 from hostile import dump_yaml, hostile_model

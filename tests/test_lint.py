@@ -8,8 +8,8 @@ import re
 import pytest
 
 from conftest import MODEL_FILES, REPO, VALID, build_kits
-from coachbook.lint import lint
-from coachbook.loader import locate_model, model_files
+from coachbook.model.lint import lint
+from coachbook.model.loader import locate_model, model_files
 
 # VALID with a follow-up for its one question: nothing left to warn about.
 CLEAN = VALID + "            follow_ups:\n              - What would help most this week?\n"

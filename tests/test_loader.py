@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from coachbook.errors import InvalidContent
-from coachbook.loader import load_model, load_models
+from coachbook.model.loader import load_model, load_models
 from conftest import MODEL_FILES, REPO, VALID
 
 
@@ -128,7 +128,7 @@ def test_models_built_in_code_refuse_hidden_characters_and_unsafe_links():
     import yaml
     from pydantic import ValidationError
 
-    from coachbook.schema import ConversationModel
+    from coachbook.model.schema import ConversationModel
 
     for text, message in [
         ("A \u202eshort talk", "character U+202E (RIGHT-TO-LEFT OVERRIDE) is not allowed"),

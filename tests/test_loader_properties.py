@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coachbook.errors import InvalidContent
-from coachbook.loader import load_model
-from coachbook.schema import ConversationModel
+from coachbook.model.loader import load_model
+from coachbook.model.schema import ConversationModel
 from conftest import MODEL_FILES, VALID
 
 TIME_LIMIT_SECONDS = 10  # per example; a single load takes well under a second

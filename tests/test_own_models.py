@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from coachbook.loader import load_model
-from coachbook.schema import ConversationModel
+from coachbook.model.loader import load_model
+from coachbook.model.schema import ConversationModel
 from conftest import MODEL_FILES, MODEL_IDS, build_kits, mkdocs
 
 TEMPLATE = resources.files("coachbook").joinpath("templates/new-model.yaml").read_text(encoding="utf-8")

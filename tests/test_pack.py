@@ -12,11 +12,11 @@ import yaml
 from bs4 import BeautifulSoup
 
 from coachbook import kits, schema
-from coachbook.kit_cache import KitCache
-from coachbook.kits import KITS, PAPERS, kit_document, kit_filename
-from coachbook.loader import load_model
-from coachbook.pack import PACK_KITS, agenda, pack_filename, render_pack
-from coachbook.render import kit_jobs, pack_jobs
+from coachbook.kits.cache import KitCache
+from coachbook.kits.document import KITS, PAPERS, kit_document, kit_filename
+from coachbook.model.loader import load_model
+from coachbook.kits.pack import PACK_KITS, agenda, pack_filename, render_pack
+from coachbook.kits.jobs import kit_jobs, pack_jobs
 from coachbook.text import normalized
 from conftest import VALID, build_kits, mkdocs
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.kits import KITS, PAPERS
-from coachbook.loader import load_model
-from coachbook.render import KitJob, PackJob
+from coachbook.kits.document import KITS, PAPERS
+from coachbook.model.loader import load_model
+from coachbook.kits.jobs import KitJob, PackJob
 from conftest import EXPLODING_MODEL, EXPLOSION, REPO, TRANSLATIONS, VALID, build_kits, write_exploding_model
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]

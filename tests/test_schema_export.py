@@ -22,7 +22,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 from conftest import MODEL_FILES, REPO, TRANSLATION_FILES, VALID, build_kits, run  # noqa: E402
 from test_invalid_models import CASES, expectations  # noqa: E402
 
-from coachbook.schema_export import DRAFT, PACKAGE_FILE, field_reference, model_schema, model_schema_json  # noqa: E402
+from coachbook.model.schema_export import DRAFT, PACKAGE_FILE, field_reference, model_schema, model_schema_json  # noqa: E402
 
 README = REPO / "README.md"
 SHIPPED = REPO / "coachbook" / PACKAGE_FILE

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.i18n import messages
-from coachbook.loader import load_library, locate_sequences
+from coachbook.model.loader import load_library, locate_sequences
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, REPO, build_kits, missing_texts, mkdocs, page_text
 
@@ -275,7 +275,7 @@ def test_a_translation_section_lists_no_sequence(built_site):
 
 
 def test_the_readme_describes_every_field_of_a_sequence():
-    from coachbook.sequences import ConversationSequence, Repeat, SequenceEntry
+    from coachbook.model.sequences import ConversationSequence, Repeat, SequenceEntry
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Sequences of conversations", 1)[1].split("\n## ", 1)[0]

@@ -10,10 +10,10 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.kits import KITS, PAPERS, kit_filename
-from coachbook.pack import pack_filename
+from coachbook.kits.document import KITS, PAPERS, kit_filename
+from coachbook.kits.pack import pack_filename
 from coachbook.i18n import messages
-from coachbook.pages import labels
+from coachbook.site.pages import labels
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, MODEL_IDS, build_kits, missing_texts, mkdocs, page_text, run
 
@@ -199,7 +199,7 @@ def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
 
 
 def test_the_site_publishes_the_model_schema_for_editors(built_site):
-    from coachbook.schema_export import SITE_PATH, model_schema_json
+    from coachbook.model.schema_export import SITE_PATH, model_schema_json
 
     assert (built_site.root / SITE_PATH).read_text(encoding="utf-8") == model_schema_json()
 

@@ -12,8 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook import csp
-from coachbook.kits import KITS, PAPERS, kit_filename
-from coachbook.pack import pack_filename
+from coachbook.kits.document import KITS, PAPERS, kit_filename
+from coachbook.kits.pack import pack_filename
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, missing_texts, page_text, run
 
@@ -75,7 +75,7 @@ def test_it_builds_the_pages_the_mkdocs_build_does(zensical_site, built_site):
 @pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
 def test_translated_pages_are_in_their_language(zensical_site, model_id, language):
     site, _ = zensical_site
-    from coachbook.loader import load_model
+    from coachbook.model.loader import load_model
 
     translation = load_model(REPO / "models" / language / f"{model_id}.yaml")
     page = site / language / "models" / model_id / "index.html"
@@ -154,7 +154,7 @@ def test_sequence_pages_link_their_models_and_are_in_the_navigation(zensical_sit
 
 
 def test_it_publishes_the_model_schema_for_editors(zensical_site):
-    from coachbook.schema_export import SITE_PATH, model_schema_json
+    from coachbook.model.schema_export import SITE_PATH, model_schema_json
 
     site, _ = zensical_site
     assert (site / SITE_PATH).read_text(encoding="utf-8") == model_schema_json()

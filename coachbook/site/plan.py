@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
+from ..branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
 from .chooser import DATA_FILE as CHOOSER_DATA, chooser_data
-from .i18n import DEFAULT_LANGUAGE, language_name, messages
-from .loader import Library
+from ..i18n import DEFAULT_LANGUAGE, language_name, messages
+from ..model.loader import Library
 from .pages import (
     CHOOSER_PAGE,
     HOME_PAGE,
@@ -28,10 +28,10 @@ from .pages import (
     run_page,
     sequence_page,
 )
-from .render import Job, check_output_paths, kit_jobs, pack_jobs
-from .schema import ConversationModel
-from .schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
-from .text import html_text, title_text, xml_text
+from ..kits.jobs import Job, check_output_paths, kit_jobs, pack_jobs
+from ..model.schema import ConversationModel
+from ..model.schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
+from ..text import html_text, title_text, xml_text
 
 _UNNAMED_SEARCH_DIALOG = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>')
 _SEARCH_BOX_LABEL = re.compile(r'<input[^>]*class="md-search__input"[^>]*aria-label="([^"]*)"')
@@ -206,7 +206,7 @@ class SitePlan:
 
         Files are named by section, so no two jobs share a path (checked all the same, before anything renders).
         """
-        from .kits import KITS, PAPERS  # WeasyPrint loads only when kits are wanted
+        from ..kits.document import KITS, PAPERS  # WeasyPrint loads only when kits are wanted
 
         if not self.kits:
             return []

@@ -10,20 +10,20 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from . import __version__
-from .branding import BRANDING_OPTIONS, Branding, load_branding
-from .build import PACKS_FOLDER, build_kits
-from .config_file import PluginOptions, existing_model_folders, originals_language, read_config, read_plugin_options
-from .errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
-from .files import copy_atomically, write_atomically
-from .kit_cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
-from .i18n import DEFAULT_LANGUAGE
-from .lint import lint
-from .loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
+from .. import __version__
+from ..branding import BRANDING_OPTIONS, Branding, load_branding
+from ..kits.output import PACKS_FOLDER, build_kits
+from ..config_file import PluginOptions, existing_model_folders, originals_language, read_config, read_plugin_options
+from ..errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
+from ..files import copy_atomically, write_atomically
+from ..kits.cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
+from ..i18n import DEFAULT_LANGUAGE
+from ..model.lint import lint
+from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
                      original_ids, sequence_files)
-from .render import MAX_COPIES, PackJob, check_output_paths, kit_jobs
-from .schema import SLUG_PATTERN
-from .schema_export import SITE_PATH, model_schema_json
+from ..kits.jobs import MAX_COPIES, PackJob, check_output_paths, kit_jobs
+from ..model.schema import SLUG_PATTERN
+from ..model.schema_export import SITE_PATH, model_schema_json
 
 # 1: invalid content or a failed render (the build wrote nothing); 2: a usage error.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -182,7 +182,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(options: argparse.Namespace) -> int:
-    from .kits import KITS, PAPERS  # WeasyPrint loads only for a build, keeping `check` quick
+    from ..kits.document import KITS, PAPERS  # WeasyPrint loads only for a build, keeping `check` quick
 
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
@@ -236,7 +236,7 @@ def _check_model_ids(wanted: list[str], models) -> None:
 
 
 def _pack(options: argparse.Namespace) -> int:
-    from .kits import PAPERS
+    from ..kits.document import PAPERS
 
     if options.paper not in PAPERS:
         raise UsageError(f"unknown paper {options.paper!r} (choose from: {', '.join(PAPERS)})")
@@ -457,7 +457,7 @@ def _schema(options: argparse.Namespace) -> int:
 
 
 def _zensical(options: argparse.Namespace) -> int:
-    from .zensical import build  # imports Zensical's templates only for this command
+    from ..zensical import build  # imports Zensical's templates only for this command
 
     config = options.config or DEFAULT_CONFIG
     if not config.is_file():

@@ -11,10 +11,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from .chooser import TIME_LIMITS
-from .i18n import DEFAULT_LANGUAGE, Messages, fill, messages
-from .schema import ConversationModel
-from .sequences import ConversationSequence, SequenceEntry
-from .text import inline_html, json_script, markdown_heading, plain_text, yaml_string
+from ..i18n import DEFAULT_LANGUAGE, Messages, fill, messages
+from ..model.schema import ConversationModel
+from ..model.sequences import ConversationSequence, SequenceEntry
+from ..text import inline_html, json_script, markdown_heading, plain_text, yaml_string
 
 QUESTIONS_PAGE = "questions.md"
 CHOOSER_PAGE = "choose.md"

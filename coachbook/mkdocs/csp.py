@@ -8,7 +8,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url, normalize_url
 
-from . import csp
+from ..site import csp
 
 
 class SitePolicies:

@@ -19,11 +19,11 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from . import __version__
-from .branding import Branding, Logo
-from .i18n import DEFAULT_LANGUAGE, fill, messages, short_length
-from .schema import WHEN, ConversationModel, Question, Stage, Step
-from .text import css_string, inline_html, plain_text
+from .. import __version__
+from ..branding import Branding, Logo
+from ..i18n import DEFAULT_LANGUAGE, fill, messages, short_length
+from ..model.schema import WHEN, ConversationModel, Question, Stage, Step
+from ..text import css_string, inline_html, plain_text
 
 KITS = ("worksheet", "cards", "checklist", "guide")
 PAPERS = ("a4", "letter")
@@ -32,7 +32,7 @@ PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 # Layout boxes measure in CSS pixels: one point and one millimetre in them.
 _PT, _MM = 96 / 72, 96 / 25.4
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PACKAGE_DIR / "assets"
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
 # Relative URLs in templates and CSS (fonts/Inter-Regular.otf) resolve against this.

@@ -11,17 +11,17 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from .branding import BRANDING_OPTIONS, load_branding
-from .config_file import DEFAULT_SEQUENCES, configured_languages, existing_model_folders, option_source, originals_language
-from .errors import ConfigError, InvalidContent, UsageError
-from .kit_cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
-from .loader import load_library
-from .mkdocs_csp import SitePolicies
-from .mkdocs_config import add_generated_files, apply_plan, check_names, render_kits, staged_site
-from .mkdocs_languages import LanguageViews
-from .mkdocs_serve import FollowingKits, serve_sources
-from .site import SitePlan, Urls, name_search_dialog
-from .staging import StagedBuild
+from ..branding import BRANDING_OPTIONS, load_branding
+from ..config_file import DEFAULT_SEQUENCES, configured_languages, existing_model_folders, option_source, originals_language
+from ..errors import ConfigError, InvalidContent, UsageError
+from ..kits.cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
+from ..model.loader import load_library
+from .csp import SitePolicies
+from .config import add_generated_files, apply_plan, check_names, render_kits, staged_site
+from .languages import LanguageViews
+from .serve import FollowingKits, serve_sources
+from ..site.plan import SitePlan, Urls, name_search_dialog
+from ..staging import StagedBuild
 
 class PluginConfig(Config):
     models_dir = c.ListOfItems(c.Type(str), default=["models"])

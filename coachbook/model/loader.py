@@ -14,8 +14,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ContentError, InvalidContent, display_path
-from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
+from ..errors import ContentError, InvalidContent, display_path
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
 from .schema import HIDDEN_CHARACTERS, SLUG_PATTERN, ConversationModel, WholeNumberText, hidden_character
 from .sequences import ConversationSequence
 

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Callable, Iterable, Iterator, Mapping
 
-from .errors import ContentError
+from ..errors import ContentError
 from .loader import FieldPath, LocatedModel, format_field_path
 from .schema import ConversationModel
 

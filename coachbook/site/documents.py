@@ -6,10 +6,10 @@ import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import UsageError, display_path
-from .files import copy_atomically, write_atomically
-from .kit_cache import KitCache
-from .site import SitePlan, Urls
+from ..errors import UsageError, display_path
+from ..files import copy_atomically, write_atomically
+from ..kits.cache import KitCache
+from .plan import SitePlan, Urls
 
 
 def hand_written_pages(docs_dir: Path) -> list[str]:

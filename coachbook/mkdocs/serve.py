@@ -13,10 +13,10 @@ from pathlib import Path
 from mkdocs.exceptions import BuildError, MkDocsException
 from mkdocs.utils import DuplicateFilter
 
-from .errors import RenderFailed
-from .files import write_atomically
-from .kit_cache import KitCache
-from .render import Job
+from ..errors import RenderFailed
+from ..files import write_atomically
+from ..kits.cache import KitCache
+from ..kits.jobs import Job
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 

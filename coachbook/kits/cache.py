@@ -13,15 +13,15 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from . import __version__
-from .errors import RenderFailed
-from .files import write_atomically
-from .render import Job, render_jobs
+from .. import __version__
+from ..errors import RenderFailed
+from ..files import write_atomically
+from .jobs import Job, render_jobs
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Everything in the package that shapes a kit's bytes besides the model itself: the renderers and
 # what they import (schema.py orders the cards; render.py says which renderer a job calls).
-KIT_INPUTS = ("kits.py", "pack.py", "render.py", "schema.py", "text.py", "branding.py", "i18n.py", "locales",
+KIT_INPUTS = ("kits", "model/schema.py", "text.py", "branding.py", "i18n.py", "locales",
               "templates/kits", "assets")
 # The libraries a kit's bytes depend on: WeasyPrint and what it lays out and writes with, and ours
 # for Markdown and templates. (WeasyPrint 70 parses HTML with tinyhtml5, not html5lib.)
@@ -81,7 +81,7 @@ def kit_key(job: Job) -> str:
     The package inputs, the rendering libraries' versions, the build date, the job, and the branding
     (the logo by its bytes).
     """
-    from .kits import build_date  # as the kits compute it (SOURCE_DATE_EPOCH); loads WeasyPrint, so not at the top
+    from .document import build_date  # as the kits compute it (SOURCE_DATE_EPOCH); loads WeasyPrint, so not at the top
 
     parts = [kit_inputs_digest(), *dependency_versions(), build_date(), *job.cache_identity()]
     if job.branding is not None:

@@ -10,14 +10,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .documents import clash_message, first_clash, hand_written_pages
-from .errors import RenderFailed, UsageError
-from .kit_cache import KitCache
-from .loader import ignored_folder_message
-from .render import Job
-from .staging import StagedBuild
-from .mkdocs_languages import add_search_stemmers
-from .site import SitePlan
+from ..site.documents import clash_message, first_clash, hand_written_pages
+from ..errors import RenderFailed, UsageError
+from ..kits.cache import KitCache
+from ..model.loader import ignored_folder_message
+from ..kits.jobs import Job
+from ..staging import StagedBuild
+from .languages import add_search_stemmers
+from ..site.plan import SitePlan
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from .branding import Branding
-from .errors import UsageError
-from .i18n import DEFAULT_LANGUAGE
-from .schema import ConversationModel
+from ..branding import Branding
+from ..errors import UsageError
+from ..i18n import DEFAULT_LANGUAGE
+from ..model.schema import ConversationModel
 
 if TYPE_CHECKING:  # loading WeasyPrint is slow, and `check` needs none of it
     from weasyprint import Document
@@ -42,7 +42,7 @@ class KitJob:
     @property
     def path(self) -> str:
         """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf` (`.<section>.pdf` for a translation)."""
-        from .kits import kit_filename
+        from .document import kit_filename
 
         return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.section)}"
 
@@ -63,7 +63,7 @@ class KitJob:
 
     def render(self, layout: KitLayout) -> bytes:
         """The kit's PDF, from its layout as `layout` gives it."""
-        from .kits import kit_pdf
+        from .document import kit_pdf
 
         return kit_pdf(layout(self.model, self.kit), self.model, self.kit, self.paper, self.language,
                        branding=self.branding)
@@ -183,7 +183,7 @@ class _Layouts:
         self.documents: dict[tuple[str, str], Document] = {}
 
     def __call__(self, model: ConversationModel, kit: str) -> Document:
-        from .kits import kit_document
+        from .document import kit_document
 
         key = (model.model_dump_json(), kit)
         if key not in self.documents:

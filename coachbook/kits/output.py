@@ -8,9 +8,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from .files import copy_atomically, write_atomically
-from .kit_cache import KitCache
-from .render import Job
+from ..files import copy_atomically, write_atomically
+from .cache import KitCache
+from .jobs import Job
 
 # Where `build_kits.py pack` writes by default, inside the kits folder; a build never prunes it.
 PACKS_FOLDER = "packs"

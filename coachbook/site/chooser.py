@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .i18n import messages
-from .schema import ConversationModel
-from .text import data_text
+from ..i18n import messages
+from ..model.schema import ConversationModel
+from ..text import data_text
 
 if TYPE_CHECKING:  # pages imports this module for TIME_LIMITS
     from .pages import KitLink

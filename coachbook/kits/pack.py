@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from weasyprint import Document
 from weasyprint.document import Page
 
-from . import __version__
-from .branding import Branding
-from .i18n import DEFAULT_LANGUAGE, messages, short_length
-from .kits import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
-from .render import MAX_COPIES, KitLayout, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
-from .schema import ConversationModel, Step
-from .text import plain_text
+from .. import __version__
+from ..branding import Branding
+from ..i18n import DEFAULT_LANGUAGE, messages, short_length
+from .document import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
+from .jobs import MAX_COPIES, KitLayout, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
+from ..model.schema import ConversationModel, Step
+from ..text import plain_text
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
 PACK_KITS = ("worksheet", "cards", "checklist")

@@ -14,7 +14,7 @@ from pathlib import Path
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page
 
-from .site import SitePlan, Urls
+from ..site.plan import SitePlan, Urls
 
 
 def section_of(page: Page, folders: list[str]) -> str | None:
