@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from coachbook import kits
+from coachbook.kits import document as kits
 from coachbook.branding import (
     INK, PNG_SIGNATURE, SLATE_BACKGROUND, SVG_ELEMENTS, SVG_NAMESPACE, WHITE, Branding, OptionSource, contrast,
     load_branding, readable_on, text_colour_on,

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from coachbook import csp
+from coachbook.site import csp
 from conftest import REPO
 
 POLICY = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')

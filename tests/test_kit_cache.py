@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from coachbook import build, kit_cache
+from coachbook.kits import cache as kit_cache, output as build
 from coachbook.branding import Branding
 from coachbook.kits.cache import KitCache, cache_folder, entry_is_valid, kit_key, store_entry
 from coachbook.model.loader import load_model

@@ -11,7 +11,8 @@ import pypdf
 import pytest
 import yaml
 
-from coachbook import kits, schema
+from coachbook.kits import document as kits
+from coachbook.model import schema
 from coachbook.kits.document import KITS, PAPERS, kit_document, kit_filename, render_kit
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text

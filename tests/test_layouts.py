@@ -9,7 +9,7 @@ import pypdf
 import pytest
 import yaml
 
-from coachbook import kits
+from coachbook.kits import document as kits
 from coachbook.i18n import DEFAULT_LANGUAGE
 from coachbook.kits.document import PAPERS, kit_document
 from coachbook.model.loader import load_model, translation_language

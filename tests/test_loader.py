@@ -145,7 +145,8 @@ def test_models_built_in_code_refuse_hidden_characters_and_unsafe_links():
 
 def test_links_are_found_as_the_renderer_finds_them():
     """The link check parses text with the renderer's own preset and rules, so it sees the same links."""
-    from coachbook import schema, text
+    from coachbook import text
+    from coachbook.model import schema
 
     assert schema._LINK_PARSER.get_active_rules() == text._inline.get_active_rules()
     assert schema._LINK_PARSER.options == text._inline.options

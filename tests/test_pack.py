@@ -11,7 +11,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from coachbook import kits, schema
+from coachbook.kits import document as kits
+from coachbook.model import schema
 from coachbook.kits.cache import KitCache
 from coachbook.kits.document import KITS, PAPERS, kit_document, kit_filename
 from coachbook.model.loader import load_model

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook import csp
+from coachbook.site import csp
 from coachbook.kits.document import KITS, PAPERS, kit_filename
 from coachbook.kits.pack import pack_filename
 from coachbook.text import normalized, plain_text
