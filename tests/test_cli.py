@@ -261,7 +261,7 @@ COACHBOOK_SCRIPT = "import sys; from coachbook.cli.main import main; sys.exit(ma
 
 
 def test_the_coachbook_command_is_the_same_command():
-    assert '[project.scripts]\ncoachbook = "coachbook.cli:main"\n' in (REPO / "pyproject.toml").read_text()
+    assert '[project.scripts]\ncoachbook = "coachbook.cli.main:main"\n' in (REPO / "pyproject.toml").read_text()
     for command in ([sys.executable, "-c", COACHBOOK_SCRIPT], [sys.executable, "-m", "coachbook"]):
         assert run([*command, "--version"], REPO, PYTHONPATH=str(REPO)).stdout == f"coachbook {__version__}\n"
         result = run([*command, "--out", "x", "check"], REPO, PYTHONPATH=str(REPO))

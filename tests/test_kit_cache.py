@@ -126,7 +126,7 @@ CHANGES = {
     "branding": _replace(branding=Branding(primary_color="#1a5fb4")),
     "SOURCE_DATE_EPOCH": _new_build_date,
     **{name: _edit_package_file(name) for name in (
-        "schema.py", "render.py", "kits.py", "pack.py", "text.py", "i18n.py", "branding.py", "locales/de.yaml",
+        "model/schema.py", "kits/jobs.py", "kits/document.py", "kits/pack.py", "kits/a_new_layout.py", "text.py", "i18n.py", "branding.py", "locales/de.yaml",
         "templates/kits/guide.html", "assets/kits.css", "assets/fonts/OFL.txt")},
     **{f"{library} version": _upgrade(library) for library in (*kit_cache.RENDERING_LIBRARIES, "pango")},
 }
