@@ -35,9 +35,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coachbook.kits.document import (  # noqa: E402
-    ASSETS_URL, KITS, PAPER_SIZES_MM, PAPERS, RENDER_OPTIONS, kit_document, kit_filename, render_kit,
-)
+from coachbook.kits.catalog import KITS, PAPER_SIZES_MM, PAPERS, kit_filename  # noqa: E402
+from coachbook.kits.document import ASSETS_URL, RENDER_OPTIONS, kit_document, render_kit  # noqa: E402
 from coachbook.model.loader import load_model, load_models  # noqa: E402
 from coachbook.kits.jobs import default_workers  # noqa: E402
 

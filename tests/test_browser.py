@@ -16,9 +16,9 @@ import pytest
 
 from browser import (DESKTOP, OVERFLOWING, PHONE, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci,
                      missing_browser, serious_violations)
-from coachbook.kits.document import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_library, load_model
-from coachbook.kits.pack import pack_filename
+from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, REPO, TRANSLATIONS
 

@@ -13,7 +13,7 @@ import pytest
 
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
-from coachbook.kits.document import KITS, PAPERS
+from coachbook.kits.catalog import KITS, PAPERS
 from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation

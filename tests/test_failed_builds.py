@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.kits.document import KITS, PAPERS
+from coachbook.kits.catalog import KITS, PAPERS
 from conftest import EXPLODING_MODEL, EXPLOSION, mkdocs, run, write_exploding_model
 
 

@@ -13,7 +13,8 @@ import yaml
 
 from coachbook.kits import document as kits
 from coachbook.model import schema
-from coachbook.kits.document import KITS, PAPERS, kit_document, kit_filename, render_kit
+from coachbook.kits.document import kit_document, render_kit
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 

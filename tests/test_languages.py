@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.i18n import DEFAULT_LANGUAGE, fill, language_name, messages, shipped_languages
-from coachbook.kits.document import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import normalized
 from conftest import REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, missing_texts, page_text, run

@@ -11,7 +11,8 @@ import yaml
 
 from coachbook.kits import document as kits
 from coachbook.i18n import DEFAULT_LANGUAGE
-from coachbook.kits.document import PAPERS, kit_document
+from coachbook.kits.document import kit_document
+from coachbook.kits.catalog import PAPERS
 from coachbook.model.loader import load_model, translation_language
 
 from conftest import MODEL_FILES, REPO, TRANSLATION_FILES  # a new model file is covered with no change here

@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.i18n import DEFAULT_LANGUAGE, messages, short_length
-from coachbook.kits.document import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
-from coachbook.kits.pack import pack_filename
+from coachbook.kits.catalog import pack_filename
 from coachbook.site.pages import _duration
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, REPO, TRANSLATIONS

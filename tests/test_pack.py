@@ -14,9 +14,11 @@ from bs4 import BeautifulSoup
 from coachbook.kits import document as kits
 from coachbook.model import schema
 from coachbook.kits.cache import KitCache
-from coachbook.kits.document import KITS, PAPERS, kit_document, kit_filename
+from coachbook.kits.document import kit_document
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
-from coachbook.kits.pack import PACK_KITS, agenda, pack_filename, render_pack
+from coachbook.kits.pack import PACK_KITS, agenda, render_pack
+from coachbook.kits.catalog import pack_filename
 from coachbook.kits.jobs import kit_jobs, pack_jobs
 from coachbook.text import normalized
 from conftest import VALID, build_kits, mkdocs

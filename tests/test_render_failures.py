@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.kits.document import KITS, PAPERS
+from coachbook.kits.catalog import KITS, PAPERS
 from coachbook.model.loader import load_model
 from coachbook.kits.jobs import KitJob, PackJob
 from conftest import EXPLODING_MODEL, EXPLOSION, REPO, TRANSLATIONS, VALID, build_kits, write_exploding_model

@@ -10,8 +10,8 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.kits.document import KITS, PAPERS, kit_filename
-from coachbook.kits.pack import pack_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import pack_filename
 from coachbook.i18n import messages
 from coachbook.site.pages import labels
 from coachbook.text import normalized, plain_text

@@ -12,8 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.site import csp
-from coachbook.kits.document import KITS, PAPERS, kit_filename
-from coachbook.kits.pack import pack_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, missing_texts, page_text, run
 

@@ -21,7 +21,8 @@ from ..i18n import DEFAULT_LANGUAGE
 from ..model.lint import lint
 from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
                      original_ids, sequence_files)
-from ..kits.jobs import MAX_COPIES, PackJob, check_output_paths, kit_jobs
+from ..kits.catalog import KITS, MAX_COPIES, PAPERS
+from ..kits.jobs import PackJob, check_output_paths, kit_jobs
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
 
@@ -182,8 +183,6 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(options: argparse.Namespace) -> int:
-    from ..kits.document import KITS, PAPERS  # WeasyPrint loads only for a build, keeping `check` quick
-
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
@@ -236,8 +235,6 @@ def _check_model_ids(wanted: list[str], models) -> None:
 
 
 def _pack(options: argparse.Namespace) -> int:
-    from ..kits.document import PAPERS
-
     if options.paper not in PAPERS:
         raise UsageError(f"unknown paper {options.paper!r} (choose from: {', '.join(PAPERS)})")
     if not 1 <= options.copies <= MAX_COPIES:

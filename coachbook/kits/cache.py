@@ -16,6 +16,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import RenderFailed
 from ..files import write_atomically
+from .catalog import build_date
 from .jobs import Job, render_jobs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -81,7 +82,6 @@ def kit_key(job: Job) -> str:
     The package inputs, the rendering libraries' versions, the build date, the job, and the branding
     (the logo by its bytes).
     """
-    from .document import build_date  # as the kits compute it (SOURCE_DATE_EPOCH); loads WeasyPrint, so not at the top
 
     parts = [kit_inputs_digest(), *dependency_versions(), build_date(), *job.cache_identity()]
     if job.branding is not None:

@@ -8,9 +8,7 @@ import hashlib
 import json
 import math
 import mimetypes
-import os
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -24,11 +22,8 @@ from ..branding import Branding, Logo
 from ..i18n import DEFAULT_LANGUAGE, fill, messages, short_length
 from ..model.schema import WHEN, ConversationModel, Question, Stage, Step
 from ..text import css_string, inline_html, plain_text
+from .catalog import PAPER_SIZES_MM, build_date, check_kit
 
-KITS = ("worksheet", "cards", "checklist", "guide")
-PAPERS = ("a4", "letter")
-
-PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 # Layout boxes measure in CSS pixels: one point and one millimetre in them.
 _PT, _MM = 96 / 72, 96 / 25.4
 
@@ -137,14 +132,6 @@ def _environment(language: str) -> Environment:
 # --------------------------------------------------------------------------- public API
 
 
-def kit_filename(model_id: str, kit: str, paper: str, section: str | None = None) -> str:
-    """The contract's file name of one kit, `<id>-<kit>-<paper>.pdf`, whatever the originals' language;
-    a translation's is `...-<paper>.<section>.pdf`, `section` being its subfolder (its language tag)."""
-    _check(kit, paper)
-    suffix = f".{section}" if section else ""
-    return f"{model_id}-{kit}-{paper}{suffix}.pdf"
-
-
 def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
                  branding: Branding | None = None) -> Document:
     """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`.
@@ -154,7 +141,7 @@ def kit_document(model: ConversationModel, kit: str, paper: str, language: str =
 
     No branding: Coachbook's own look.
     """
-    _check(kit, paper)
+    check_kit(kit, paper)
     return _LAYOUTS[kit](model, paper, language, branding)
 
 
@@ -190,13 +177,6 @@ def pdf_identifier(inputs: list, language: str = DEFAULT_LANGUAGE, branding: Bra
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32].encode()
 
 
-def _check(kit: str, paper: str) -> None:
-    if kit not in KITS:
-        raise ValueError(f"unknown kit {kit!r}: choose one of {', '.join(KITS)}")
-    if paper not in PAPERS:
-        raise ValueError(f"unknown paper {paper!r}: choose one of {', '.join(PAPERS)}")
-
-
 # --------------------------------------------------------------------------- shared rendering
 
 
@@ -208,13 +188,6 @@ def source_credit(model: ConversationModel, language: str = DEFAULT_LANGUAGE) ->
     if source.year:
         parts.append(str(source.year))
     return messages(language)["kit"]["source"] + " " + ", ".join(parts)
-
-
-def build_date() -> str:
-    """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else a fixed date, never 'now'."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(epoch) if epoch.isdigit() else 0
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _html(model: ConversationModel, kit: str, paper: str, language: str, branding: Branding | None, **context) -> str:

@@ -14,6 +14,7 @@ from ..branding import Branding
 from ..errors import UsageError
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import ConversationModel
+from .catalog import kit_filename, pack_filename
 
 if TYPE_CHECKING:  # loading WeasyPrint is slow, and `check` needs none of it
     from weasyprint import Document
@@ -42,8 +43,6 @@ class KitJob:
     @property
     def path(self) -> str:
         """Where the kit lives below a kits folder: `<id>/<id>-<kit>-<paper>.pdf` (`.<section>.pdf` for a translation)."""
-        from .document import kit_filename
-
         return f"{self.model.id}/{kit_filename(self.model.id, self.kit, self.paper, self.section)}"
 
     @property
@@ -75,18 +74,6 @@ def _layout_group(model: ConversationModel, paper: str, language: str, branding:
 
 def _label(where: str, section: str | None) -> str:
     return f"{where} ({section})" if section else where
-
-
-# Worksheets per model in a pack: a workshop, not a print run.
-MAX_COPIES = 100
-
-
-def pack_filename(model_ids: Sequence[str], paper: str, section: str | None = None) -> str:
-    """`<first-id>-pack-<paper>.pdf`, or `<first-id>-plus-<N>-more-pack-<paper>.pdf` for N further models;
-    a translation's ends in `.<section>.pdf`."""
-    more = f"-plus-{len(model_ids) - 1}-more" if len(model_ids) > 1 else ""
-    suffix = f".{section}" if section else ""
-    return f"{model_ids[0]}{more}-pack-{paper}{suffix}.pdf"
 
 
 @dataclass(frozen=True)

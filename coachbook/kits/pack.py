@@ -13,7 +13,8 @@ from .. import __version__
 from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, messages, short_length
 from .document import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
-from .jobs import MAX_COPIES, KitLayout, pack_filename  # noqa: F401  (re-exported: a pack's name belongs with packs)
+from .catalog import MAX_COPIES
+from .jobs import KitLayout
 from ..model.schema import ConversationModel, Step
 from ..text import plain_text
 

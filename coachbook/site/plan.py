@@ -28,6 +28,7 @@ from .pages import (
     run_page,
     sequence_page,
 )
+from ..kits.catalog import KITS, PAPERS
 from ..kits.jobs import Job, check_output_paths, kit_jobs, pack_jobs
 from ..model.schema import ConversationModel
 from ..model.schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
@@ -206,8 +207,6 @@ class SitePlan:
 
         Files are named by section, so no two jobs share a path (checked all the same, before anything renders).
         """
-        from ..kits.document import KITS, PAPERS  # WeasyPrint loads only when kits are wanted
-
         if not self.kits:
             return []
         jobs: list[Job] = [job for s in self.sections
