@@ -27,6 +27,7 @@ from ..site.plan import SitePlan
 # 1: invalid content or a failed render (the build wrote nothing); 2: a usage error.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LOCAL_SCHEMA = "model.schema.json"  # beside the models, for the `$schema` comment of `new` without a site_url
+DEFAULT_MODELS = Path("models")
 HELP_OPTIONS = ("-h", "--help", "--version")  # asked for without a command: the top level's, not build's
 
 
@@ -277,10 +278,11 @@ def _warn_ignored(folders: list[Path]) -> None:
 
 
 def _model_folders(options: argparse.Namespace, project: Project) -> list[Path]:
-    """--models if given, else the project's model folders (configured ones must exist), else models/."""
+    """--models if given, else the config's models_dir (which must exist), else models/ in the working folder (a
+    config without models_dir may live elsewhere, as --config's often does)."""
     if getattr(options, "models", None):
         return options.models
-    return project.model_folders()
+    return project.model_folders() if "models_dir" in project.written else [DEFAULT_MODELS]
 
 
 def _sequences_folder(options: argparse.Namespace, project: Project) -> Path | None:
@@ -342,7 +344,8 @@ def _new(options: argparse.Namespace) -> int:
     if not SLUG_PATTERN.match(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
     project = _project(options)
-    folder = options.models or project.first_model_folder()  # which `new` may create
+    # The config's first model folder, which `new` may create, else models/.
+    folder = options.models or (project.first_model_folder() if "models_dir" in project.written else DEFAULT_MODELS)
     target = folder / f"{options.id}.yaml"
     if target.exists():
         raise UsageError(f"{display_path(target)} already exists")
