@@ -43,13 +43,15 @@ class CoachbookOptions(BaseModel):
     packs: bool = _option(
         True, "With the kits, also offer a workshop pack per model (cover, agenda, worksheet, cards, checklist).",
         "must be true or false")
-    jobs: int | None = _option(None, "Worker processes for kit rendering (default: all cores).",
+    jobs: int | None = _option(None, "Worker processes for kit rendering, 1 or more (default: all cores).",
                                "must be a number of worker processes, 1 or more")
     cache: bool = _option(True, "Keep rendered kits between builds, so a rebuild renders only what changed.",
                           "must be true or false")
-    cache_dir: str = _option(str(DEFAULT_FOLDER), "Where the kit cache lives, relative to mkdocs.yml.", "must be a folder")
+    cache_dir: str = _option(str(DEFAULT_FOLDER), "Where the kit cache lives, relative to mkdocs.yml "
+                                 "(the environment variable COACHBOOK_CACHE_DIR overrides it; empty: no cache).", "must be a folder")
     cache_size_mb: int = _option(
-        DEFAULT_SIZE_MB, "The kit cache's size limit: past it, the least recently used kits are removed after a build.",
+        DEFAULT_SIZE_MB, "The kit cache's size limit in megabytes, 0 or more: past it, the least recently used kits are "
+        "removed after a build.",
         "must be a number of megabytes, 0 or more")
     # Branding: checked (with the logo's file) by branding.load_branding, which gives each its own message.
     organization: Any = _option(None, "The organization's name, shown in the site's footer and on every kit page.")
@@ -112,6 +114,13 @@ def option_descriptions() -> dict[str, tuple[str, str]]:
                    else f"[{', '.join(default)}]" if isinstance(default, list) else str(default))
         described[name] = (written, info.description or "")
     return described
+
+
+def option_reference() -> str:
+    """The README's table of the plugin's options, from their descriptions."""
+    rows = [f"| `{name}` | {'' if written == 'none' else f'`{written}`'} | {description.replace('|', chr(92) + '|')} |"
+            for name, (written, description) in option_descriptions().items()]
+    return "\n".join(["| option | default | what it does |", "|---|---|---|", *rows]) + "\n"
 
 
 def validate_options(values: dict[str, object], source: OptionSource) -> CoachbookOptions:

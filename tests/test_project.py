@@ -1,22 +1,32 @@
 """The project model: mkdocs.yml's `coachbook` options validated once, the same one line and exit 2 from every front end,
-and the project's resolution (folders, languages, branding, the kit cache, the jobs the plan makes)."""
+and the project's resolution (folders, languages, branding, the kit cache, the jobs the plan makes).
+
+`python tests/test_project.py` refreshes the README's option table after a change to coachbook/project.py.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
-from coachbook.cli.main import main
-from coachbook.errors import ConfigError, UsageError
-from coachbook.kits.catalog import KITS, PAPERS
-from coachbook.model.loader import load_library
-from coachbook.project import CoachbookOptions, Project, load_project, option_descriptions
-from coachbook.site.plan import SitePlan
-from conftest import REPO, VALID, mkdocs
+# Run as a script: this checkout's coachbook and the tests' conftest, not an installed copy.
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 
+from coachbook.cli.main import main  # noqa: E402
+from coachbook.errors import ConfigError, UsageError  # noqa: E402
+from coachbook.kits.catalog import KITS, PAPERS  # noqa: E402
+from coachbook.model.loader import load_library  # noqa: E402
+from coachbook.project import CoachbookOptions, Project, load_project, option_descriptions, option_reference  # noqa: E402
+from coachbook.site.plan import SitePlan  # noqa: E402
+from conftest import REPO, VALID, mkdocs  # noqa: E402
+
+README = REPO / "README.md"
+OPTIONS_START = "<!-- options: generated from coachbook/project.py by `python tests/test_project.py` -->\n"
+OPTIONS_END = "<!-- /options -->"
 BAD_LINE = "coachbook.kits: must be true or false (got 'no')"
 QUOTED_NO = '"no"'
 
@@ -215,6 +225,14 @@ def test_every_option_is_described():
     assert all(description for _, description in descriptions.values())
 
 
+def test_the_readme_option_table_is_generated_from_the_options():
+    text = README.read_text(encoding="utf-8")
+    assert OPTIONS_START in text and OPTIONS_END in text
+    written = text.split(OPTIONS_START, 1)[1].split(OPTIONS_END, 1)[0]
+    assert written == option_reference(), "the README's option table is out of date: run python tests/test_project.py"
+    assert all(f"| `{name}` |" in written for name in CoachbookOptions.model_fields)
+
+
 # --- the plan: sections and jobs ----------------------------------------------------------------
 
 
@@ -266,3 +284,11 @@ def test_the_plan_of_a_project_takes_its_language_branding_and_switches(tmp_path
     plan = SitePlan.of_project(project, load_library(project.model_folders(), project.language))
     assert (plan.language, plan.kits, plan.packs, plan.branding.footer) == ("en", True, False, "Internal")
     assert isinstance(project, Project) and REPO.is_dir()
+
+
+if __name__ == "__main__":  # refresh the README's option table
+    text = README.read_text(encoding="utf-8")
+    before, rest = text.split(OPTIONS_START, 1)
+    README.write_text(before + OPTIONS_START + option_reference() + OPTIONS_END + rest.split(OPTIONS_END, 1)[1],
+                      encoding="utf-8")
+    print("Refreshed the option table in README.md")
