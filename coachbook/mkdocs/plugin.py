@@ -60,7 +60,7 @@ def _project(config_file: Path) -> tuple[Project, list[Path]]:
     except ConfigError as problems:
         for line in problems.lines:
             log.error(line)
-        raise BadOptions(f"{len(problems.lines)} bad coachbook options") from None
+        raise BadOptions("bad coachbook options, each on a line above") from None
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
