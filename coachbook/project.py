@@ -118,38 +118,36 @@ def option_descriptions() -> dict[str, tuple[str, str]]:
 
 def option_reference() -> str:
     """The README's table of the plugin's options, from their descriptions."""
-    rows = [f"| `{name}` | {'' if written == 'none' else f'`{written}`'} | {description.replace('|', chr(92) + '|')} |"
+    rows = [f"| `{name}` | {'' if written == 'none' else f'`{written}`'} | {_cell(description)} |"
             for name, (written, description) in option_descriptions().items()]
     return "\n".join(["| option | default | what it does |", "|---|---|---|", *rows]) + "\n"
 
 
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
 def validate_options(values: dict[str, object], source: OptionSource) -> CoachbookOptions:
-    """The options as written (None meaning not set) validated; `ConfigError` with one line per bad or unknown option."""
-    problems = []
+    """The options as written (None meaning not set) validated; `ConfigError` with one line per bad or unknown option,
+    in the order they are written."""
+    problems: dict[str, str] = {}
     for name in values:
         if name not in CoachbookOptions.model_fields:
             close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
             hint = f"did you mean {close[0]}?" if close else f"the options are {', '.join(OPTION_NAMES)}"
-            problems.append(f"{source.where(name)}: unknown option ({hint})")
+            problems[name] = f"unknown option ({hint})"
     written = {name: value for name, value in values.items() if name in CoachbookOptions.model_fields and value is not None}
     try:
         options = CoachbookOptions(**written)
     except ValidationError as invalid:
-        options = None
-        bad = dict.fromkeys(str(error["loc"][0]) for error in invalid.errors())
-        for name in bad:
-            must_be = CoachbookOptions.model_fields[name].json_schema_extra["must_be"]
-            problems.append(f"{source.where(name)}: {must_be} (got {values[name]!r})")
+        # Pydantic's own words name types ("Input should be a valid boolean"); a user reads what the value must be.
+        for name in dict.fromkeys(str(error["loc"][0]) for error in invalid.errors()):
+            problems[name] = f"{CoachbookOptions.model_fields[name].json_schema_extra['must_be']} (got {values[name]!r})"
     if problems:
-        raise ConfigError(sorted(problems, key=_position_order(source)))
+        def place(name: str) -> tuple:
+            return source.files.get(name, source.file), source.positions.get(name, (0, 0))
+        raise ConfigError([f"{source.where(name)}: {problems[name]}" for name in sorted(problems, key=place)])
     return options
-
-
-def _position_order(source: OptionSource):
-    def key(line: str) -> tuple:
-        name = line.split(": ", 1)[1].split(":", 1)[0].removeprefix(source.prefix)
-        return (source.files.get(name, source.file), source.positions.get(name, (0, 0)))
-    return key
 
 
 @dataclass(frozen=True)
