@@ -97,13 +97,27 @@ def test_mkdocs_build_gives_the_line_and_exit_2(bad_kits):
     assert not (folder / "site").exists()
 
 
-@pytest.mark.parametrize("command", [["build", "--kit", "guide", "--paper", "a4"], ["check"], ["zensical"]])
+@pytest.mark.parametrize("command", [["build", "--kit", "guide", "--paper", "a4"], ["check"], ["zensical"],
+                                     ["pack", "--model", "sample"], ["new", "weekly-talk"], ["check", "models"]])
 def test_the_command_gives_the_line_and_exit_2(bad_kits, command, capsys, monkeypatch):
     folder, expected = bad_kits
     monkeypatch.chdir(folder)
     assert main(command) == 2
     assert capsys.readouterr().err.splitlines() == [expected]
     assert sorted(path.name for path in folder.iterdir()) == ["config", "docs", "mkdocs.yml", "models"]
+
+
+def test_folders_given_on_the_command_line_win_over_the_config(tmp_path, capsys, monkeypatch):
+    tiny_project(tmp_path)
+    (tmp_path / "config" / "base.yml").write_text((tmp_path / "config" / "base.yml").read_text()
+                                                  .replace("models_dir: models", "models_dir: [nowhere]"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 2
+    assert capsys.readouterr().err == "config/base.yml:8:19: coachbook.models_dir: no such folder: nowhere\n"
+    assert main(["check", "models"]) == 0
+    assert main(["build", "--models", "models", "--kit", "guide", "--paper", "a4", "--quiet", "--out", "out"]) == 0
+    assert capsys.readouterr().err == "1 model files OK\n"
+    assert [path.name for path in (tmp_path / "out").rglob("*.pdf")] == ["sample-guide-a4.pdf"]
 
 
 def test_an_unknown_option_is_one_line_with_the_name_it_is_close_to(tmp_path, capsys, monkeypatch):
