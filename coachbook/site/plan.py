@@ -107,9 +107,10 @@ class SitePlan:
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
                  branding: Branding | None = None):
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
-        self.sections = [Section(lang, self.folder_of(lang), tuple(models)) for lang, models in
-                         [(language, library.models), *((lang, models.values())
-                                                        for lang, models in library.translations.items())]]
+        # The loader refuses a translation folder named after the originals' language: no two sections share one.
+        models_by_language = {language: tuple(library.models),
+                              **{lang: tuple(models.values()) for lang, models in library.translations.items()}}
+        self.sections = [Section(lang, self.folder_of(lang), models) for lang, models in models_by_language.items()]
 
     @classmethod
     def of_project(cls, project: Project, library: Library) -> SitePlan:
