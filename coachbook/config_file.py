@@ -12,11 +12,9 @@ import yaml
 
 from .branding import OptionSource
 from .errors import ConfigError, display_path
-from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
-from .kits.cache import DEFAULT_SIZE_MB
+from .i18n import DEFAULT_LANGUAGE
 
 PLUGIN_NAME = "coachbook"
-DEFAULT_SEQUENCES = "sequences"  # beside the models: sequences of conversations, optional
 INHERIT = "INHERIT"  # MkDocs' key naming a parent config, relative to the file that holds it
 
 
@@ -60,7 +58,8 @@ _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _any_tag)
 
 @dataclass
 class PluginOptions:
-    """The options written under `- coachbook:` in a config file (empty when the plugin has none)."""
+    """The options as written under `- coachbook:` in a config file (empty when the plugin has none), each with its
+    place; `project.CoachbookOptions` validates them."""
 
     file: Path
     values: dict[str, object] = field(default_factory=dict)
@@ -80,69 +79,6 @@ class PluginOptions:
     def source(self) -> OptionSource:
         return OptionSource(display_path(self.file), self.positions, frozenset(self.commented), files=self.files)
 
-    def configured_models_dirs(self) -> list[str] | None:
-        """models_dir as written (one folder or a list); None when not set."""
-        value = self.values.get("models_dir")
-        if value is None:
-            return None
-        folders = [value] if isinstance(value, str) else value
-        if not isinstance(folders, list) or not folders or not all(isinstance(f, str) and f for f in folders):
-            raise ConfigError([f"{self.source.where('models_dir')}: must be a folder or a list of folders (got {value!r})"])
-        return folders
-
-    def models_dirs(self) -> list[Path] | None:
-        """The configured model folders, resolved against the config file's folder; None when not set."""
-        folders = self.configured_models_dirs()
-        return None if folders is None else [self.folder / folder for folder in folders]
-
-
-    def languages(self) -> tuple[str, ...]:
-        """The `languages` option: translation languages Coachbook has no catalog for (empty when not set)."""
-        return configured_languages(self.values.get("languages"), self.source)
-
-    def sequences_dir(self) -> Path:
-        """The `sequences_dir` option (default `sequences`), resolved against the config file's folder."""
-        value = self.values.get("sequences_dir", DEFAULT_SEQUENCES)
-        if not isinstance(value, str) or not value:
-            raise ConfigError([f"{self.source.where('sequences_dir')}: must be a folder (got {value!r})"])
-        return self.folder / value
-
-    def cache_dir(self) -> Path | None:
-        """The `cache_dir` option, resolved against the config file's folder; None when not set."""
-        value = self.values.get("cache_dir")
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value:
-            raise ConfigError([f"{self.source.where('cache_dir')}: must be a folder (got {value!r})"])
-        return self.folder / value
-
-    def cache_size_mb(self) -> int:
-        """The `cache_size_mb` option: the kit cache's size limit in megabytes (default 1024)."""
-        value = self.values.get("cache_size_mb", DEFAULT_SIZE_MB)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError([f"{self.source.where('cache_size_mb')}: must be a number of megabytes, 0 or more "
-                               f"(got {value!r})"])
-        return value
-
-
-def configured_languages(value: object, source: OptionSource) -> tuple[str, ...]:
-    """The `languages` option checked: a list of language tags such as `it` or `pt-br`, lowercased; `ConfigError` if not."""
-    if value is None:
-        return ()
-    tags = [tag.lower() if isinstance(tag, str) else tag for tag in value] if isinstance(value, list) else None
-    if tags is None or not all(isinstance(tag, str) and LANGUAGE_TAG.match(tag) for tag in tags):
-        raise ConfigError([f"{source.where('languages')}: must be a list of language tags such as [it, pt-br] "
-                           f"(got {value!r})"])
-    return tuple(dict.fromkeys(tags))
-
-
-def existing_model_folders(configured: list[str], base: Path, source: OptionSource) -> list[Path]:
-    """The configured model folders, relative to `base`; `ConfigError` names, as written, any that does not exist."""
-    missing = [folder for folder in configured if not (base / folder).is_dir()]
-    if missing:
-        raise ConfigError([f"{source.where('models_dir')}: no such folder: {', '.join(missing)}"])
-    return [base / folder for folder in configured]
-
 
 def read_config(path: Path) -> dict:
     """The whole config as plain data, its INHERIT parents merged in and `!ENV` resolved; `ConfigError` when unreadable."""
@@ -157,14 +93,6 @@ def originals_language(config: dict) -> str:
     theme = config.get("theme")  # a mapping, or MkDocs' Theme: both answer get()
     language = theme.get("language") if hasattr(theme, "get") else None
     return str(language or DEFAULT_LANGUAGE).lower()
-
-
-def option_source(path: Path) -> OptionSource:
-    """Where each coachbook option is written in the config at `path` (for messages); no positions if it cannot be read."""
-    try:
-        return read_plugin_options(path).source
-    except ConfigError:
-        return OptionSource(display_path(Path(path)), {})
 
 
 def read_plugin_options(path: Path) -> PluginOptions:

@@ -21,13 +21,13 @@ import jinja2
 import yaml
 
 from .site import csp
-from .branding import BRANDING_OPTIONS, load_branding
-from .config_file import PLUGIN_NAME, existing_model_folders, originals_language, read_config, read_plugin_options
+from .config_file import PLUGIN_NAME
 from .site.documents import hand_written_pages, write_documents
 from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
-from .kits.cache import DEFAULT_FOLDER, KitCache, cache_folder
+from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
+from .project import load_project
 from .site.plan import SitePlan, Urls
 from .staging import StagedFolder
 
@@ -45,26 +45,20 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     if importlib.util.find_spec("zensical") is None:
         raise UsageError("Zensical is not installed: python -m pip install 'coachbook[zensical]'")
     config_file = Path(config_file).resolve()
-    root, config = config_file.parent, read_config(config_file)
+    project = load_project(config_file)  # a bad option stops here, before anything is written
+    root, config = config_file.parent, project.config
     for name, plugin in _plugins(config):
         if name in UNSUPPORTED_PLUGINS and (plugin or {}).get("enabled", True):
             raise UsageError(f"{display_path(config_file)}: plugin '{name}': Zensical cannot build {UNSUPPORTED_PLUGINS[name]}")
-    options = read_plugin_options(config_file)
-    branding = load_branding({name: options.values.get(name) for name in BRANDING_OPTIONS}, root, options.source)
-    folders = existing_model_folders(options.configured_models_dirs() or ["models"], root, options.source)
-    language = originals_language(config)
-    library = load_library(folders, language, options.languages(), options.sequences_dir())
+    library = load_library(project.model_folders(), project.language, project.languages, project.sequences_folder)
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
-    plan = SitePlan(library, language, kits=options.values.get("kits", True) is not False,
-                    packs=options.values.get("packs", True) is not False, branding=branding)
+    plan = SitePlan.of_project(project, library)
     urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
-    cached = use_cache and options.values.get("cache", True) is not False
     docs_dir = root / config.get("docs_dir", "docs")
-    with KitCache(cache_folder((options.cache_dir() or root / DEFAULT_FOLDER) if cached else None),
-                  size_mb=options.cache_size_mb()) as cache:
+    with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
         write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
-                        workers=workers or options.values.get("jobs"))
+                        workers=workers or project.options.jobs)
     target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
     staged = StagedFolder(target, beside=root / WORK)
     derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)

@@ -21,6 +21,7 @@ from coachbook.branding import (
     load_branding, readable_on, text_colour_on,
 )
 from coachbook.config_file import read_plugin_options
+from coachbook.project import load_project
 from coachbook.errors import ConfigError
 from coachbook.kits.cache import kit_key
 from coachbook.model.loader import load_model
@@ -421,12 +422,12 @@ def test_the_config_reader_tolerates_mkdocs_tags(tmp_path, monkeypatch):
     assert options.values == {"models_dir": ["models", "../shared"], "primary_color": "#123456",
                               "accent_color": "#e66100"}
     assert options.positions["primary_color"] == (10, 22)
-    assert options.models_dirs() == [tmp_path / "models", tmp_path / "../shared"]
+    assert load_project(config).options.models_dir == ["models", "../shared"]
 
 
 def test_the_repository_config_reads_as_unbranded():
     options = read_plugin_options(REPO / "mkdocs.yml")
-    assert options.models_dirs() == [REPO / "models"]
+    assert load_project(REPO / "mkdocs.yml").model_folders() == [REPO / "models"]
     assert load_branding(options.values, REPO, options.source) is None
 
 

@@ -5,33 +5,29 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import __version__
-from ..branding import BRANDING_OPTIONS, Branding, load_branding
 from ..kits.output import PACKS_FOLDER, build_kits
-from ..config_file import PluginOptions, existing_model_folders, originals_language, read_config, read_plugin_options
 from ..errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
 from ..files import copy_atomically, write_atomically
-from ..kits.cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
+from ..kits.cache import DEFAULT_FOLDER, KitCache
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.lint import lint
 from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
                      original_ids, sequence_files)
 from ..kits.catalog import KITS, MAX_COPIES, PAPERS
-from ..kits.jobs import PackJob, check_output_paths, kit_jobs
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
+from ..project import DEFAULT_CONFIG, Project, load_project
+from ..site.plan import SitePlan
 
 # 1: invalid content or a failed render (the build wrote nothing); 2: a usage error.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-DEFAULT_CONFIG = Path("mkdocs.yml")
-DEFAULT_MODELS = Path("models")
-DEFAULT_SEQUENCES = Path("sequences")
 LOCAL_SCHEMA = "model.schema.json"  # beside the models, for the `$schema` comment of `new` without a site_url
+DEFAULT_MODELS = Path("models")
 HELP_OPTIONS = ("-h", "--help", "--version")  # asked for without a command: the top level's, not build's
 
 
@@ -187,37 +183,24 @@ def _build(options: argparse.Namespace) -> int:
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
     project = _project(options)
-    branding = _branding(project.options)
-    library = project.load(_model_folders(options, project.options), _sequences_folder(options, project.options))
-    models = library.models
+    library = _load(project, _model_folders(options, project), _sequences_folder(options, project))
     # A value given twice means it once (a repeated job would be rendered and written twice).
     wanted_models, wanted_languages = _unique(options.model), _unique(options.lang)
-    _check_model_ids(wanted_models, models)
-    languages = [project.language, *library.translations]
-    unknown = [name for name in wanted_languages if name not in languages]
-    if unknown:
-        raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} (models here are in: {', '.join(languages)})")
-    chosen = [m for m in models if not wanted_models or m.id in wanted_models]
-    kits, papers = [options.kit] if options.kit else KITS, [options.paper] if options.paper else PAPERS
-    jobs = []
-    for language in wanted_languages or languages:
-        if language == project.language:
-            jobs += kit_jobs(chosen, kits, papers, language, branding=branding)
-        else:  # a translation: its folder, named after its language, names its files
-            translated = library.translations[language]
-            jobs += kit_jobs([translated[m.id] for m in chosen if m.id in translated], kits, papers, language,
-                             section=language, branding=branding)
-    check_output_paths(jobs)
+    _check_model_ids(wanted_models, library.models)
+    jobs = SitePlan.of_project(project, library).build_jobs(
+        wanted_models, wanted_languages, [options.kit] if options.kit else KITS,
+        [options.paper] if options.paper else PAPERS)
     started = time.monotonic()
     # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
     show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
     progress = _Progress(len(jobs), quiet=not show_each_kit)
     # Only a build of everything knows which kits are no longer wanted.
     full = not (wanted_models or wanted_languages or options.kit or options.paper)
-    with project.kit_cache(options) as cache:
-        build_kits(jobs, options.out, cache=cache, workers=options.jobs, full=full, on_kit_done=progress.kit_done)
+    with _kit_cache(project, options) as cache:
+        build_kits(jobs, options.out, cache=cache, workers=options.jobs or project.options.jobs, full=full,
+                   on_kit_done=progress.kit_done)
     if not options.quiet:
-        print(f"Built {len(jobs)} kits for {len(chosen)} models in {time.monotonic() - started:.1f} s "
+        print(f"Built {len(jobs)} kits for {len(wanted_models) or len(library.models)} models in {time.monotonic() - started:.1f} s "
               f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
               file=sys.stderr)
     return EXIT_OK
@@ -240,30 +223,15 @@ def _pack(options: argparse.Namespace) -> int:
     if not 1 <= options.copies <= MAX_COPIES:
         raise UsageError(f"--copies must be 1 to {MAX_COPIES} (got {options.copies})")
     project = _project(options)
-    branding = _branding(project.options)
-    library = project.load(_model_folders(options, project.options), _sequences_folder(options, project.options))
+    library = _load(project, _model_folders(options, project), _sequences_folder(options, project))
     _check_model_ids(options.model, library.models)
-    language = options.lang or project.language
-    section = None if language == project.language else language
-    if section is None:
-        by_id = {model.id: model for model in library.models}
-    elif section in library.translations:
-        by_id = library.translations[section]
-    else:
-        raise UsageError(f"unknown language {section!r} (models here are in: "
-                         f"{', '.join([project.language, *library.translations])})")
-    untranslated = [name for name in options.model if name not in by_id]
-    if untranslated:
-        raise UsageError(f"no {section!r} translation of {', '.join(repr(n) for n in untranslated)} "
-                         f"(translated: {', '.join(sorted(by_id)) or 'none'})")
-    job = PackJob(tuple(by_id[name] for name in options.model), options.paper, options.copies, language=language,
-                  section=section, branding=branding)
+    job = SitePlan.of_project(project, library).pack_job(options.model, options.paper, options.copies, options.lang)
     if options.out is None:
         target = Path("kits") / PACKS_FOLDER / job.filename
     else:
         target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
     started = time.monotonic()
-    with project.kit_cache(options) as cache:
+    with _kit_cache(project, options) as cache:
         [(_, entry)] = cache.render([job], workers=1)
         copy_atomically(entry, target)
     if not options.quiet:
@@ -285,49 +253,23 @@ class _Progress:
                   file=sys.stderr)
 
 
-@dataclass(frozen=True)
-class _Project:
-    """What the command takes from mkdocs.yml: the coachbook options (None without a config) and the originals' language."""
-
-    options: PluginOptions | None = None
-    language: str = DEFAULT_LANGUAGE
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        """The configured translation languages without a catalog (the `languages` option)."""
-        return self.options.languages() if self.options is not None else ()
-
-    def load(self, folders: list[Path], sequences: Path | None = None, sequence_models: list[Path] | None = None) -> Library:
-        """The models and translations of the folders, and the sequences of `sequences` (None: none), which may name
-        the models of `sequence_models` (default: `folders`); a subfolder that is no translation folder is a warning."""
-        library = load_library(folders, self.language, self.languages, sequences, sequence_models=sequence_models)
-        _warn_ignored(library.ignored_folders)
-        return library
-
-    def kit_cache(self, options: argparse.Namespace) -> KitCache:
-        """The kit cache: none (a temporary one) with --no-cache, or with the config's `cache: false` unless --cache is
-        given; else COACHBOOK_CACHE_DIR, --cache, cache_dir of the config, or .cache/coachbook/ beside the config (as the site build keeps it) or in the working folder; limited to
-        the config's cache_size_mb. To be closed."""
-        if options.no_cache:
-            return KitCache(None)
-        configured, size_mb = options.cache, DEFAULT_SIZE_MB
-        if self.options is not None:
-            size_mb = self.options.cache_size_mb()
-            if configured is None and self.options.values.get("cache") is False:  # as the site build reads it
-                return KitCache(cache_folder(None), size_mb=size_mb)
-            configured = configured or self.options.cache_dir() or self.options.folder / DEFAULT_FOLDER
-        return KitCache(cache_folder(configured or DEFAULT_FOLDER), size_mb=size_mb)
-
-
-def _project(options: argparse.Namespace) -> _Project:
+def _project(options: argparse.Namespace) -> Project:
     """What --config, or ./mkdocs.yml when it exists, says; the defaults without a config file."""
-    path = options.config
-    if path is not None and not path.is_file():
-        raise UsageError(f"no such config file: {display_path(path)}")
-    if path is None and not DEFAULT_CONFIG.is_file():
-        return _Project()
-    path = path or DEFAULT_CONFIG
-    return _Project(read_plugin_options(path), originals_language(read_config(path)))
+    return load_project(options.config)
+
+
+def _load(project: Project, folders: list[Path], sequences: Path | None = None,
+          sequence_models: list[Path] | None = None) -> Library:
+    """The models and translations of the folders, and the sequences of `sequences` (None: none), which may name
+    the models of `sequence_models` (default: `folders`); a subfolder that is no translation folder is a warning."""
+    library = load_library(folders, project.language, project.languages, sequences, sequence_models=sequence_models)
+    _warn_ignored(library.ignored_folders)
+    return library
+
+
+def _kit_cache(project: Project, options: argparse.Namespace) -> KitCache:
+    """The kit cache: a temporary one with --no-cache; else the project's (--cache overriding its folder). To be closed."""
+    return KitCache(project.cache_folder(options.cache, afresh=options.no_cache), size_mb=project.cache_size_mb)
 
 
 def _warn_ignored(folders: list[Path]) -> None:
@@ -335,53 +277,45 @@ def _warn_ignored(folders: list[Path]) -> None:
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
 
 
-def _branding(config: PluginOptions | None) -> Branding | None:
-    if config is None:
-        return None
-    return load_branding({name: config.values.get(name) for name in BRANDING_OPTIONS}, config.folder, config.source)
-
-
-def _model_folders(options: argparse.Namespace, config: PluginOptions | None) -> list[Path]:
-    """--models if given, else the config's models_dir (which must exist), else models/."""
+def _model_folders(options: argparse.Namespace, project: Project) -> list[Path]:
+    """--models if given, else the config's models_dir (which must exist), else models/ in the working folder (a
+    config without models_dir may live elsewhere, as --config's often does)."""
     if getattr(options, "models", None):
         return options.models
-    configured = config.configured_models_dirs() if config is not None else None
-    if configured is None:
-        return [DEFAULT_MODELS]
-    return existing_model_folders(configured, config.folder, config.source)
+    return project.model_folders() if "models_dir" in project.written else [DEFAULT_MODELS]
 
 
-def _sequences_folder(options: argparse.Namespace, config: PluginOptions | None) -> Path | None:
+def _sequences_folder(options: argparse.Namespace, project: Project) -> Path | None:
     """--sequences if given; else none when the models are named (--models, or check's paths), whose sequences
-    may name other models; else sequences_dir of the config, else sequences/. A missing folder has none."""
+    may name other models; else the project's sequences folder (default sequences/). A missing folder has none."""
     if getattr(options, "sequences", None):
         return options.sequences
     if getattr(options, "models", None) or getattr(options, "paths", None):
         return None
-    return config.sequences_dir() if config is not None else DEFAULT_SEQUENCES
+    return project.sequences_folder
 
 
-def _named_sequences(options: argparse.Namespace, config: PluginOptions | None) -> list[Path]:
-    """The paths given to `check` that are files of the sequences folder (--sequences, sequences_dir of the config,
-    else sequences/): a pre-commit hook names a changed sequence like a changed model."""
-    folder = options.sequences or (config.sequences_dir() if config is not None else DEFAULT_SEQUENCES)
+def _named_sequences(options: argparse.Namespace, project: Project) -> list[Path]:
+    """The paths given to `check` that are files of the sequences folder (--sequences, else the project's):
+    a pre-commit hook names a changed sequence like a changed model."""
+    folder = options.sequences or project.sequences_folder
     return [path for path in options.paths if path.is_file() and path.resolve().parent == Path(folder).resolve()]
 
 
 def _check(options: argparse.Namespace) -> int:
     project = _project(options)
-    named_sequences = _named_sequences(options, project.options)
+    named_sequences = _named_sequences(options, project)
     paths = [path for path in options.paths if path not in named_sequences]
     if not options.paths:
-        paths = _model_folders(options, project.options)
-    sequences = named_sequences[0].parent if named_sequences else _sequences_folder(options, project.options)
+        paths = _model_folders(options, project)
+    sequences = named_sequences[0].parent if named_sequences else _sequences_folder(options, project)
     # A named sequence is checked with its folder, against every configured model (it may name any of them).
-    sequence_models = _model_folders(options, project.options) if named_sequences else paths
+    sequence_models = _model_folders(options, project) if named_sequences else paths
     missing = [p for p in [*paths, *[options.sequences] * bool(options.sequences)] if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(str(p) for p in missing)}")
     if not options.lint:
-        library = project.load(paths, sequences, sequence_models)
+        library = _load(project, paths, sequences, sequence_models)
         checked = f" and {_count(len(library.sequences), 'sequence file')}" if sequence_files(sequences) else ""
         print(f"{len(model_files(paths, project.languages))} model files{checked} OK", file=sys.stderr)
         return EXIT_OK
@@ -409,15 +343,13 @@ def _count(number: int, noun: str) -> str:
 def _new(options: argparse.Namespace) -> int:
     if not SLUG_PATTERN.match(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
-    config = _project(options).options
-    folder = options.models
-    if folder is None:  # the config's first model folder, which `new` may create
-        folders = config.models_dirs() if config is not None else None
-        folder = folders[0] if folders else DEFAULT_MODELS
+    project = _project(options)
+    # The config's first model folder, which `new` may create, else models/.
+    folder = options.models or (project.first_model_folder() if "models_dir" in project.written else DEFAULT_MODELS)
     target = folder / f"{options.id}.yaml"
     if target.exists():
         raise UsageError(f"{display_path(target)} already exists")
-    schema = _editor_schema(config, folder)
+    schema = _editor_schema(project.site_url, folder)
     template = resources.files("coachbook").joinpath("templates/new-model.yaml").read_text(encoding="utf-8")
     title = options.id.replace("-", " ").capitalize()
     text = template.replace("__SCHEMA__", schema).replace("__ID__", options.id).replace("__TITLE__", title)
@@ -426,14 +358,13 @@ def _new(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _editor_schema(config: PluginOptions | None, folder: Path) -> str:
+def _editor_schema(site_url: str | None, folder: Path) -> str:
     """Where a new model's `$schema` comment points: the published schema, or a copy beside the model.
 
     With a site_url, the site publishes the schema of the Coachbook that builds it, so editors follow
     upgrades. Without one, `model.schema.json` in the models folder (written or refreshed now) works offline
     and for everyone who clones the repository; a path into the installed package would not.
     """
-    site_url = config.site_url if config is not None else None
     if site_url is not None and urlsplit(site_url).scheme in ("http", "https"):
         return f"{site_url.rstrip('/')}/{SITE_PATH}"
     copy = folder / LOCAL_SCHEMA

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from mkdocs.config import config_options as c
-from mkdocs.config.base import Config
+from mkdocs.config.base import BaseConfigOption, Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from ..branding import BRANDING_OPTIONS, load_branding
-from ..config_file import DEFAULT_SEQUENCES, configured_languages, existing_model_folders, option_source, originals_language
 from ..errors import ConfigError, InvalidContent, UsageError
-from ..kits.cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, KitCache, cache_folder
+from ..kits.cache import KitCache
 from ..model.loader import load_library
+from ..project import OPTION_NAMES, Project, load_project
 from .csp import SitePolicies
 from .config import add_generated_files, apply_plan, check_names, render_kits, staged_site
 from .languages import LanguageViews
@@ -23,35 +22,45 @@ from .serve import FollowingKits, serve_sources
 from ..site.plan import SitePlan, Urls, name_search_dialog
 from ..staging import StagedBuild
 
-class PluginConfig(Config):
-    models_dir = c.ListOfItems(c.Type(str), default=["models"])
-    """Folders of model files, relative to mkdocs.yml."""
-    sequences_dir = c.Type(str, default=DEFAULT_SEQUENCES)
-    """The folder of sequence files, relative to mkdocs.yml (a missing folder: no sequences)."""
-    languages = c.ListOfItems(c.Type(str), default=[])
-    """Translation languages that Coachbook has no catalog for (folders named after them are translations)."""
-    kits = c.Type(bool, default=True)
-    """Render the PDF kits into `kits/` (turn off for a faster preview)."""
-    jobs = c.Optional(c.Type(int))
-    """Worker processes for kit rendering (default: all cores)."""
-    packs = c.Type(bool, default=True)
-    """With the kits, also offer a workshop pack per model (cover, agenda, worksheet, cards, checklist)."""
-    cache = c.Type(bool, default=True)
-    """Keep rendered kits between builds, so a rebuild renders only what changed."""
-    cache_dir = c.Type(str, default=str(DEFAULT_FOLDER))
-    """Where the kit cache lives, relative to mkdocs.yml."""
-    cache_size_mb = c.Type(int, default=DEFAULT_SIZE_MB)
-    """The kit cache's size limit: past it, the least recently used kits are removed after a build."""
-    organization = c.Optional(c.Type(str))
-    """The organization's name, shown in the site's footer and on every kit page."""
-    logo = c.Optional(c.Type(str))
-    """An SVG or PNG logo, relative to mkdocs.yml: the site's logo and favicon, and on the kits."""
-    primary_color = c.Optional(c.Type(str))
-    """A hex colour such as #1a5fb4: the site's header and links, the kits' headings."""
-    accent_color = c.Optional(c.Type(str))
-    """A hex colour: the site's hover and accent colour, the kits' rules."""
-    footer = c.Optional(c.Type(str))
-    """A line of plain text in the footer of every site page and every kit page."""
+log = logging.getLogger("mkdocs.plugins.coachbook")
+
+
+class _AsWritten(BaseConfigOption):
+    """Any value: `project.CoachbookOptions` validates it, knowing the file and place it is written in."""
+
+    def run_validation(self, value: object) -> object:
+        return value
+
+
+class _Options(Config):
+    def validate(self):
+        # Every option, an unknown one too, is checked by the project's model in on_config: one line and exit 2,
+        # instead of MkDocs' warnings or its error with exit 1.
+        return [], []
+
+
+# The plugin's options as MkDocs sees them, named once in project.CoachbookOptions.
+PluginConfig = type("PluginConfig", (_Options,), {name: _AsWritten() for name in OPTION_NAMES})
+
+
+class BadOptions(MkDocsException):
+    """Bad `coachbook` options: their lines are logged, and `mkdocs build` exits with the usage error's status."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # the lines were logged as errors, once each
+        pass
+
+
+def _project(config_file: Path) -> tuple[Project, list[Path]]:
+    """The project of the config file and its model folders; a bad option is logged and stops MkDocs with exit 2."""
+    try:
+        project = load_project(config_file)
+        return project, project.model_folders()
+    except ConfigError as problems:
+        for line in problems.lines:
+            log.error(line)
+        raise BadOptions("bad coachbook options, each on a line above") from None
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
@@ -67,22 +76,16 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         self.following = FollowingKits() if self.serving else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        base = Path(config.config_file_path).parent
-        source = option_source(Path(config.config_file_path))
-        language = originals_language(config)
-        # Validate before MkDocs cleans site/: a bad model must leave the last good site alone.
+        # Validate before MkDocs cleans site/: a bad option or model must leave the last good site alone.
+        # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
+        self.project, self.model_dirs = _project(Path(config.config_file_path))
+        self.sequences_dir = self.project.sequences_folder
         try:
-            branding = load_branding({name: self.config[name] for name in BRANDING_OPTIONS}, base, source)
-            # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
-            self.model_dirs = existing_model_folders(self.config.models_dir, base, source)
-            self.sequences_dir = base / self.config.sequences_dir
-            library = load_library(self.model_dirs, language, configured_languages(self.config.languages, source),
-                                   self.sequences_dir)
-        except (ConfigError, InvalidContent, UsageError) as problems:
+            library = load_library(self.model_dirs, self.project.language, self.project.languages, self.sequences_dir)
+        except (InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
-        self.kit_cache = KitCache(cache_folder(base / self.config.cache_dir if self.config.cache else None),
-                                  size_mb=self.config.cache_size_mb)
-        self.plan = SitePlan(library, language, kits=self.config.kits, packs=self.config.packs, branding=branding)
+        self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
+        self.plan = SitePlan.of_project(self.project, library)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
@@ -115,7 +118,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         urls = self.urls = Urls(config.use_directory_urls)
         if self.own_alternate and self.plan.alternates(urls):
             config.extra["alternate"] = self.plan.alternates(urls)
-        rendered = render_kits(self.plan, self.kit_cache, self.config.jobs, self.following)
+        rendered = render_kits(self.plan, self.kit_cache, self.project.options.jobs, self.following)
         add_generated_files(files, config, self.plan, self.plan.generated_files(urls, rendered, config.site_url))
         return files
 
@@ -145,6 +148,6 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         return self.policies.template(output, template_name, config) if self.policies else output
 
     def on_serve(self, server, config: MkDocsConfig, builder):  # a new logo shows on the next reload, like a model edit
-        logo = [Path(config.config_file_path).parent / self.config.logo] if self.config.logo else []
+        logo = [self.project.folder / self.project.options.logo] if isinstance(self.project.options.logo, str) else []
         signals = [self.following.signal_folder] if self.following and self.following.signal_folder else []
         return serve_sources(server, [*self.model_dirs, self.sequences_dir, *logo, *signals])

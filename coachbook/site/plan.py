@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -29,8 +30,10 @@ from .pages import (
     sequence_page,
 )
 from ..kits.catalog import KITS, PAPERS
-from ..kits.jobs import Job, check_output_paths, kit_jobs, pack_jobs
+from ..errors import UsageError
+from ..kits.jobs import Job, KitJob, PackJob, check_output_paths, kit_jobs, pack_jobs
 from ..model.schema import ConversationModel
+from ..project import Project
 from ..model.schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
 from ..text import html_text, title_text, xml_text
 
@@ -98,13 +101,33 @@ class Section:
 
 
 class SitePlan:
-    """Everything Coachbook adds to a site, decided once for every front end (the MkDocs plugin, Zensical)."""
+    """Everything Coachbook makes of a project, decided once for every front end (the MkDocs plugin, Zensical, the
+    command): its sections (one per language), pages, navigation, assets, and the jobs of its kits and packs."""
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
                  branding: Branding | None = None):
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
-        self.sections = [Section(language, None, tuple(library.models))]
-        self.sections += [Section(lang, lang, tuple(models.values())) for lang, models in library.translations.items()]
+        # The loader refuses a translation folder named after the originals' language: no two sections share one.
+        models_by_language = {language: tuple(library.models),
+                              **{lang: tuple(models.values()) for lang, models in library.translations.items()}}
+        self.sections = [Section(lang, self.folder_of(lang), models) for lang, models in models_by_language.items()]
+
+    @classmethod
+    def of_project(cls, project: Project, library: Library) -> SitePlan:
+        """The plan of a project's library, with the project's language, branding and kits and packs switches."""
+        return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
+                   branding=project.branding)
+
+    def folder_of(self, language: str) -> str | None:
+        """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
+        return None if language == self.language else language
+
+    def section(self, language: str) -> Section:
+        """The section of a language; `UsageError` naming the languages there are."""
+        for section in self.sections:
+            if section.language == language:
+                return section
+        raise UsageError(f"unknown language {language!r} (models here are in: {', '.join(self.languages)})")
 
     @property
     def languages(self) -> list[str]:
@@ -217,6 +240,32 @@ class SitePlan:
         check_output_paths(jobs)
         return jobs
 
+    def build_jobs(self, model_ids: Sequence[str] = (), languages: Sequence[str] = (), kits: Sequence[str] = KITS,
+                   papers: Sequence[str] = PAPERS) -> list[KitJob]:
+        """The kits `coachbook build` renders, whatever the kits switch: those of the models named (default: all) in
+        the languages named (default: every section's), translations of models that have one."""
+        unknown = [language for language in languages if language not in self.languages]
+        if unknown:
+            raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} "
+                             f"(models here are in: {', '.join(self.languages)})")
+        sections = [self.section(language) for language in languages] if languages else self.sections
+        jobs = [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
+                                                          kits, papers, s.language, section=s.folder,
+                                                          branding=self.branding)]
+        check_output_paths(jobs)
+        return jobs
+
+    def pack_job(self, model_ids: Sequence[str], paper: str, copies: int = 1, language: str | None = None) -> PackJob:
+        """`coachbook pack`'s one pack of the models named, in agenda order, in `language` (default: the originals')."""
+        section = self.section(language or self.language)
+        by_id = {model.id: model for model in section.models}
+        untranslated = [name for name in model_ids if name not in by_id]
+        if untranslated:
+            raise UsageError(f"no {section.folder!r} translation of {', '.join(repr(n) for n in untranslated)} "
+                             f"(translated: {', '.join(sorted(by_id)) or 'none'})")
+        return PackJob(tuple(by_id[name] for name in model_ids), paper, copies, language=section.language,
+                       section=section.folder, branding=self.branding)
+
     def assets(self) -> dict[str, bytes]:
         """The site's own files besides the pages and kits: stylesheets, scripts, the logo, the model schema."""
         files = {path: resources.files("coachbook").joinpath("assets/site", Path(path).name).read_bytes()
@@ -236,7 +285,7 @@ class SitePlan:
         def alternates(page: str, model_id: str, language: str) -> list[Alternate]:
             others = [self.language, *self.library.languages_of(model_id)]
             return [Alternate(other, language_name(other),
-                              urls.relative(model_page(model_id, None if other == self.language else other), page))
+                              urls.relative(model_page(model_id, self.folder_of(other)), page))
                     for other in others if other != language]
 
         def page_url(page: str) -> str | None:
