@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from weasyprint import Document
@@ -12,15 +12,17 @@ from weasyprint.document import Page
 from .. import __version__
 from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, messages, short_length
-from .document import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
-from .catalog import MAX_COPIES
-from .jobs import KitLayout
 from ..model.schema import ConversationModel, Step
 from ..text import plain_text
+from .catalog import MAX_COPIES
+from .document import RENDER_OPTIONS, pdf_identifier, source_credit, template_document
+from .layouts import kit_document
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
 PACK_KITS = ("worksheet", "cards", "checklist")
 PACK_TEMPLATE = "pack.html"
+# Lays out one kit of one model, on the paper, in the language and with the branding of the pack at hand.
+KitLayout = Callable[[ConversationModel, str], Document]
 
 
 @dataclass(frozen=True)

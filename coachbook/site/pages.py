@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .chooser import TIME_LIMITS
 from ..i18n import DEFAULT_LANGUAGE, Messages, fill, messages
 from ..model.schema import ConversationModel
 from ..model.sequences import ConversationSequence, SequenceEntry
@@ -22,6 +21,8 @@ KITS_PAGE = "kits.md"
 
 HOME_PAGE = "index.md"
 SEQUENCES_FOLDER = "sequences"
+TIME_LIMITS = ("15", "30", "60", "more")
+"""The chooser's choices of "time available": up to 15, 30 or 60 minutes, or more than an hour (any length fits)."""
 DEFAULT_EVENT_MINUTES = 60
 """A calendar event's length for a model that gives no duration_minutes."""
 
