@@ -12,7 +12,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from .. import __version__
 from ..branding import Branding
-from ..i18n import DEFAULT_LANGUAGE, fill, messages, short_length
+from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
 from ..text import css_string, inline_html, plain_text
 from .catalog import PAPER_SIZES_MM, build_date
@@ -55,7 +55,7 @@ def _environment(language: str) -> Environment:
     environment.filters["plain"] = plain_text
     environment.filters["fill"] = fill
     environment.filters["css_content"] = css_string
-    environment.filters["minutes_text"] = lambda minutes: short_length(minutes, language)
+    environment.filters["minutes_text"] = lambda minutes: duration_text(minutes, language, "short")
     t = messages(language)
     environment.globals.update(
         t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..i18n import DEFAULT_LANGUAGE, Messages, fill, messages
+from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
 from ..model.sequences import ConversationSequence, SequenceEntry
 from ..text import inline_html, json_script, markdown_heading, plain_text, yaml_string
@@ -117,16 +117,6 @@ class Calendar:
         return json.dumps(self.events, ensure_ascii=False)
 
 
-def _duration(minutes: int | None, t: Messages) -> str:
-    words = t["duration"]
-    if minutes is None:
-        return words["open"]
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return words.count("minutes", minutes)
-    return words["hours_minutes"].format(h=hours, m=rest) if rest else words.count("hours", hours)
-
-
 def _filesize(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
@@ -154,7 +144,7 @@ class PageRenderer:
         )
         self.env.filters.update(
             inline=inline_html, plain=plain_text, heading=markdown_heading, yaml_text=yaml_string,
-            yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: _duration(m, t),
+            yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: duration_text(m, language),
             filesize=_filesize, paragraphs=_paragraphs, fill=fill, json_script=json_script,
         )
         self.env.globals.update(
