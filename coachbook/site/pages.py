@@ -117,6 +117,17 @@ class Calendar:
         return json.dumps(self.events, ensure_ascii=False)
 
 
+def model_groups(models: Sequence[ConversationModel], language: str) -> list[tuple[str, list[ConversationModel]]]:
+    """The models by their `group`, as the navigation and the chooser show them: groups sorted by name, a model
+    without one in the catalog's 'Other conversations'. Names that differ only in their markup are one group."""
+    other = messages(language)["site"]["other_conversations"]
+    grouped: dict[str, tuple[str, list[ConversationModel]]] = {}
+    for model in models:
+        name = model.group or other
+        grouped.setdefault(plain_text(name), (name, []))[1].append(model)
+    return [grouped[key] for key in sorted(grouped)]
+
+
 def _filesize(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
@@ -215,15 +226,8 @@ class PageRenderer:
     def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], *, data: dict) -> str:
         """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.chooser)."""
         tags = sorted({tag for model in models for tag in model.tags})
-        return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link, tags=tags,
+        return self._render("choose.md.j2", models=models, groups=model_groups(models, self.language), link=link, tags=tags,
                             time_limits=TIME_LIMITS, data=data)
-
-    def groups(self, models: Sequence[ConversationModel]) -> list[tuple[str, list[ConversationModel]]]:
-        """The models by navigation group, groups sorted by name; a model without one is in 'Other conversations'."""
-        grouped: dict[str, list[ConversationModel]] = {}
-        for model in models:
-            grouped.setdefault(model.group or messages(self.language)["site"]["other_conversations"], []).append(model)
-        return sorted(grouped.items())
 
     def kits_page(self, models: Sequence[ConversationModel], kits: dict[str, Sequence[KitLink]], built: bool = True) -> str:
         """Every model's kits; with `built` false (a preview without kits), a page saying so."""
