@@ -67,6 +67,15 @@ def has_catalog(language: str) -> bool:
         _catalog_data(name) is not None for name in (language, language.split("-")[0]))
 
 
+def lint_words(base_language: str) -> dict | None:
+    """The words content lint knows of a base language (de, not de-ch), from its catalog's `lint:` section; None
+    without one (no fallback to English: English verbs say nothing of another language's questions)."""
+    if not re.fullmatch(r"[a-z]{2}", base_language):
+        return None
+    data = _catalog_data(base_language)
+    return data.get("lint") if data else None
+
+
 def language_name(language: str) -> str:
     """The language's own name (Deutsch, Français), or its tag when no catalog names it."""
     data = _catalog_data(language)
