@@ -93,6 +93,44 @@ def test_relative_imports_are_resolved_and_only_the_ones_that_run_on_loading_cou
     assert module_imports("from .pack import x", "coachbook.kits", modules, package=True) == {"coachbook.kits.pack"}
 
 
+# The only imports inside functions, each with its reason: Zensical is an optional dependency, and the cache
+# is where a command that may render (build, pack) meets the renderer, which `check` and `new` must not load.
+LATE_IMPORTS = {
+    ("coachbook.cli.main", "_zensical", "coachbook.zensical"),
+    ("coachbook.zensical", "_theme_environment", "zensical"),
+    ("coachbook.kits.cache", "_rendering", "coachbook.kits.render"),
+}
+
+
+def late_imports(source: str, name: str) -> set[tuple[str, str, str]]:
+    """(module, function, what it imports) for every import inside a function of the module `name`."""
+    anchor = name.split(".")[:-1]
+    found = set()
+    for function in ast.walk(ast.parse(source)):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import):
+                    found.update((name, function.name, alias.name) for alias in node.names)
+                elif isinstance(node, ast.ImportFrom):
+                    base = ".".join([*anchor[:len(anchor) - (node.level - 1)], *([node.module] if node.module else [])]) \
+                        if node.level else node.module
+                    found.update((name, function.name, base if node.module else f"{base}.{alias.name}")
+                                 for alias in node.names)
+    return found
+
+
+def test_no_module_imports_late_but_for_the_known_reasons():
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        found |= late_imports(path.read_text(encoding="utf-8"), module_name(path))
+    assert found == LATE_IMPORTS
+
+
+def test_a_late_import_is_found():
+    assert late_imports("def f():\n    from .document import kit_pdf\n", "coachbook.kits.jobs") == {
+        ("coachbook.kits.jobs", "f", "coachbook.kits.document")}
+
+
 @pytest.mark.parametrize("module", ["coachbook.kits.catalog", "coachbook.kits.jobs", "coachbook.kits.cache",
                                     "coachbook.site.plan", "coachbook.cli.main"])
 def test_a_light_module_loads_no_weasyprint(module):
