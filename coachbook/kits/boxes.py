@@ -10,10 +10,12 @@ PT, MM = 96 / 72, 96 / 25.4
 
 
 def has_class(box, name: str) -> bool:
+    """Whether the box's element has the class `name`."""
     return box.element is not None and name in (box.element.get("class") or "").split()
 
 
 def in_flow(box) -> list:
+    """The box's children that take room in its flow: no lines, no absolutely positioned boxes."""
     return [child for child in getattr(box, "children", ())
             if type(child).__name__ not in ("AbsolutePlaceholder", "LineBox") and not child.is_absolutely_positioned()]
 

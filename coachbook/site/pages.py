@@ -224,7 +224,7 @@ class PageRenderer:
         return self._render("questions.md.j2", models=models, link=link, total=total)
 
     def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], *, data: dict) -> str:
-        """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.chooser)."""
+        """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.site.chooser)."""
         tags = sorted({tag for model in models for tag in model.tags})
         return self._render("choose.md.j2", models=models, groups=model_groups(models, self.language), link=link, tags=tags,
                             time_limits=TIME_LIMITS, data=data)
