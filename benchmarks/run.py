@@ -36,9 +36,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from coachbook.kits.catalog import KITS, PAPER_SIZES_MM, PAPERS, kit_filename  # noqa: E402
-from coachbook.kits.document import ASSETS_URL, RENDER_OPTIONS, kit_document, render_kit  # noqa: E402
+from coachbook.kits.document import RENDER_OPTIONS  # noqa: E402
+from coachbook.kits.fetcher import ASSETS_URL  # noqa: E402
+from coachbook.kits.layouts import kit_document, render_kit  # noqa: E402
 from coachbook.model.loader import load_model, load_models  # noqa: E402
-from coachbook.kits.jobs import default_workers  # noqa: E402
+from coachbook.kits.render import default_workers  # noqa: E402
 
 # The size whose site builds are compared with and without packs, and where `mkdocs serve` is timed.
 MIDDLE_N = 50

@@ -67,19 +67,45 @@ def has_catalog(language: str) -> bool:
         _catalog_data(name) is not None for name in (language, language.split("-")[0]))
 
 
+def lint_words(base_language: str) -> dict | None:
+    """The words content lint knows of a base language (de, not de-ch), from its catalog's `lint:` section; None
+    without one (no fallback to English: English verbs say nothing of another language's questions)."""
+    if not re.fullmatch(r"[a-z]{2}", base_language):
+        return None
+    data = _catalog_data(base_language)
+    return data.get("lint") if data else None
+
+
 def language_name(language: str) -> str:
     """The language's own name (Deutsch, Français), or its tag when no catalog names it."""
     data = _catalog_data(language)
     return data["language_name"] if data else language
 
 
-def short_length(minutes: int, language: str) -> str:
-    """`minutes` as the catalog writes a length in short: 45 min, 1 h, 1 h 30 min in English."""
-    words = messages(language)["pack"]
+DURATION_FORMS = ("long", "short", "clock")
+
+
+def duration_text(minutes: int | None, language: str, form: str = "long") -> str:
+    """A length of time as readers see it, in `language`: the one formatter of durations.
+
+    "long" on the site (1 minute, 45 minutes, 2 hours, 1 h 30 min; None: the catalog's open-ended), "short" in
+    kits and the pack's agenda (45 min, 1 h, 1 h 30 min), "clock" for an offset on the agenda (0:45, 1:30).
+    """
+    if form not in DURATION_FORMS:
+        raise ValueError(f"unknown duration form {form!r}: choose one of {', '.join(DURATION_FORMS)}")
+    if minutes is None:
+        return messages(language)["duration"]["open"]
     hours, rest = divmod(minutes, 60)
+    if form == "clock":
+        return f"{hours}:{rest:02d}"
+    words = messages(language)["duration" if form == "long" else "pack"]
+
+    def count(key: str, n: int) -> str:  # the site's catalog words agree with the number, the kits' abbreviate
+        return words.count(key, n) if form == "long" else words[key].format(n=n)
+
     if not hours:
-        return words["minutes"].format(n=rest)
-    return words["hours_minutes"].format(h=hours, m=rest) if rest else words["hours"].format(n=hours)
+        return count("minutes", rest)
+    return words["hours_minutes"].format(h=hours, m=rest) if rest else count("hours", hours)
 
 
 def fill(template: str, **values) -> Markup:

@@ -15,7 +15,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from coachbook.kits import document as kits
+from coachbook.kits import fetcher as kit_fetcher
+from coachbook.kits.document import source_credit
+from coachbook.kits.layouts import kit_html, render_kit
 from coachbook.branding import (
     INK, PNG_SIGNATURE, SLATE_BACKGROUND, SVG_ELEMENTS, SVG_NAMESPACE, WHITE, Branding, OptionSource, contrast,
     load_branding, readable_on, text_colour_on,
@@ -146,10 +148,10 @@ def image_xobjects(resources) -> int:
 
 @pytest.mark.parametrize("kit", ["guide", "cards", "worksheet"])
 def test_every_kit_page_carries_the_organization_and_footer_and_the_logo_is_an_image(model, png_branding, kit):
-    reader = pypdf.PdfReader(io.BytesIO(kits.render_kit(model, kit, "a4", branding=png_branding)))
+    reader = pypdf.PdfReader(io.BytesIO(render_kit(model, kit, "a4", branding=png_branding)))
     texts = [" ".join(page.extract_text().split()) for page in reader.pages]
     assert [number for number, text in enumerate(texts, 1) if ORGANIZATION not in text or FOOTER not in text] == []
-    assert all(kits.source_credit(model) in text for text in texts)  # the source credit stays on every page
+    assert all(source_credit(model) in text for text in texts)  # the source credit stays on every page
     assert image_xobjects(reader.pages[0]["/Resources"]) >= 1
     if kit == "cards":  # the backs (even pages) show the logo on every card
         assert all(image_xobjects(page["/Resources"]) >= 1 for page in reader.pages[1::2])
@@ -158,19 +160,19 @@ def test_every_kit_page_carries_the_organization_and_footer_and_the_logo_is_an_i
 def test_a_kit_with_an_svg_logo_renders_and_the_fetcher_serves_only_that_logo(model, tmp_path):
     (tmp_path / "acme.svg").write_text(SVG_LOGO)
     branding = load_branding({"logo": "acme.svg", "organization": "Acme"}, tmp_path, OptionSource("mkdocs.yml", {}))
-    pdf = kits.render_kit(model, "guide", "a4", branding=branding)
+    pdf = render_kit(model, "guide", "a4", branding=branding)
     assert "Acme" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    fetcher = kits.AssetFetcher(branding.logo)
-    assert fetcher.fetch(kits.ASSETS_URL + "organization-logo.svg").read() == SERVED_SVG_LOGO
-    for url in ((tmp_path / "acme.svg").as_uri(), kits.ASSETS_URL + "organization-logo.png", "https://example.org/x.svg"):
-        with pytest.raises(kits.RefusedURL):
+    fetcher = kit_fetcher.AssetFetcher(branding.logo)
+    assert fetcher.fetch(kit_fetcher.ASSETS_URL + "organization-logo.svg").read() == SERVED_SVG_LOGO
+    for url in ((tmp_path / "acme.svg").as_uri(), kit_fetcher.ASSETS_URL + "organization-logo.png", "https://example.org/x.svg"):
+        with pytest.raises(kit_fetcher.RefusedURL):
             fetcher.fetch(url)
-    with pytest.raises(kits.RefusedURL):  # without branding, the logo's name is nothing
-        kits.FETCHER.fetch(kits.ASSETS_URL + "organization-logo.svg")
+    with pytest.raises(kit_fetcher.RefusedURL):  # without branding, the logo's name is nothing
+        kit_fetcher.FETCHER.fetch(kit_fetcher.ASSETS_URL + "organization-logo.svg")
 
 
 def test_a_kit_without_branding_has_none_of_it(model):
-    html = kits.kit_html(model, "guide", "a4")
+    html = kit_html(model, "guide", "a4")
     assert "branded" not in html and "organization-logo" not in html and "--brand" not in html
 
 
@@ -446,11 +448,11 @@ def test_a_config_given_with_config_that_does_not_exist_is_a_usage_error(tmp_pat
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_a_branded_guide_is_still_exactly_one_page(png_branding, model_id):
     model = load_model(REPO / "models" / f"{model_id}.yaml")
-    reader = pypdf.PdfReader(io.BytesIO(kits.render_kit(model, "guide", "a4", branding=png_branding)))
+    reader = pypdf.PdfReader(io.BytesIO(render_kit(model, "guide", "a4", branding=png_branding)))
     assert len(reader.pages) == 1
     assert ORGANIZATION in " ".join(reader.pages[0].extract_text().split())
 
 
 def test_a_branded_kit_is_byte_identical_from_run_to_run(model, png_branding):
-    assert kits.render_kit(model, "checklist", "a4", branding=png_branding) == kits.render_kit(
+    assert render_kit(model, "checklist", "a4", branding=png_branding) == render_kit(
         model, "checklist", "a4", branding=png_branding)

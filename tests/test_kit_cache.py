@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from coachbook.kits import cache as kit_cache, output as build
+from coachbook.kits import cache as kit_cache, output as build, render as kit_render
 from coachbook.branding import Branding
 from coachbook.kits.cache import KitCache, cache_folder, entry_is_valid, kit_key, store_entry
 from coachbook.model.loader import load_model
@@ -95,7 +95,7 @@ def _upgrade(library: str):
     def upgrade(job, monkeypatch, tmp_path):
         before = kit_key(job)
         if library == "pango":
-            monkeypatch.setattr(kit_cache, "pango_version", lambda: "99.0.0")
+            monkeypatch.setattr(kit_render, "pango_version", lambda: "99.0.0")
         else:
             installed = importlib.metadata.version
             monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0.0" if name == library else installed(name))
@@ -117,6 +117,19 @@ def _new_build_date(job, monkeypatch, tmp_path):
     return before, job
 
 
+def _package_files(folder: str, pattern: str = "*") -> list[str]:
+    root = REPO / "coachbook"
+    return sorted(path.relative_to(root).as_posix() for path in (root / folder).rglob(pattern)
+                  if path.is_file() and "__pycache__" not in path.parts)
+
+
+# Found as the key finds them, not listed: every file of the kit code, templates, catalogs and assets, a new
+# module under kits/, and the modules the kit code imports (the schema, the text functions, the catalogs' reader).
+KEYED_FILES = (*_package_files("kits", "*.py"), "kits/a_new_layout.py", *_package_files("templates/kits"),
+               *_package_files("locales"), "assets/kits.css", "assets/fonts/OFL.txt",
+               "model/schema.py", "text.py", "i18n.py", "branding.py")
+
+
 CHANGES = {
     "model text": _edit_model,
     "kit": _replace(kit="cards"),
@@ -125,9 +138,7 @@ CHANGES = {
     "section": _replace(section="de"),  # two places: the cache must not hand out one job for both
     "branding": _replace(branding=Branding(primary_color="#1a5fb4")),
     "SOURCE_DATE_EPOCH": _new_build_date,
-    **{name: _edit_package_file(name) for name in (
-        "model/schema.py", "kits/jobs.py", "kits/document.py", "kits/pack.py", "kits/a_new_layout.py", "text.py", "i18n.py", "branding.py", "locales/de.yaml",
-        "templates/kits/guide.html", "assets/kits.css", "assets/fonts/OFL.txt")},
+    **{name: _edit_package_file(name) for name in KEYED_FILES},
     **{f"{library} version": _upgrade(library) for library in (*kit_cache.RENDERING_LIBRARIES, "pango")},
 }
 
@@ -139,6 +150,42 @@ def test_changing_an_input_changes_the_key(model, uncached_key_inputs, monkeypat
     before, changed = CHANGES[change](job, monkeypatch, tmp_path)
     assert before == unchanged  # the key is stable (and a copy of the package keys like the package)
     assert kit_key(changed) != before
+
+
+def test_the_key_leaves_out_what_no_kit_depends_on(model, uncached_key_inputs, monkeypatch, tmp_path):
+    """The site's pages and the command are not kit inputs: editing them keeps every cached kit."""
+    job = KitJob(model, "guide", "a4")
+    for name in ("site/pages.py", "cli/main.py", "templates/site/model.md.j2"):
+        before, _ = _edit_package_file(name)(job, monkeypatch, tmp_path / name.replace("/", "-"))
+        assert kit_key(job) == before, name
+
+
+def test_editing_the_kit_code_in_a_copy_of_the_package_renders_its_kits_again(tmp_path):
+    """The command run from a copy of the package (as an upgrade or a local edit leaves it) renders a kit again
+    after a file under coachbook/kits/ changes, or a new one appears there, and takes it from the cache otherwise."""
+    copy = tmp_path / "copy"
+    shutil.copytree(REPO / "coachbook", copy / "coachbook", ignore=shutil.ignore_patterns("__pycache__"))
+    model_id = MODEL_IDS[0]
+    environment = {**command_env(COACHBOOK_CACHE_DIR=str(tmp_path / "cache"), SOURCE_DATE_EPOCH="1700000000"),
+                   "PYTHONPATH": str(copy)}
+
+    def build() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", "import coachbook, runpy; print(coachbook.__file__); runpy.run_module('coachbook', run_name='__main__')",
+             "build", "--model", model_id, "--kit", "guide", "--paper", "a4",
+             "--models", str(REPO / "models"), "--out", str(tmp_path / "kits")],
+            cwd=copy, env=environment, capture_output=True, text=True)
+        assert result.returncode == 0 and f"{copy}/coachbook" in result.stdout, result.stderr
+        return re.search(r"\((\d+) rendered, (\d+) from the cache\)", result.stderr).group(0)
+
+    code = copy / "coachbook" / "kits" / "guide.py"
+    assert build() == "(1 rendered, 0 from the cache)"
+    assert build() == "(0 rendered, 1 from the cache)"
+    code.write_text(code.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert build() == "(1 rendered, 0 from the cache)"
+    (copy / "coachbook" / "kits" / "a_new_layout.py").write_text('"""A kit type being added."""\n', encoding="utf-8")
+    assert build() == "(1 rendered, 0 from the cache)"
+    assert build() == "(0 rendered, 1 from the cache)"
 
 
 def test_the_key_covers_every_library_weasyprint_renders_with():

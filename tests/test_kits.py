@@ -11,9 +11,10 @@ import pypdf
 import pytest
 import yaml
 
-from coachbook.kits import document as kits
+from coachbook.kits import cards as kit_cards, fetcher
+from coachbook.kits.document import source_credit
 from coachbook.model import schema
-from coachbook.kits.document import kit_document, render_kit
+from coachbook.kits.layouts import kit_document, render_kit
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
@@ -101,7 +102,7 @@ def test_kit_renders_every_required_text(kits_dir, model_id, kit, paper):
 def test_every_page_carries_title_and_source_credit(kits_dir, model_id, kit, paper):
     conversation = model(model_id)
     title = normalized(plain_text(conversation.title))
-    credit = normalized(kits.source_credit(conversation))
+    credit = normalized(source_credit(conversation))
     for number, text in enumerate(page_texts(kit_path(kits_dir, model_id, kit, paper)), start=1):
         assert title in text, f"page {number} lacks the model title"
         assert credit in text, f"page {number} lacks the source credit"
@@ -180,7 +181,7 @@ def test_no_card_content_overflows_its_card(model_id, paper):
 def test_card_fitting_measures_every_front_card():
     """The fitting loop sizes cards by how full they are; a card it cannot see is never shrunk on purpose."""
     document = kit_document(model(MODEL_IDS[0]), "cards", "a4")
-    ratios = kits._fill_ratios(document)
+    ratios = kit_cards._fill_ratios(document)
     assert sorted(ratios) == list(range(len(ratios))) and len(ratios) >= model(MODEL_IDS[0]).question_count
     assert all(0 < ratio <= 1.0 for ratio in ratios.values()), ratios
 
@@ -192,7 +193,7 @@ def test_a_very_long_question_wraps_or_continues_without_overflow(tmp_path):
     conversation = write_model(tmp_path, "long-card", question=long_text, follow_ups=follow_ups)
     document = kit_document(conversation, "cards", "letter")
     assert assert_cards_fit(document) > 2  # split onto continuation cards
-    assert kits.card_overflows(document) == {}
+    assert kit_cards.card_overflows(document) == {}
 
 
 @pytest.mark.parametrize("paper", PAPERS)
@@ -249,16 +250,16 @@ def test_fonts_are_embedded_and_subset():
     "http://example.com/x.css",
     "https://example.com/font.otf",
     "data:text/css,body{}",
-    kits.ASSETS_URL + "../kits.py",
-    kits.ASSETS_URL + "fonts/missing.otf",
+    fetcher.ASSETS_URL + "../kits.py",
+    fetcher.ASSETS_URL + "fonts/missing.otf",
 ])
 def test_fetcher_refuses_anything_but_package_assets(url):
-    with pytest.raises(kits.RefusedURL):
-        kits.FETCHER.fetch(url)
+    with pytest.raises(fetcher.RefusedURL):
+        fetcher.FETCHER.fetch(url)
 
 
 def test_fetcher_serves_package_assets():
-    assert kits.FETCHER.fetch(kits.ASSETS_URL + "kits.css").read().startswith(b"/*")
+    assert fetcher.FETCHER.fetch(fetcher.ASSETS_URL + "kits.css").read().startswith(b"/*")
 
 
 @pytest.mark.parametrize("kit", KITS)

@@ -15,8 +15,9 @@ import pypdf
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.i18n import DEFAULT_LANGUAGE, fill, language_name, messages, shipped_languages
+from coachbook.i18n import DEFAULT_LANGUAGE, fill, language_name, lint_words, messages, shipped_languages
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.model import lint
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import normalized
 from conftest import REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, missing_texts, page_text, run
@@ -76,11 +77,26 @@ def test_english_german_french_and_spanish_ship():
 
 @pytest.mark.parametrize("language", shipped_languages())
 def test_every_language_has_exactly_the_english_keys_and_placeholders(language):
-    english, other = flat_keys(messages(DEFAULT_LANGUAGE)), flat_keys(messages(language))
+    # Not the lint words: a language's grammar decides which of them it needs (see the test below).
+    english, other = (flat_keys({key: value for key, value in messages(name).items() if key != "lint"})
+                      for name in (DEFAULT_LANGUAGE, language))
     assert sorted(other) == sorted(english)
     for key, text in other.items():
         assert isinstance(text, str) and text.strip(), key
         assert placeholders(text) == placeholders(english[key]), key
+
+
+@pytest.mark.parametrize("language", shipped_languages())
+def test_every_language_gives_content_lint_its_words(language):
+    """Each catalog's `lint:` section is read as the lint rules' data: a misspelt key fails here, not in a user's check."""
+    rules = lint._language(language)
+    assert rules is not None and rules.interrogatives and rules.stopwords and rules.open_examples
+
+
+def test_a_language_without_lint_words_gets_only_the_neutral_rules():
+    assert lint._language("pt-br") is None and lint._language("de-ch") == lint._language("de")
+    with pytest.raises(TypeError):
+        lint.Language.from_catalog({**lint_words("en"), "opener": "is"})
 
 
 def test_a_language_without_a_catalog_falls_back_to_its_base_language_then_english():

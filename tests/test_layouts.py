@@ -9,9 +9,9 @@ import pypdf
 import pytest
 import yaml
 
-from coachbook.kits import document as kits
+from coachbook.kits import cards as kit_cards, guide as kit_guide
 from coachbook.i18n import DEFAULT_LANGUAGE
-from coachbook.kits.document import kit_document
+from coachbook.kits.layouts import kit_document
 from coachbook.kits.catalog import PAPERS
 from coachbook.model.loader import load_model, translation_language
 
@@ -53,7 +53,7 @@ def guide_and_cards(model, paper: str, language: str = DEFAULT_LANGUAGE):
     assert len(guide.pages) == 1
     assert 1 <= guide.coachbook_layouts <= 2, f"the guide took {guide.coachbook_layouts} layouts"
     cards = kit_document(model, "cards", paper, language)
-    assert kits.card_overflows(cards) == {}
+    assert kit_cards.card_overflows(cards) == {}
     assert 1 <= cards.coachbook_layouts <= 2, f"the cards took {cards.coachbook_layouts} layouts"
     return guide, cards
 
@@ -106,7 +106,7 @@ def test_the_worksheet_and_the_checklist_take_one_layout():
 def test_a_wrong_guide_prediction_still_gives_a_one_page_guide(monkeypatch):
     """With no safety margin and a prediction a third too small, the planned level overflows: the search
     that follows still finds a density that fits, at the price of more layouts."""
-    monkeypatch.setattr(kits, "GUIDE_SAFETY", -0.35)
+    monkeypatch.setattr(kit_guide, "GUIDE_SAFETY", -0.35)
     guide = kit_document(load_model(REPO / "models" / "performance-improvement-4cs.yaml"), "guide", "a4")
     assert len(guide.pages) == 1 and guide.coachbook_layouts > 2
 
@@ -128,12 +128,12 @@ def long_card_model(folder, question: str, follow_ups: int):
 def test_a_card_too_long_for_any_size_is_split_in_the_second_layout(tmp_path, repeat, follow_ups):
     model = long_card_model(tmp_path, "What would have to be true for this to work? " * repeat, follow_ups)
     cards = kit_document(model, "cards", "a4")
-    assert kits.card_overflows(cards) == {} and cards.coachbook_layouts == 2
-    assert len(kits._fill_ratios(cards)) > 1 and "Question 1, continued" in cards.coachbook_html
+    assert kit_cards.card_overflows(cards) == {} and cards.coachbook_layouts == 2
+    assert len(kit_cards._fill_ratios(cards)) > 1 and "Question 1, continued" in cards.coachbook_html
 
 
 def test_a_wrong_card_prediction_still_gives_cards_that_fit(tmp_path, monkeypatch):
     """A card predicted to fit a room three times its size overflows the second layout; the old loop fixes it."""
-    monkeypatch.setattr(kits, "CARD_ROOM", 3.0)
+    monkeypatch.setattr(kit_cards, "CARD_ROOM", 3.0)
     cards = kit_document(long_card_model(tmp_path, "What would have to be true for this to work? " * 8, 6), "cards", "a4")
-    assert kits.card_overflows(cards) == {} and cards.coachbook_layouts > 2
+    assert kit_cards.card_overflows(cards) == {} and cards.coachbook_layouts > 2

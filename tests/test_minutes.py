@@ -11,11 +11,10 @@ import pypdf
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.i18n import DEFAULT_LANGUAGE, messages, short_length
+from coachbook.i18n import DEFAULT_LANGUAGE, duration_text, messages
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.kits.catalog import pack_filename
-from coachbook.site.pages import _duration
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, REPO, TRANSLATIONS
 
@@ -101,11 +100,11 @@ def test_the_model_page_shows_each_steps_minutes_and_each_stages_total(built_sit
         if stage.minutes is None:
             assert in_outline is None
             continue
-        total = normalized(t["site"]["stage_minutes"].format(length=_duration(stage.minutes, t)))
+        total = normalized(t["site"]["stage_minutes"].format(length=duration_text(stage.minutes, t.language)))
         assert shown is not None and normalized(shown.get_text()) == total, f"stage {stage.id}"
         assert in_outline is not None and normalized(in_outline.get_text()) == total
         for step in stage.steps:
-            length = _duration(step.minutes, t)
+            length = duration_text(step.minutes, t.language)
             under_heading = soup.find(id=step.id).find_next_sibling()
             assert under_heading.name == "p" and "cb-minutes" in under_heading["class"], f"step {step.id}"
             assert normalized(under_heading.get_text()) == length
@@ -114,8 +113,13 @@ def test_the_model_page_shows_each_steps_minutes_and_each_stages_total(built_sit
 
 
 def test_a_step_of_one_minute_says_minute():
-    t = messages("en")
-    assert (_duration(1, t), _duration(5, t), _duration(75, t)) == ("1 minute", "5 minutes", "1 h 15 min")
+    assert [duration_text(minutes, "en") for minutes in (1, 5, 60, 75, None)] == [
+        "1 minute", "5 minutes", "1 hour", "1 h 15 min", "As long as it needs"]
+
+
+def test_kits_write_a_length_in_short_and_the_agenda_its_start_as_a_clock():
+    assert [duration_text(minutes, "en", "short") for minutes in (1, 45, 60, 90)] == ["1 min", "45 min", "1 h", "1 h 30 min"]
+    assert [duration_text(minutes, "de", "clock") for minutes in (0, 5, 60, 135)] == ["0:00", "0:05", "1:00", "2:15"]
 
 
 # --- the kits and the pack ------------------------------------------------------------------------
@@ -129,11 +133,11 @@ def test_the_worksheet_and_the_guide_show_each_steps_minutes_and_each_stages_tot
     model, lang = shipped_model(model_id, language), language or DEFAULT_LANGUAGE
     text = pdf_text(kit_of(built_site.root, model_id, kit, paper, language))
     missing = [step.title for step in during_steps(model)
-               if not shows_minutes(text, step.title, short_length(step.minutes, lang))]
+               if not shows_minutes(text, step.title, duration_text(step.minutes, lang, "short"))]
     assert missing == []
     for stage in model.stages:
         if stage.minutes is not None:
-            total = messages(lang)["kit"]["stage_minutes"].format(length=short_length(stage.minutes, lang))
+            total = messages(lang)["kit"]["stage_minutes"].format(length=duration_text(stage.minutes, lang, "short"))
             assert shows_minutes(text, stage.title, total), f"stage {stage.id}"
 
 
@@ -144,7 +148,7 @@ def test_the_packs_agenda_lists_each_step_with_its_minutes(built_site, model_id,
     agenda = normalized(re.sub("\u2010\\s+", "", " ".join(page.extract_text() for page in pages[1:3])))
     assert agenda.startswith(messages(lang)["pack"]["agenda"])
     missing = [step.title for step in during_steps(model)
-               if not shows_minutes(agenda, step.title, short_length(step.minutes, lang))]
+               if not shows_minutes(agenda, step.title, duration_text(step.minutes, lang, "short"))]
     assert missing == []
 
 

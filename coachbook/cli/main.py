@@ -158,7 +158,7 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
 
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", metavar="ID", help="only this model (repeatable)")
-    parser.add_argument("--kit", metavar="K", help="only this kit: worksheet, cards, checklist or guide")
+    parser.add_argument("--kit", metavar="K", help=f"only this kit: {', '.join(KITS[:-1])} or {KITS[-1]}")
     parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter")
     parser.add_argument("--lang", action="append", metavar="L",
                         help="only this language (repeatable): the originals' (theme.language of mkdocs.yml, else "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import importlib.metadata
@@ -17,13 +18,12 @@ from .. import __version__
 from ..errors import RenderFailed
 from ..files import write_atomically
 from .catalog import build_date
-from .jobs import Job, render_jobs
+from .jobs import Job
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-# Everything in the package that shapes a kit's bytes besides the model itself: the renderers and
-# what they import (schema.py orders the cards; render.py says which renderer a job calls).
-KIT_INPUTS = ("kits", "model/schema.py", "text.py", "branding.py", "i18n.py", "locales",
-              "templates/kits", "assets")
+# The folders every file of which shapes a kit's bytes: the kit code, its templates, the catalogs and the
+# assets (CSS, fonts). The package's modules that the kit code imports (the schema, text, i18n) are found from it.
+KIT_FOLDERS = ("kits", "templates/kits", "locales", "assets")
 # The libraries a kit's bytes depend on: WeasyPrint and what it lays out and writes with, and ours
 # for Markdown and templates. (WeasyPrint 70 parses HTML with tinyhtml5, not html5lib.)
 RENDERING_LIBRARIES = ("weasyprint", "pydyf", "tinyhtml5", "tinycss2", "cssselect2", "pyphen", "fonttools", "pillow",
@@ -41,17 +41,39 @@ def cache_folder(configured: Path | None) -> Path | None:
     return configured
 
 
+def kit_input_files() -> list[Path]:
+    """Every file of KIT_FOLDERS, and every module of the package that the kit code imports, directly or not."""
+    files = {path for folder in KIT_FOLDERS for path in (PACKAGE_DIR / folder).rglob("*")
+             if path.is_file() and "__pycache__" not in path.parts}
+    unread = [path for path in files if path.suffix == ".py"]
+    while unread:
+        for module in _imported_modules(unread.pop()):
+            if module not in files:
+                files.add(module)
+                unread.append(module)
+    return sorted(files, key=lambda path: path.relative_to(PACKAGE_DIR).as_posix())
+
+
+def _imported_modules(path: Path) -> list[Path]:
+    """The package's modules that the module at `path` imports, anywhere in it (the package imports relatively)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if not isinstance(node, ast.ImportFrom) or not node.level:
+            continue
+        base = path.parents[node.level - 1].joinpath(*(node.module.split(".") if node.module else ()))
+        candidates = [base.with_suffix(".py"), base / "__init__.py", *(base / f"{alias.name}.py" for alias in node.names)]
+        found += [candidate for candidate in candidates if candidate.is_file()]
+    return found
+
+
 @functools.cache
 def kit_inputs_digest() -> str:
-    """A hash of the kit code, templates, CSS and fonts: editing any of them invalidates every entry."""
+    """A hash of the kit code and what it imports, templates, catalogs, CSS and fonts: editing, adding or removing
+    any of them invalidates every entry."""
     digest = hashlib.sha256(__version__.encode())
-    for name in KIT_INPUTS:
-        root = PACKAGE_DIR / name
-        for path in sorted([root] if root.is_file() else (p for p in root.rglob("*") if p.is_file())):
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in kit_input_files():
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -62,18 +84,18 @@ def installed_version(name: str) -> str:
         return "not installed"
 
 
-def pango_version() -> str:
-    """The version of the pango library WeasyPrint loaded, which shapes the text."""
-    from weasyprint.text.ffi import pango  # here, not at the top: loading WeasyPrint is slow and `check` needs none of it
-
-    number = pango.pango_version()  # major * 10000 + minor * 100 + micro
-    return f"{number // 10000}.{number // 100 % 100}.{number % 100}"
-
-
 @functools.cache
 def dependency_versions() -> tuple[str, ...]:
     """`<name> <version>` of every rendering library: upgrading one can change a kit's bytes."""
-    return (*(f"{name} {installed_version(name)}" for name in RENDERING_LIBRARIES), f"pango {pango_version()}")
+    return (*(f"{name} {installed_version(name)}" for name in RENDERING_LIBRARIES), f"pango {_rendering().pango_version()}")
+
+
+def _rendering():
+    """The rendering side (WeasyPrint, pango, fonts), loaded by the first key or render a build asks for: the
+    commands that render nothing (check, new, schema) import this module and must start without it."""
+    from . import render
+
+    return render
 
 
 def kit_key(job: Job) -> str:
@@ -193,7 +215,7 @@ class KitCache:
         failures = []
         try:
             rendering = [unique[key] for key in missing]
-            for job, failure in render_jobs(rendering, [entries[key] for key in missing], store_entry, workers):
+            for job, failure in _rendering().render_jobs(rendering, [entries[key] for key in missing], store_entry, workers):
                 if failure is not None:
                     failures.append(f"{job.label}: {failure}")
                 elif on_job_done:

@@ -1,29 +1,16 @@
-"""Kit and pack jobs, and rendering many of them in worker processes."""
+"""Kit and pack jobs: what to render and where it goes, planned without loading WeasyPrint."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from ..branding import Branding
 from ..errors import UsageError
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import ConversationModel
 from .catalog import kit_filename, pack_filename
-
-if TYPE_CHECKING:  # loading WeasyPrint is slow, and `check` needs none of it
-    from weasyprint import Document
-
-# Lays out one kit of one model, on the paper, in the language and with the branding of the jobs at hand.
-KitLayout = Callable[[ConversationModel, str], "Document"]
-# Writes a rendered PDF to its place (a cache entry), in the worker that rendered it.
-Store = Callable[[Path, bytes], None]
-
 
 @dataclass(frozen=True)
 class KitJob:
@@ -59,13 +46,6 @@ class KitJob:
     def layout_group(self) -> tuple:
         """What the kit's layout depends on besides the kit: jobs alike here share their layouts."""
         return _layout_group(self.model, self.paper, self.language, self.branding)
-
-    def render(self, layout: KitLayout) -> bytes:
-        """The kit's PDF, from its layout as `layout` gives it."""
-        from .document import kit_pdf
-
-        return kit_pdf(layout(self.model, self.kit), self.model, self.kit, self.paper, self.language,
-                       branding=self.branding)
 
 
 def _layout_group(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> tuple:
@@ -116,12 +96,6 @@ class PackJob:
             return _layout_group(self.model, self.paper, self.language, self.branding)
         return ("pack", *self.cache_identity(), self.branding.fingerprint() if self.branding else None)
 
-    def render(self, layout: KitLayout) -> bytes:
-        """The pack's PDF, its worksheets, cards and checklists from `layout`."""
-        from .pack import render_pack
-
-        return render_pack(self.models, self.paper, self.copies, self.language, branding=self.branding, layout=layout)
-
 
 Job = KitJob | PackJob
 
@@ -160,72 +134,3 @@ def layout_groups(jobs: Sequence[Job]) -> list[list[Job]]:
     for job in jobs:
         groups.setdefault(job.layout_group(), []).append(job)
     return [sorted(group, key=lambda job: isinstance(job, PackJob)) for group in groups.values()]
-
-
-class _Layouts:
-    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes)."""
-
-    def __init__(self, paper: str, language: str, branding: Branding | None):
-        self.paper, self.language, self.branding = paper, language, branding
-        self.documents: dict[tuple[str, str], Document] = {}
-
-    def __call__(self, model: ConversationModel, kit: str) -> Document:
-        from .document import kit_document
-
-        key = (model.model_dump_json(), kit)
-        if key not in self.documents:
-            self.documents[key] = kit_document(model, kit, self.paper, self.language, branding=self.branding)
-        return self.documents[key]
-
-
-def _render_group(jobs: list[Job], targets: list[Path], store: Store) -> list[str | None]:
-    """Render the jobs of one layout group, storing each PDF at its target: None for each success, else what went
-    wrong as one line.
-
-    Only these lines cross the process boundary, never a PDF or a pickled traceback; a failed job
-    leaves the others of its group to go on.
-    """
-    layouts = _Layouts(jobs[0].paper, jobs[0].language, jobs[0].branding)
-    outcomes: list[str | None] = []
-    for job, target in zip(jobs, targets):
-        try:
-            store(target, job.render(layouts))
-            outcomes.append(None)
-        except Exception as error:
-            outcomes.append(describe(error))
-    return outcomes
-
-
-def describe(error: BaseException) -> str:
-    """An exception as one line: its type (which says what kind of thing failed) and its message."""
-    message = " ".join(str(error).split())
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def render_jobs(jobs: list[Job], targets: list[Path], store: Store,
-                workers: int | None = None) -> Iterator[tuple[Job, str | None]]:
-    """Render every job into its target with `store(target, pdf)` (in the worker), group by group (`layout_groups`).
-
-    Yields each job as its group finishes, with None or with what went wrong as text. `store` must be
-    a module-level function: it is sent to the worker processes.
-    """
-    target_of = {id(job): target for job, target in zip(jobs, targets)}
-    groups = layout_groups(jobs)
-    workers = min(workers or default_workers(), len(groups))
-    if workers <= 1:
-        for group in groups:
-            yield from zip(group, _render_group(group, [target_of[id(job)] for job in group], store))
-        return
-    # "spawn": forking a process that already loaded fontconfig and pango is not safe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_render_group, group, [target_of[id(job)] for job in group], store) for group in groups]
-        for group, future in zip(groups, futures):
-            try:
-                outcomes = future.result()
-            except Exception as error:  # the worker itself died, or the jobs could not be sent to it
-                outcomes = [describe(error)] * len(group)
-            yield from zip(group, outcomes)

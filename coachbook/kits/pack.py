@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from weasyprint import Document
@@ -11,16 +11,18 @@ from weasyprint.document import Page
 
 from .. import __version__
 from ..branding import Branding
-from ..i18n import DEFAULT_LANGUAGE, messages, short_length
-from .document import RENDER_OPTIONS, kit_document, pdf_identifier, source_credit, template_document
-from .catalog import MAX_COPIES
-from .jobs import KitLayout
+from ..i18n import DEFAULT_LANGUAGE, duration_text, messages
 from ..model.schema import ConversationModel, Step
 from ..text import plain_text
+from .catalog import MAX_COPIES
+from .document import RENDER_OPTIONS, pdf_identifier, source_credit, template_document
+from .layouts import kit_document
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
 PACK_KITS = ("worksheet", "cards", "checklist")
 PACK_TEMPLATE = "pack.html"
+# Lays out one kit of one model, on the paper, in the language and with the branding of the pack at hand.
+KitLayout = Callable[[ConversationModel, str], Document]
 
 
 @dataclass(frozen=True)
@@ -53,27 +55,23 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
     t = messages(language)["pack"]
     items, elapsed, open_ended = [], 0, 0
     for model in models:
-        start = _clock(elapsed) if not open_ended else ""
+        start = duration_text(elapsed, language, "clock") if not open_ended else ""
         if model.duration_minutes is None:
             open_ended += 1
             duration = t["open"]
         else:
             elapsed += model.duration_minutes
-            duration = short_length(model.duration_minutes, language)
-        steps = [AgendaStep(step, short_length(step.minutes, language) if step.minutes else "")
+            duration = duration_text(model.duration_minutes, language, "short")
+        steps = [AgendaStep(step, duration_text(step.minutes, language, "short") if step.minutes else "")
                  for stage in model.stages if stage.when == "during" for step in stage.steps]
         items.append(AgendaItem(model, start, duration, steps))
     if not open_ended:
-        total = short_length(elapsed, language)
+        total = duration_text(elapsed, language, "short")
     elif elapsed:
-        total = t["at_least"].format(length=short_length(elapsed, language))
+        total = t["at_least"].format(length=duration_text(elapsed, language, "short"))
     else:
         total = t["open"]
     return Agenda(items, total, open_ended)
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from typing import Callable, Iterable, Iterator, Mapping
 
 from ..errors import ContentError
+from ..i18n import lint_words
 from .loader import FieldPath, LocatedModel, format_field_path
 from .schema import ConversationModel
 
@@ -22,9 +24,6 @@ QUESTION_MARKS = "?\uff1f\u061f\u037e"
 CLOSING_CHARACTERS = "\"'\u201d\u2019\u201c\u2018\u00bb\u203a\u00ab\u2039)]}*_`"
 TRAILING_CLOSERS = re.compile(rf"[\s{re.escape(CLOSING_CHARACTERS)}]+$")
 WORD = re.compile(r"\w+(?:'\w+)*")
-# French elides ("qu'est-ce", "l'équipe") and inverts with a hyphenated subject ("as-tu", "a-t-il", "est-ce"):
-# the elided word and the subject are words of their own, so that "qu'" and "-tu" can be looked up.
-FRENCH_WORD = re.compile(r"-(?:t-)?(?:je|tu|ils|il|elles|elle|on|nous|vous|ce)\b|\w+'|\w+")
 # The end of a sentence inside a question's text ("Here is what I saw. How does that match your view?"), or of
 # a lead-in ("Be honest: what went wrong?", "Stellen Sie sich vor: ...").
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
@@ -62,6 +61,28 @@ class Language:
     question_opening: str = ""  # a mark that opens a question (Spanish "¿"): the question starts after it
     fold_accents: bool = False  # "Etes-vous", "konnen": an accent never tells two of the listed verbs apart
 
+    @classmethod
+    def from_catalog(cls, words: Mapping) -> Language:
+        """A language as its catalog's `lint:` section gives it (coachbook/locales/<lang>.yaml): word lists as
+        space-separated words, `subjects` as each pronoun's verb endings ("" for any verb), `word_pattern` (how
+        the language's words are found) and `request_verb_endings` (pronouns a request verb may end in)."""
+        values: dict = {}
+        for name, value in words.items():
+            if name in ("open_examples", "question_opening", "request_verb_last", "fold_accents"):
+                values[name] = value
+            elif name == "plural_endings":
+                values[name] = tuple(value.split())
+            elif name == "subjects":
+                values[name] = {pronoun: tuple(endings.split()) or ("",) for pronoun, endings in value.items()}
+            elif name == "word_pattern":
+                values["word"] = re.compile(value)
+            elif name != "request_verb_endings":
+                values[name] = _set(value)
+        if "request_verb_endings" in words:  # Spanish attaches the pronoun: "contarme", "explicarnos"
+            values["request_verbs"] = frozenset(verb + ending for verb in values["request_verbs"]
+                                                for ending in ("", *words["request_verb_endings"].split()))
+        return cls(**values)  # a key the rules do not know is a TypeError: a catalog's typo fails loudly
+
     def __post_init__(self) -> None:
         if self.fold_accents:
             for name in ("openers", "request_verbs"):
@@ -73,164 +94,16 @@ def _without_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold()
 
 
-ENGLISH = Language(
-    openers=_set("""
-        am is are was were do does did have has had can could will would shall should may might must
-        isn't aren't wasn't weren't don't doesn't didn't haven't hasn't hadn't can't couldn't won't wouldn't
-        shouldn't mustn't
-    """),
-    interrogatives=_set("what which who whom whose how why when where"),
-    open_examples="what, how, which",
-    request_verbs=_set("""
-        tell describe explain walk share say talk give show expand elaborate outline summarise summarize sum
-        list name recall picture imagine think
-    """),
-    request_subjects=_set("you"),
-    fillers=_set("please"),
-    conjunctions=_set("and but so"),
-    or_words=_set("or"),
-    negations=_set("not"),
-    stopwords=_set("""
-        a an the and or but of to in on at for by with from into about as is are be it its this that these those
-        your you our we their they them his her him i me my so then than what which who how why when where all
-        any each every some more most just also out up
-    """),
-    plural_endings=("s",),
-)
-
-GERMAN = Language(
-    # Auxiliaries and modals in every person and tense a question uses; other verbs are found by `subjects`.
-    openers=_set("""
-        bin bist ist sind seid war warst waren wart wäre wärst wären wärt
-        habe hast hat haben habt hatte hattest hatten hattet hätte hättest hätten hättet
-        kann kannst können könnt konnte konntest konnten könnte könntest könnten könntet
-        darf darfst dürfen dürft durfte durftest durften dürfte dürftest dürften
-        muss musst müssen müsst musste musstest mussten müsste müsstest müssten
-        soll sollst sollen sollt sollte solltest sollten solltet
-        will willst wollen wollt wollte wolltest wollten
-        mag magst mögen mögt möchte möchtest möchten möchtet
-        werde wirst wird werden werdet wurde wurdest wurden würde würdest würden würdet
-        gibt gab gäbe gibt's geht ging geht's
-    """),
-    interrogatives=_set("""
-        was wie warum wieso weshalb weswegen wann wo wer wen wem wessen welche welcher welches welchen welchem
-        woran worauf woraus worin worum worüber wovon wovor wozu wofür womit wodurch wogegen wohin woher wonach
-        wobei inwiefern inwieweit
-    """),
-    open_examples="was, wie, welche",
-    request_verbs=_set("""
-        beschreiben erzählen erklären schildern sagen berichten ausführen erläutern zeigen nennen teilen
-        zusammenfassen skizzieren geben durchgehen aufzählen vorstellen denken erinnern sprechen darlegen
-    """),
-    request_subjects=_set("du ihr sie"),
-    request_verb_last=True,
-    # German asks verb-first; a verb's ending agrees with the pronoun after it ("Denkst du", "Habt ihr",
-    # "Sehen Sie", "Hilft es", "Fällt dir"); "Sie" casefolds to "sie".
-    subjects={
-        "du": ("st", "t"), "ihr": ("t", "d"), "sie": ("en", "n"), "es": ("t",), "man": ("t",),
-        "das": ("t",), "dir": ("t",), "dich": ("t",), "euch": ("t",), "ihnen": ("t",), "uns": ("t",), "sich": ("t",),
-    },
-    # Conjunctions, prepositions and adverbs that end like a verb and are followed by a pronoun
-    # ("Wenn Sie ...", "Seit du ...", "Mit dir ..."): they open a clause, not a question.
-    not_verbs=_set("""
-        wenn dann denn sondern an in von neben zwischen wegen gegen oben unten damit seit seitdem statt anstatt
-        mit samt nicht jetzt erst zuerst zunächst zuletzt selbst sonst bereits meist vielleicht und sobald
-        während
-    """),
-    conjunctions=_set("und aber also na nun"),
-    or_words=_set("oder"),
-    negations=_set("nicht"),
-    stopwords=_set("""
-        der die das den dem des ein eine einen einem einer eines und oder aber sowie zu zum zur im in am an auf
-        aus bei mit nach von vor für über unter um durch gegen ohne bis ist sind war sein seine seinen ihr ihre
-        ihren es sie er wir du dich dir sich mich mir uns euch ihnen ihm ihn man mein meine dein deine unser
-        unsere euer eure was wer wie wo warum welche welcher welches dass damit wenn als so dann auch nur noch
-        schon mehr sehr alle jede jeder jedes diese dieser dieses hier da nicht kein keine
-    """),
-    plural_endings=("en", "e", "n", "s"),
-    fold_accents=True,
-)
-
-# The pronouns that follow an inverted French verb, as FRENCH_WORD splits them off: any verb before them.
-_FRENCH_SUBJECTS = [f"-{pronoun}" for pronoun in "je tu il elle on nous vous ils elles ce".split()]
-_FRENCH_SUBJECTS += [f"-t-{pronoun}" for pronoun in "il elle on".split()]
-
-FRENCH = Language(
-    openers=frozenset(),  # French marks a yes/no question by inversion ("As-tu", "Est-ce que"): `subjects`
-    interrogatives=_set("""
-        que qu' quoi qui comment pourquoi quand où quel quelle quels quelles combien lequel laquelle lesquels
-        lesquelles auquel auxquels auxquelles duquel desquels desquelles
-    """),
-    open_examples="que, comment, quel",
-    request_verbs=_set("""
-        décrire expliquer raconter dire parler préciser développer détailler partager résumer citer nommer
-        donner montrer imaginer évoquer expliciter illustrer rappeler penser présenter
-    """),
-    request_subjects=_set("-tu -vous"),
-    fillers=_set("me m' te t' nous vous lui leur en y le la les l' un peu plus bien s' il plaît donc encore"),
-    subjects={subject: ("",) for subject in _FRENCH_SUBJECTS},
-    conjunctions=_set("et mais alors donc"),
-    # "Y a-t-il", "Te sens-tu", "N'as-tu pas": before the inverted verb, part of the opening.
-    clitics=_set("ne n' y en me m' te t' se s' le la les l' lui leur nous vous"),
-    or_words=_set("ou"),
-    negations=_set("pas non"),
-    stopwords=_set("""
-        le la les l' un une des du de d' et ou mais à au aux en dans sur pour par avec sans sous entre ce cet
-        cette ces c' est sont être il elle ils elles on nous vous tu je j' te se s' son sa ses leur leurs votre
-        vos notre nos ton ta tes mon ma mes qui que qu' quoi ne n' pas plus tout tous toute toutes y lui me m'
-    """),
-    plural_endings=("s", "x"),
-    word=FRENCH_WORD,
-    fold_accents=True,
-)
-
-_SPANISH_REQUESTS = """
-    describir contar explicar decir hablar compartir mostrar detallar resumir nombrar mencionar pensar imaginar
-    recordar ampliar profundizar desarrollar dar poner enumerar relatar comentar aclarar precisar ilustrar
-""".split()
-
-SPANISH = Language(
-    # Spanish has no inversion to go by: the verbs that commonly open a yes/no question.
-    openers=_set("""
-        es está estás están estáis estaba estabas estuvo estuviste fue fuiste era eras eres son sería serías
-        hay había habrá habría hubo tienes tiene tenéis tienen tenemos tenías tuviste
-        puedes puede pueden podéis podemos podrías podría podríais podrían pudiste
-        has ha hemos habéis han habías habrías gustaría gusta gustó parece importa importaría
-        crees cree creéis creen piensas piensa sabes sabe sabéis saben quieres quiere queréis quieren querrías
-        necesitas necesita necesitan sientes siente ves entiendes consideras debes deberías debería debemos
-        vas va hiciste hizo lograste conseguiste funcionó funciona sirve sirvió ayuda ayudó acuerdas recuerdas
-        preocupa interesa cuesta molesta
-    """),
-    # Only the accented forms ask: "que", "como", "cuando" join clauses ("¿Crees que ...?" is yes/no).
-    interrogatives=_set("""
-        qué cómo cuándo dónde adónde quién quiénes cuál cuáles cuánto cuánta cuántos cuántas
-    """),
-    open_examples="qué, cómo, cuál",
-    # Spanish attaches the pronoun: "contarme", "explicarnos".
-    request_verbs=frozenset(verb + pronoun for verb in _SPANISH_REQUESTS
-                            for pronoun in ("", "me", "nos", "le", "les", "lo", "la")),
-    fillers=_set("tú usted ustedes me nos por favor"),
-    conjunctions=_set("y e pero entonces"),
-    clitics=_set("me te se nos os lo la los las le les"),
-    or_words=_set("o u"),
-    negations=_set("no"),
-    stopwords=_set("""
-        el la los las lo un una unos unas y e o u pero de del al a en con por para sin sobre entre es son ser
-        está están este esta estos estas ese esa eso su sus tu tus mi mis nuestro nuestra nuestros nuestras se
-        le les nos te me que qué como cómo cuando más muy todo todos toda todas ya también
-    """),
-    plural_endings=("es", "s"),
-    question_opening="\u00bf",
-)
-
-# Per base language (`de-ch` reads as `de`). A language not here gets only the language-neutral rules:
-# judging its questions by English verbs would be wrong, and its purposes are compared without stopwords.
-LANGUAGES: dict[str, Language] = {"en": ENGLISH, "de": GERMAN, "fr": FRENCH, "es": SPANISH}
 NEUTRAL = Language(openers=frozenset(), interrogatives=frozenset(), open_examples="", request_verbs=frozenset())
 
 
+@functools.cache
 def _language(language: str) -> Language | None:
-    return LANGUAGES.get(re.split(r"[-_]", language.casefold())[0])
+    """The lint words of `language`'s base language (`de-ch` reads as `de`) from its catalog, or None when its
+    catalog has none: such a language gets only the language-neutral rules, as judging its questions by another
+    language's verbs would be wrong, and its purposes are compared without stopwords."""
+    words = lint_words(re.split(r"[-_]", language.casefold())[0])
+    return Language.from_catalog(words) if words is not None else None
 
 
 class LintWarning(ContentError):

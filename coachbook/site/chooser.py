@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from ..i18n import messages
 from ..model.schema import ConversationModel
 from ..text import data_text
-
-if TYPE_CHECKING:  # pages imports this module for TIME_LIMITS
-    from .pages import KitLink
+from .pages import KitLink
 
 DATA_FILE = "choose.json"
 """Beside the chooser page in each language's folder; the page carries the same data inline."""
-
-TIME_LIMITS = ("15", "30", "60", "more")
-"""The choices of "time available": up to 15, 30 or 60 minutes, or more than an hour (any length fits)."""
 
 
 def chooser_data(models: Sequence[ConversationModel], language: str, page_link: Callable[[str], str],

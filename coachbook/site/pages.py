@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from .chooser import TIME_LIMITS
-from ..i18n import DEFAULT_LANGUAGE, Messages, fill, messages
+from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
 from ..model.sequences import ConversationSequence, SequenceEntry
 from ..text import inline_html, json_script, markdown_heading, plain_text, yaml_string
@@ -22,6 +21,8 @@ KITS_PAGE = "kits.md"
 
 HOME_PAGE = "index.md"
 SEQUENCES_FOLDER = "sequences"
+TIME_LIMITS = ("15", "30", "60", "more")
+"""The chooser's choices of "time available": up to 15, 30 or 60 minutes, or more than an hour (any length fits)."""
 DEFAULT_EVENT_MINUTES = 60
 """A calendar event's length for a model that gives no duration_minutes."""
 
@@ -116,14 +117,15 @@ class Calendar:
         return json.dumps(self.events, ensure_ascii=False)
 
 
-def _duration(minutes: int | None, t: Messages) -> str:
-    words = t["duration"]
-    if minutes is None:
-        return words["open"]
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return words.count("minutes", minutes)
-    return words["hours_minutes"].format(h=hours, m=rest) if rest else words.count("hours", hours)
+def model_groups(models: Sequence[ConversationModel], language: str) -> list[tuple[str, list[ConversationModel]]]:
+    """The models by their `group`, as the navigation and the chooser show them: groups sorted by name, a model
+    without one in the catalog's 'Other conversations'. Names that differ only in their markup are one group."""
+    other = messages(language)["site"]["other_conversations"]
+    grouped: dict[str, tuple[str, list[ConversationModel]]] = {}
+    for model in models:
+        name = model.group or other
+        grouped.setdefault(plain_text(name), (name, []))[1].append(model)
+    return [grouped[key] for key in sorted(grouped)]
 
 
 def _filesize(size: int) -> str:
@@ -153,7 +155,7 @@ class PageRenderer:
         )
         self.env.filters.update(
             inline=inline_html, plain=plain_text, heading=markdown_heading, yaml_text=yaml_string,
-            yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: _duration(m, t),
+            yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: duration_text(m, language),
             filesize=_filesize, paragraphs=_paragraphs, fill=fill, json_script=json_script,
         )
         self.env.globals.update(
@@ -222,17 +224,10 @@ class PageRenderer:
         return self._render("questions.md.j2", models=models, link=link, total=total)
 
     def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], *, data: dict) -> str:
-        """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.chooser)."""
+        """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.site.chooser)."""
         tags = sorted({tag for model in models for tag in model.tags})
-        return self._render("choose.md.j2", models=models, groups=self.groups(models), link=link, tags=tags,
+        return self._render("choose.md.j2", models=models, groups=model_groups(models, self.language), link=link, tags=tags,
                             time_limits=TIME_LIMITS, data=data)
-
-    def groups(self, models: Sequence[ConversationModel]) -> list[tuple[str, list[ConversationModel]]]:
-        """The models by navigation group, groups sorted by name; a model without one is in 'Other conversations'."""
-        grouped: dict[str, list[ConversationModel]] = {}
-        for model in models:
-            grouped.setdefault(model.group or messages(self.language)["site"]["other_conversations"], []).append(model)
-        return sorted(grouped.items())
 
     def kits_page(self, models: Sequence[ConversationModel], kits: dict[str, Sequence[KitLink]], built: bool = True) -> str:
         """Every model's kits; with `built` false (a preview without kits), a page saying so."""

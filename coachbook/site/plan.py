@@ -25,6 +25,7 @@ from .pages import (
     PageRenderer,
     TimelineEntry,
     language_page,
+    model_groups,
     model_page,
     run_page,
     sequence_page,
@@ -217,11 +218,8 @@ class SitePlan:
 
     @staticmethod
     def _groups(section: Section) -> list:
-        other = messages(section.language)["site"]["other_conversations"]
-        groups: dict[str, list] = {}
-        for model in section.models:
-            groups.setdefault(title_text(model.group or other), []).append(model_page(model.id, section.folder))
-        return [{group: pages} for group, pages in sorted(groups.items())]
+        return [{title_text(group): [model_page(model.id, section.folder) for model in members]}
+                for group, members in model_groups(section.models, section.language)]
 
     # ------------------------------------------------------------------ content
 

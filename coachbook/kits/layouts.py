@@ -1,0 +1,66 @@
+"""The kit layouts by kit name: the worksheet and the checklist (laid out once), the cards and the guide
+(fitted), and the public API that lays out, writes and shows any kit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from weasyprint import Document
+
+from ..branding import Branding
+from ..i18n import DEFAULT_LANGUAGE
+from ..model.schema import WHEN, ConversationModel
+from .cards import cards_document
+from .catalog import check_kit
+from .document import kit_pdf, lay_out, template_html
+from .guide import guide_document
+
+# Lays out one kit of a model on a paper, in a language, with a branding (None: Coachbook's own look).
+Layout = Callable[[ConversationModel, str, str, "Branding | None"], Document]
+
+
+def worksheet_document(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
+    document = lay_out(template_html(model, "worksheet", paper, language, branding), paper, branding)
+    document.coachbook_layouts = 1
+    return document
+
+
+def checklist_document(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
+    groups = [(when, [stage for stage in model.stages if stage.when == when]) for when in WHEN]
+    html = template_html(model, "checklist", paper, language, branding, groups=[g for g in groups if g[1]])
+    document = lay_out(html, paper, branding)
+    document.coachbook_layouts = 1
+    return document
+
+
+# Every kit of catalog.KITS, laid out from its template `templates/kits/<kit>.html`.
+LAYOUTS: dict[str, Layout] = {
+    "worksheet": worksheet_document, "cards": cards_document, "checklist": checklist_document, "guide": guide_document,
+}
+
+
+def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+                 branding: Branding | None = None) -> Document:
+    """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`.
+
+    `document.coachbook_layouts` says how many WeasyPrint layouts the kit took (the benchmark reads it):
+    1 for the worksheet and the checklist, at most 2 for the guide and the cards in every case we know of.
+
+    No branding: Coachbook's own look.
+    """
+    check_kit(kit, paper)
+    return LAYOUTS[kit](model, paper, language, branding)
+
+
+def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+             branding: Branding | None = None) -> str:
+    """The final HTML of a kit (after fitting), as handed to WeasyPrint."""
+    return kit_document(model, kit, paper, language, branding=branding).coachbook_html
+
+
+def render_kit(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+               branding: Branding | None = None) -> bytes:
+    """The kit as PDF bytes; the same model, kit, paper, language and branding always give the same bytes."""
+    return kit_pdf(kit_document(model, kit, paper, language, branding=branding), model, kit, paper, language,
+                   branding=branding)
+

@@ -1,0 +1,102 @@
+"""Rendering kit and pack jobs, group by group, in worker processes: where a job meets WeasyPrint."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from weasyprint import Document
+from weasyprint.text.ffi import pango
+
+from ..branding import Branding
+from ..model.schema import ConversationModel
+from .document import kit_pdf
+from .jobs import Job, PackJob, layout_groups
+from .layouts import kit_document
+from .pack import KitLayout, render_pack
+
+# Writes a rendered PDF to its place (a cache entry), in the worker that rendered it.
+Store = Callable[[Path, bytes], None]
+
+
+def render_job(job: Job, layout: KitLayout) -> bytes:
+    """The job's PDF: a kit from its layout as `layout` gives it, a pack with its kits' layouts from `layout`."""
+    if isinstance(job, PackJob):
+        return render_pack(job.models, job.paper, job.copies, job.language, branding=job.branding, layout=layout)
+    return kit_pdf(layout(job.model, job.kit), job.model, job.kit, job.paper, job.language, branding=job.branding)
+
+
+def pango_version() -> str:
+    """The version of the pango library WeasyPrint loaded, which shapes the text."""
+    number = pango.pango_version()  # major * 10000 + minor * 100 + micro
+    return f"{number // 10000}.{number // 100 % 100}.{number % 100}"
+
+
+class _Layouts:
+    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes)."""
+
+    def __init__(self, paper: str, language: str, branding: Branding | None):
+        self.paper, self.language, self.branding = paper, language, branding
+        self.documents: dict[tuple[str, str], Document] = {}
+
+    def __call__(self, model: ConversationModel, kit: str) -> Document:
+        key = (model.model_dump_json(), kit)
+        if key not in self.documents:
+            self.documents[key] = kit_document(model, kit, self.paper, self.language, branding=self.branding)
+        return self.documents[key]
+
+
+def _render_group(jobs: list[Job], targets: list[Path], store: Store) -> list[str | None]:
+    """Render the jobs of one layout group, storing each PDF at its target: None for each success, else what went
+    wrong as one line.
+
+    Only these lines cross the process boundary, never a PDF or a pickled traceback; a failed job
+    leaves the others of its group to go on.
+    """
+    layouts = _Layouts(jobs[0].paper, jobs[0].language, jobs[0].branding)
+    outcomes: list[str | None] = []
+    for job, target in zip(jobs, targets, strict=True):
+        try:
+            store(target, render_job(job, layouts))
+            outcomes.append(None)
+        except Exception as error:
+            outcomes.append(describe(error))
+    return outcomes
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one line: its type (which says what kind of thing failed) and its message."""
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def render_jobs(jobs: list[Job], targets: list[Path], store: Store,
+                workers: int | None = None) -> Iterator[tuple[Job, str | None]]:
+    """Render every job into its target with `store(target, pdf)` (in the worker), group by group (`layout_groups`).
+
+    Yields each job as its group finishes, with None or with what went wrong as text. `store` must be
+    a module-level function: it is sent to the worker processes.
+    """
+    target_of = {id(job): target for job, target in zip(jobs, targets, strict=True)}
+    groups = layout_groups(jobs)
+    workers = min(workers or default_workers(), len(groups))
+    if workers <= 1:
+        for group in groups:
+            yield from zip(group, _render_group(group, [target_of[id(job)] for job in group], store), strict=True)
+        return
+    # "spawn": forking a process that already loaded fontconfig and pango is not safe.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_render_group, group, [target_of[id(job)] for job in group], store) for group in groups]
+        for group, future in zip(groups, futures, strict=True):
+            try:
+                outcomes = future.result()
+            except Exception as error:  # the worker itself died, or the jobs could not be sent to it
+                outcomes = [describe(error)] * len(group)
+            yield from zip(group, outcomes, strict=True)
