@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,21 @@ from .branding import BRANDING_OPTIONS, Branding, OptionSource, load_branding
 from .config_file import PluginOptions, originals_language, read_config, read_plugin_options
 from .errors import ConfigError, UsageError, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
-from .kits.cache import DEFAULT_FOLDER, DEFAULT_SIZE_MB, cache_folder
 
 DEFAULT_CONFIG = Path("mkdocs.yml")
 DEFAULT_MODELS = "models"
 DEFAULT_SEQUENCES = "sequences"  # beside the models: sequences of conversations, optional
+DEFAULT_CACHE = Path(".cache") / "coachbook"
+DEFAULT_CACHE_SIZE_MB = 1024
+CACHE_VARIABLE = "COACHBOOK_CACHE_DIR"  # a cache shared by several projects or builds (CI); empty: none
+
+
+def cache_folder(configured: Path | None) -> Path | None:
+    """The kit cache's folder: COACHBOOK_CACHE_DIR if set (empty turns the cache off), else `configured`."""
+    override = os.environ.get(CACHE_VARIABLE)
+    if override is not None:
+        return Path(override) if override else None
+    return configured
 
 
 def _option(default: Any, description: str, must_be: str | None = None) -> Any:
@@ -47,10 +58,10 @@ class CoachbookOptions(BaseModel):
                                "must be a number of worker processes, 1 or more")
     cache: bool = _option(True, "Keep rendered kits between builds, so a rebuild renders only what changed.",
                           "must be true or false")
-    cache_dir: str = _option(str(DEFAULT_FOLDER), "Where the kit cache lives, relative to mkdocs.yml "
+    cache_dir: str = _option(str(DEFAULT_CACHE), "Where the kit cache lives, relative to mkdocs.yml "
                                  "(the environment variable COACHBOOK_CACHE_DIR overrides it; empty: no cache).", "must be a folder")
     cache_size_mb: int = _option(
-        DEFAULT_SIZE_MB, "The kit cache's size limit in megabytes, 0 or more: past it, the least recently used kits are "
+        DEFAULT_CACHE_SIZE_MB, "The kit cache's size limit in megabytes, 0 or more: past it, the least recently used kits are "
         "removed after a build.",
         "must be a number of megabytes, 0 or more")
     # Branding: checked (with the logo's file) by branding.load_branding, which gives each its own message.

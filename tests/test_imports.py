@@ -93,12 +93,10 @@ def test_relative_imports_are_resolved_and_only_the_ones_that_run_on_loading_cou
     assert module_imports("from .pack import x", "coachbook.kits", modules, package=True) == {"coachbook.kits.pack"}
 
 
-# The only imports inside functions, each with its reason: Zensical is an optional dependency, and the cache
-# is where a command that may render (build, pack) meets the renderer, which `check` and `new` must not load.
+# The only imports inside functions, each with its reason: Zensical is an optional dependency.
 LATE_IMPORTS = {
     ("coachbook.cli.main", "_zensical", "coachbook.zensical"),
     ("coachbook.zensical", "_theme_environment", "zensical"),
-    ("coachbook.kits.cache", "_rendering", "coachbook.kits.render"),
 }
 
 
@@ -131,10 +129,11 @@ def test_a_late_import_is_found():
         ("coachbook.kits.jobs", "f", "coachbook.kits.document")}
 
 
-@pytest.mark.parametrize("module", ["coachbook.kits.catalog", "coachbook.kits.jobs", "coachbook.kits.cache",
-                                    "coachbook.site.plan", "coachbook.cli.main"])
+@pytest.mark.parametrize("module", ["coachbook.kits.catalog", "coachbook.kits.jobs", "coachbook.site.plan",
+                                    "coachbook.model.loader", "coachbook.model.lint"])
 def test_a_light_module_loads_no_weasyprint(module):
-    """`coachbook check` and the planners start without WeasyPrint, pango and the fonts."""
+    """The kit catalog, the planners and the model's reading and checks work without WeasyPrint, pango and the
+    fonts (a site engine or an editor tool can plan and validate without the renderer installed)."""
     script = f"import sys, {module}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint'))"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=command_env(),
                             check=True)

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from coachbook.kits import cache as kit_cache, output as build, render as kit_render
+from coachbook.kits import cache as kit_cache, output as build
 from coachbook.branding import Branding
-from coachbook.kits.cache import KitCache, cache_folder, entry_is_valid, kit_key, store_entry
+from coachbook.kits.cache import KitCache, entry_is_valid, kit_key, store_entry
+from coachbook.project import cache_folder
 from coachbook.model.loader import load_model
 from coachbook.kits.jobs import KitJob
 from conftest import MODEL_FILES, MODEL_IDS, REPO, build_kits, command_env
@@ -95,7 +96,7 @@ def _upgrade(library: str):
     def upgrade(job, monkeypatch, tmp_path):
         before = kit_key(job)
         if library == "pango":
-            monkeypatch.setattr(kit_render, "pango_version", lambda: "99.0.0")
+            monkeypatch.setattr(kit_cache, "pango_version", lambda: "99.0.0")
         else:
             installed = importlib.metadata.version
             monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0.0" if name == library else installed(name))

@@ -13,7 +13,7 @@ from .. import __version__
 from ..kits.output import PACKS_FOLDER, build_kits
 from ..errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
 from ..files import copy_atomically, write_atomically
-from ..kits.cache import DEFAULT_FOLDER, KitCache
+from ..kits.cache import KitCache
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.lint import lint
 from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
@@ -21,7 +21,7 @@ from ..model.loader import (Library, ignored_folder_message, load_library, locat
 from ..kits.catalog import KITS, MAX_COPIES, PAPERS
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
-from ..project import DEFAULT_CONFIG, Project, load_project
+from ..project import DEFAULT_CACHE, DEFAULT_CONFIG, Project, load_project
 from ..site.plan import SitePlan
 
 # 1: invalid content or a failed render (the build wrote nothing); 2: a usage error.
@@ -82,7 +82,7 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
                       help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
     pack.add_argument("--cache", type=Path, metavar="DIR",
                       help=f"where rendered kits and packs are kept between builds (default: cache_dir of mkdocs.yml, "
-                           f"else {DEFAULT_FOLDER}/)")
+                           f"else {DEFAULT_CACHE}/)")
     pack.add_argument("--no-cache", action="store_true", help="render the pack afresh")
     pack.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     _add_config_option(pack)
@@ -170,7 +170,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--cache", type=Path, metavar="DIR",
                         help=f"where rendered kits are kept between builds (default: cache_dir of mkdocs.yml, else "
-                             f"{DEFAULT_FOLDER}/)")
+                             f"{DEFAULT_CACHE}/)")
     parser.add_argument("--no-cache", action="store_true", help="render every kit afresh")
     parser.add_argument("--progress", action="store_true",
                         help="a line per kit even when not on a terminal (on a terminal it is the default)")

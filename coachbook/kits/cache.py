@@ -6,6 +6,7 @@ import ast
 import functools
 import hashlib
 import importlib.metadata
+import math
 import os
 import shutil
 import tempfile
@@ -19,6 +20,7 @@ from ..errors import RenderFailed
 from ..files import write_atomically
 from .catalog import build_date
 from .jobs import Job
+from .render import pango_version, render_jobs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The folders every file of which shapes a kit's bytes: the kit code, its templates, the catalogs and the
@@ -28,17 +30,6 @@ KIT_FOLDERS = ("kits", "templates/kits", "locales", "assets")
 # for Markdown and templates. (WeasyPrint 70 parses HTML with tinyhtml5, not html5lib.)
 RENDERING_LIBRARIES = ("weasyprint", "pydyf", "tinyhtml5", "tinycss2", "cssselect2", "pyphen", "fonttools", "pillow",
                        "markdown-it-py", "jinja2", "markupsafe")
-
-
-DEFAULT_FOLDER = Path(".cache") / "coachbook"
-
-
-def cache_folder(configured: Path | None) -> Path | None:
-    """The cache folder: COACHBOOK_CACHE_DIR if set (empty turns the cache off), else `configured`."""
-    override = os.environ.get("COACHBOOK_CACHE_DIR")
-    if override is not None:
-        return Path(override) if override else None
-    return configured
 
 
 def kit_input_files() -> list[Path]:
@@ -87,15 +78,7 @@ def installed_version(name: str) -> str:
 @functools.cache
 def dependency_versions() -> tuple[str, ...]:
     """`<name> <version>` of every rendering library: upgrading one can change a kit's bytes."""
-    return (*(f"{name} {installed_version(name)}" for name in RENDERING_LIBRARIES), f"pango {_rendering().pango_version()}")
-
-
-def _rendering():
-    """The rendering side (WeasyPrint, pango, fonts), loaded by the first key or render a build asks for: the
-    commands that render nothing (check, new, schema) import this module and must start without it."""
-    from . import render
-
-    return render
+    return (*(f"{name} {installed_version(name)}" for name in RENDERING_LIBRARIES), f"pango {pango_version()}")
 
 
 def kit_key(job: Job) -> str:
@@ -114,7 +97,6 @@ def kit_key(job: Job) -> str:
 
 # Entries used within this long are never evicted: a build running beside this one may be about to copy them.
 RECENT_SECONDS = 3600
-DEFAULT_SIZE_MB = 1024
 CHECKSUM_SUFFIX = ".sha256"
 _CHUNK = 1 << 20
 
@@ -150,11 +132,11 @@ class KitCache:
 
     Without a folder (the cache turned off) it renders into a private temporary folder, removed by
     `close()`: outputs are copied from entries, so even an uncached build needs them on disk until
-    then. A persistent cache is kept under `size_mb` by evicting the least recently used entries
-    after each build.
+    then. A persistent cache is kept under `size_mb` (the project's `cache_size_mb`; None: no limit) by evicting
+    the least recently used entries after each build.
     """
 
-    def __init__(self, folder: Path | None, *, size_mb: int = DEFAULT_SIZE_MB):
+    def __init__(self, folder: Path | None, *, size_mb: int | None = None):
         self.persistent = bool(folder)
         if folder:
             self.folder = Path(folder)
@@ -162,7 +144,7 @@ class KitCache:
             self.folder = Path(tempfile.mkdtemp(prefix="coachbook-kits-"))
         # Removes the temporary folder when closed, or at the latest when the cache is collected or Python exits.
         self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True) if not folder else None
-        self.size_limit = size_mb * 1024 * 1024
+        self.size_limit = math.inf if size_mb is None else size_mb * 1024 * 1024
         self.hits = self.misses = 0
 
     def close(self) -> None:
@@ -215,7 +197,7 @@ class KitCache:
         failures = []
         try:
             rendering = [unique[key] for key in missing]
-            for job, failure in _rendering().render_jobs(rendering, [entries[key] for key in missing], store_entry, workers):
+            for job, failure in render_jobs(rendering, [entries[key] for key in missing], store_entry, workers):
                 if failure is not None:
                     failures.append(f"{job.label}: {failure}")
                 elif on_job_done:

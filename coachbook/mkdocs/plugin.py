@@ -18,8 +18,9 @@ from ..project import OPTION_NAMES, Project, load_project
 from .csp import SitePolicies
 from .config import add_generated_files, apply_plan, check_names, render_kits, staged_site
 from .languages import LanguageViews
+from .material import name_search_dialog
 from .serve import FollowingKits, serve_sources
-from ..site.plan import SitePlan, Urls, name_search_dialog
+from ..site.plan import SitePlan, Urls
 from ..staging import StagedBuild
 
 log = logging.getLogger("mkdocs.plugins.coachbook")

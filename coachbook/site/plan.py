@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -38,8 +37,6 @@ from ..project import Project
 from ..model.schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
 from ..text import html_text, title_text, xml_text
 
-_UNNAMED_SEARCH_DIALOG = re.compile(r'(<div class="md-search" data-md-component="search" role="dialog")>')
-_SEARCH_BOX_LABEL = re.compile(r'<input[^>]*class="md-search__input"[^>]*aria-label="([^"]*)"')
 
 SITE_CSS = "assets/coachbook/coachbook.css"
 SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
@@ -386,12 +383,3 @@ def _kit_links(offered, urls: Urls, page: str, folder: str | None, model_id: str
     """A model's kits as linked from `page`."""
     return [KitLink(job.kit, job.paper, urls.relative(path, page), size, job.language)
             for path, job, size in offered.get((folder, model_id), [])]
-
-
-def name_search_dialog(page_html: str) -> str:
-    """Material 9 leaves its search dialog without a name (axe: aria-dialog-name): give it the search box's.
-
-    Done on the page rather than by overriding Material's search partial, which Zensical's differs from.
-    """
-    label = _SEARCH_BOX_LABEL.search(page_html)
-    return _UNNAMED_SEARCH_DIALOG.sub(rf'\1 aria-label="{label.group(1)}">', page_html, count=1) if label else page_html
