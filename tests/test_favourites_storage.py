@@ -90,7 +90,7 @@ def test_a_stored_value_the_chooser_did_not_write_is_ignored_and_replaced(choose
     expect(page.locator("#cb-matches article.cb-choice:not([hidden])").first).to_have_attribute(
         "data-cb-model", "okr-career-growth")
 
-    page.reload()
+    page.goto("choose/")
     expect(page.locator(".cb-mine-list a.cb-mine-link")).to_have_text([TITLES[first]])
     page.locator("#my-conversations .cb-mine-clear").click()
     expect(page.locator(".cb-mine-empty")).to_be_visible()
