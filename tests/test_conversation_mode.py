@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
 
 from browser import OVERFLOWING, PHONE, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations, serve
 from coachbook.i18n import messages
@@ -297,8 +298,9 @@ STORED = """() => [localStorage, sessionStorage].map(store => Object.entries(sto
 """Everything the page's origin keeps in the browser's storage."""
 
 
-def notes_file_step_heading(step) -> str:
-    return "## " + " ".join(plain_text(step.title).split())
+def one_line(text: str) -> str:
+    """A model text as the page shows it, on one line."""
+    return " ".join(plain_text(text).split())
 
 
 @browser_tests
@@ -321,14 +323,15 @@ def test_notes_download_as_markdown_and_leaving_with_unsaved_notes_asks_first(op
         page.get_by_role("button", name=T["download"], exact=True).click()
     assert download.value.suggested_filename == f"notes-{model.id}-2026-03-14.md"
     text = Path(download.value.path()).read_text(encoding="utf-8")
-    lines = text.split("\n\n")
-    assert lines[0] == "# " + T["notes_file_title"].format(title=" ".join(plain_text(model.title).split()))
-    assert lines[1] == T["notes_file_date"].format(date="2026-03-14")
-    headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings == [notes_file_step_heading(step) for _, step in steps]
-    for index, note in written.items():
-        assert f"{notes_file_step_heading(steps[index][1])}\n\n{note}\n" in text
-    assert text.count(T["no_notes"]) == len(steps) - len(written)
+    # As a Markdown viewer shows it: a heading per step with the step's title as the page shows it, then the notes.
+    expected = [("h1", T["notes_file_title"].format(title=one_line(model.title))),
+                ("p", T["notes_file_date"].format(date="2026-03-14"))]
+    for index, (_, step) in enumerate(steps):
+        expected += [("h2", one_line(step.title)), ("p", written.get(index, T["no_notes"]))]
+    rendered = BeautifulSoup(MarkdownIt("commonmark").render(text), "html.parser")
+    assert [(element.name, element.get_text()) for element in rendered.find_all(True)] == expected
+    for note in written.values():
+        assert f"\n\n{note}\n" in text  # the reader's notes as typed
     assert [url for url in traffic.requests[requests_before:] if not url.startswith("blob:")] == []
 
     # Downloaded notes leave freely; a change since asks first, and staying keeps the notes.

@@ -12,6 +12,7 @@
   // ------------------------------------------------------------------ favourites
 
   var MODEL_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+  var MAX_FAVOURITES = 1000; // far more models than a site has: a longer list is not one the chooser wrote
   var KEY = "coachbook.favourites:" + siteRoot();
   var favourites = loadFavourites();
 
@@ -25,30 +26,43 @@
   }
 
   function loadFavourites() {
-    var stored;
+    // Whatever the storage holds (another script's data, a hand edit, megabytes) is read as what the chooser
+    // writes, a list of distinct model ids, or as none; anything else is replaced with that reading.
+    var raw = null, stored = null;
     try {
-      stored = JSON.parse(window.localStorage.getItem(KEY) || "[]");
-    } catch (error) {
-      return [];
+      raw = window.localStorage.getItem(KEY);
+      stored = JSON.parse(raw || "[]");
+    } catch (error) { /* refused storage, or not JSON */ }
+    var list = [];
+    if (Array.isArray(stored) && stored.length <= MAX_FAVOURITES) {
+      var seen = new Set();
+      stored.forEach(function (id) {
+        if (typeof id === "string" && MODEL_ID.test(id) && !seen.has(id)) {
+          seen.add(id);
+          list.push(id);
+        }
+      });
     }
-    if (!Array.isArray(stored)) return [];
-    return stored.filter(function (id, index) {
-      return typeof id === "string" && MODEL_ID.test(id) && stored.indexOf(id) === index;
-    });
+    if (raw !== null && raw !== JSON.stringify(list)) store(list);
+    return list;
   }
 
-  function saveFavourites(list) {
-    favourites = list;
+  function store(list) {
     try {
       if (list.length) window.localStorage.setItem(KEY, JSON.stringify(list));
       else window.localStorage.removeItem(KEY);
     } catch (error) { /* storage refused: the list lasts as long as the page */ }
+  }
+
+  function saveFavourites(list) {
+    favourites = list;
+    store(list);
     showFavourites();
   }
 
   function toggleFavourite(id) {
-    var at = favourites.indexOf(id);
-    saveFavourites(at >= 0 ? favourites.filter(function (other) { return other !== id; }) : favourites.concat([id]));
+    if (favourites.indexOf(id) >= 0) saveFavourites(favourites.filter(function (other) { return other !== id; }));
+    else if (favourites.length < MAX_FAVOURITES) saveFavourites(favourites.concat([id]));
   }
 
   var stars = Array.prototype.slice.call(document.querySelectorAll("button[data-cb-favourite]"));
@@ -115,7 +129,7 @@
     var section = document.getElementById("my-conversations");
     if (!section) return;
     var list = section.querySelector(".cb-mine-list");
-    var mine = favourites.map(function (id) { return chooser.byId[id]; }).filter(Boolean);
+    var mine = favourites.map(function (id) { return chooser.byId.get(id); }).filter(Boolean);
     list.textContent = "";
     mine.forEach(function (model) {
       var item = element("li", "cb-mine-item");
@@ -146,12 +160,14 @@
   function setUpChooser(data) {
     var labels = data.labels;
     var words = textMatcher(data.words);
-    var byId = {};
+    // A Map, not an object: a stored id such as "constructor" finds nothing rather than Object's own property.
+    var byId = new Map();
     var entries = [];
     data.models.forEach(function (model) {
-      byId[model.id] = model;
+      if (!MODEL_ID.test(model.id)) return;
+      byId.set(model.id, model);
       var card = document.querySelector('article.cb-choice[data-cb-model="' + model.id + '"]');
-      if (!card || !MODEL_ID.test(model.id)) return;
+      if (!card) return;
       var why = element("p", "cb-choice-why");
       why.hidden = true;
       var facts = card.querySelector(".cb-choice-facts");
@@ -302,8 +318,8 @@
      model whose best `avoid_when` line covers at least half of what was typed, and more than its best
      `use_when` line, is shown last with that line. */
   function textMatcher(words) {
-    var stop = {};
-    (words.stop || []).forEach(function (word) { stop[fold(word)] = true; });
+    // Sets, not objects: a typed word such as "constructor" is a word like any other.
+    var stop = new Set((words.stop || []).map(fold));
     var endings = (words.endings || []).map(fold).sort(function (a, b) { return b.length - a.length; });
 
     function fold(text) {
@@ -325,11 +341,11 @@
     }
 
     function terms(text) {
-      var found = {};
+      var found = new Set();
       fold(text).split(/[^\p{L}\p{N}]+/u).forEach(function (word) {
-        if (word.length > 1 && !stop[word]) found[stem(word)] = true;
+        if (word.length > 1 && !stop.has(word)) found.add(stem(word));
       });
-      return Object.keys(found);
+      return Array.from(found);
     }
 
     function match(term, line) {

@@ -162,12 +162,23 @@
     return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
   }
 
+  // Model text, as a Markdown viewer must show it: as the characters it is, never as markup. On one line (so it
+  // starts no block of its own), every character Markdown gives a meaning to backslash-escaped, and <, > and &
+  // as entities, which stay text even where the reader's own notes opened raw HTML.
+  var ENTITIES = { "<": "&lt;", ">": "&gt;", "&": "&amp;" };
+
+  function literal(text) {
+    return text.replace(/\s+/g, " ").trim().replace(/[\\`*_{}\[\]()#+\-.!|~<>&]/g, function (character) {
+      return ENTITIES[character] || "\\" + character;
+    });
+  }
+
   function notesMarkdown(date) {
-    var title = root.getAttribute("data-title");
+    var title = literal(root.getAttribute("data-title"));
     var parts = ["# " + fill(labels.notes_file_title, { title: title }), fill(labels.notes_file_date, { date: date })];
     steps.forEach(function (step, i) {
-      var text = notes[i].value.trim();
-      parts.push("## " + step.querySelector(".cb-run-title").textContent.replace(/\s+/g, " ").trim());
+      var text = notes[i].value.trim();  // the reader's own notes, as typed
+      parts.push("## " + literal(step.querySelector(".cb-run-title").textContent));
       parts.push(text || labels.no_notes);
     });
     return parts.join("\n\n") + "\n";
