@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..kits.output import PACKS_FOLDER, build_kits
-from ..errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
+from ..errors import ConfigError, InvalidContent, RenderFailed, UnsafePath, UsageError, ZensicalFailed, display_path
 from ..files import copy_atomically, write_atomically
 from ..kits.cache import KitCache
 from ..i18n import DEFAULT_LANGUAGE
@@ -422,6 +422,9 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
     except UsageError as problem:
         print(f"{prog}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except UnsafePath as refused:  # nothing was written or deleted
+        print(f"{prog}: error: {refused}", file=sys.stderr)
+        return EXIT_FAILED
     except ZensicalFailed as failed:  # Zensical printed what went wrong
         print(f"{prog}: error: {failed}", file=sys.stderr)
         return EXIT_FAILED
