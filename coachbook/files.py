@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import shutil
 import tempfile
@@ -79,3 +80,38 @@ def _replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def owned_folder_prefix(kind: str) -> str:
+    """The name's start of a scratch folder this process makes (`<kind><pid>-`): the pid says whose it is, so a later
+    build can tell a folder left by a build that was killed from one still in use."""
+    return f"{kind}{os.getpid()}-"
+
+
+def remove_stale_folders(parent: Path, kind: str) -> None:
+    """Remove the folders `<kind><pid>-*` in `parent` that a process which no longer runs left behind (killed before it
+    could clean up). Only real folders of this user are removed, never a symlink or what one points to."""
+    pattern = re.compile(re.escape(kind) + r"(\d+)-[^/]+")
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        try:
+            if not match or not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if not _running(int(match.group(1))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process, or no pid at all: not ours to judge
+        return True
+    return True

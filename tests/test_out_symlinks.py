@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 
 from coachbook.kits.output import MANIFEST
 
-from conftest import REPO, VALID, build_kits
+from conftest import VALID, build_kits
 
 MODEL = "sample"
 

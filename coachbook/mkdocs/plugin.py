@@ -85,7 +85,11 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             library = load_library(self.model_dirs, self.project.language, self.project.languages, self.sequences_dir)
         except (InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
-        self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
+        try:
+            self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
+        except UsageError as problem:  # a folder that is no kit cache: the usage error's line and status
+            log.error(str(problem))
+            raise BadOptions("the kit cache folder is refused, on the line above") from None
         self.plan = SitePlan.of_project(self.project, library)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
