@@ -183,7 +183,9 @@ def _build(options: argparse.Namespace) -> int:
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
     project = _project(options)
-    library = _load(project, _model_folders(options, project), _sequences_folder(options, project))
+    model_folders = _model_folders(options, project)
+    project.refuse_output_over_sources(options.out, "--out", model_folders)
+    library = _load(project, model_folders, _sequences_folder(options, project))
     # A value given twice means it once (a repeated job would be rendered and written twice).
     wanted_models, wanted_languages = _unique(options.model), _unique(options.lang)
     _check_model_ids(wanted_models, library.models)
