@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -73,6 +75,22 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+# How often a worker looks whether its build still runs.
+PARENT_CHECK_SECONDS = 0.5
+
+
+def end_with_parent(parent: int) -> None:
+    """In a worker: end it as soon as the build that started it is gone (killed with SIGKILL, say), instead of rendering
+    on for nobody. A killed parent cannot shut its pool down; its workers are then handed to another parent."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coachbook-parent-watch", daemon=True).start()
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -92,7 +110,8 @@ def render_jobs(jobs: list[Job], targets: list[Path], store: Store,
             yield from zip(group, _render_group(group, [target_of[id(job)] for job in group], store), strict=True)
         return
     # "spawn": forking a process that already loaded fontconfig and pango is not safe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_render_group, group, [target_of[id(job)] for job in group], store) for group in groups]
         for group, future in zip(groups, futures, strict=True):
             try:
