@@ -113,6 +113,7 @@ SHARD = re.compile(r"[0-9a-f]{2}")
 ENTRY = re.compile(r"[0-9a-f]{64}\.pdf")
 SIDECAR = re.compile(r"[0-9a-f]{64}\.sha256")
 TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(pdf|sha256)\.[A-Za-z0-9_]+\.tmp")
+TAG_TEMPORARY = re.compile(r"\.CACHEDIR\.TAG\.[A-Za-z0-9_]+\.tmp")
 # The temporary folder of an uncached build: `coachbook-kits-<pid>-*` in the system's temporary folder.
 TEMPORARY_CACHE = "coachbook-kits-"
 
@@ -155,11 +156,11 @@ class KitCache:
     def __init__(self, folder: Path | None, *, size_mb: int | None = None):
         """A persistent cache in `folder`, marked with CACHEDIR.TAG: a folder that holds other things is a UsageError."""
         self.persistent = bool(folder)
+        remove_stale_folders(Path(tempfile.gettempdir()), TEMPORARY_CACHE)  # left by an uncached build that was killed
         if folder:
             self.folder = Path(folder)
             claim_cache_folder(self.folder)
         else:
-            remove_stale_folders(Path(tempfile.gettempdir()), TEMPORARY_CACHE)  # left by a build that was killed
             self.folder = Path(tempfile.mkdtemp(prefix=owned_folder_prefix(TEMPORARY_CACHE)))
         # Removes the temporary folder when closed, or at the latest when the cache is collected or Python exits.
         self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True) if not folder else None
@@ -298,9 +299,10 @@ def claim_cache_folder(folder: Path) -> None:
     """
     tag = folder / CACHE_TAG
     try:
-        if tag.is_file() and not tag.is_symlink() and tag.read_text(encoding="utf-8", errors="replace").startswith(
-                CACHE_TAG_SIGNATURE) and "Coachbook" in tag.read_text(encoding="utf-8", errors="replace"):
-            return
+        if tag.is_file() and not tag.is_symlink():
+            text = tag.read_text(encoding="utf-8", errors="replace")
+            if text.startswith(CACHE_TAG_SIGNATURE) and "Coachbook" in text:
+                return
         if folder.exists() and not _holds_only_cache_entries(folder):
             raise UsageError(f"{display_path(folder)}: not a Coachbook kit cache (it holds other files and no CACHEDIR.TAG "
                              f"of Coachbook's); give an empty or new folder as the cache")
@@ -313,6 +315,8 @@ def claim_cache_folder(folder: Path) -> None:
 def _holds_only_cache_entries(folder: Path) -> bool:
     """Whether every entry of `folder` is a real `<2 hex>` folder holding only real files of the cache's names."""
     for entry in os.scandir(folder):
+        if TAG_TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            continue  # another build writing the tag at this moment
         if not (SHARD.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
             return False
         for inner in os.scandir(entry.path):
