@@ -22,7 +22,7 @@ from ..files import (owned_folder_prefix, own_path, remove_stale_folders,
                      write_atomically)
 from .catalog import build_date
 from .jobs import Job
-from .render import pango_version, render_jobs
+from .render import WORKER_TEMPORARY, pango_version, render_jobs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The folders every file of which shapes a kit's bytes: the kit code, its templates, the catalogs and the
@@ -156,7 +156,8 @@ class KitCache:
     def __init__(self, folder: Path | None, *, size_mb: int | None = None):
         """A persistent cache in `folder`, marked with CACHEDIR.TAG: a folder that holds other things is a UsageError."""
         self.persistent = bool(folder)
-        remove_stale_folders(Path(tempfile.gettempdir()), TEMPORARY_CACHE)  # left by an uncached build that was killed
+        for kind in (TEMPORARY_CACHE, WORKER_TEMPORARY):  # left by a build that was killed
+            remove_stale_folders(Path(tempfile.gettempdir()), kind)
         if folder:
             self.folder = Path(folder)
             claim_cache_folder(self.folder)
