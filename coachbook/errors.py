@@ -60,3 +60,10 @@ class RenderFailed(Exception):
 
 class ZensicalFailed(Exception):
     """`zensical build` reported a problem (it printed it); the previous site is left as it was."""
+
+
+class UnsafePath(Exception):
+    """A path Coachbook was about to write or delete is not its own: outside its folder, or reached through a symlink.
+
+    Nothing was written or deleted; the message is one line naming the path.
+    """

@@ -217,6 +217,22 @@ class Project:
     def cache_size_mb(self) -> int:
         return self.options.cache_size_mb
 
+    def refuse_output_over_sources(self, output: Path, what: str, model_folders: list[Path] | None = None) -> None:
+        """A UsageError if the output folder (`what`: how the user named it) is, or contains, the project's folder,
+        its docs_dir or a model folder (`model_folders`, default the configured ones): publishing a site or pruning kits
+        there would replace the sources it was built from."""
+        target = Path(output).resolve()
+        sources = [("the project folder", self.folder), *(("a model folder", folder) for folder in
+                                                           (model_folders or [self.folder / f for f in self.options.models_dir]))]
+        if self.config_file is not None:
+            sources.insert(1, ("its docs_dir", self.folder / str(self.config.get("docs_dir") or "docs")))
+        for name, source in sources:
+            source = Path(source).resolve()
+            if source == target or source.is_relative_to(target):
+                where = "is" if source == target else "contains"
+                raise UsageError(f"{what} {display_path(output)}: {where} {name} ({display_path(source)}); "
+                                 f"choose an output folder of its own")
+
 
 def load_project(config_file: Path | None = None) -> Project:
     """The project of `config_file`, or of ./mkdocs.yml when it exists, else the defaults; `ConfigError` for a bad option.

@@ -7,6 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .files import owned_folder_prefix, remove_stale_folders
+
 
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
@@ -16,7 +18,8 @@ def _remove(path: Path) -> None:
 
 
 class StagedFolder:
-    """A fresh folder beside `target` (on the same file system, publishing is a rename per entry).
+    """A fresh folder beside `target` (on the same file system, publishing is a rename per entry), named with this
+    process's id (`.<target>.building-<pid>-*`) so that a later build removes it if this one is killed.
 
     Publishing replaces the target's content the way `mkdocs build` cleans it: entries whose names
     start with a dot (`.git`, a web server's `.htaccess`) are kept.
@@ -28,7 +31,9 @@ class StagedFolder:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(beside) if beside else self.target.parent
         folder.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.building-", dir=folder))
+        kind = f".{self.target.name}.building-"
+        remove_stale_folders(folder, kind)  # left by a build that was killed before it could publish or discard
+        self.path = Path(tempfile.mkdtemp(prefix=owned_folder_prefix(kind), dir=folder))
 
     def publish(self) -> None:
         """Move the staged content into the target, replacing what a previous build left there."""

@@ -50,6 +50,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     for name, plugin in _plugins(config):
         if name in UNSUPPORTED_PLUGINS and (plugin or {}).get("enabled", True):
             raise UsageError(f"{display_path(config_file)}: plugin '{name}': Zensical cannot build {UNSUPPORTED_PLUGINS[name]}")
+    target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
+    project.refuse_output_over_sources(target, "--site-dir" if site_dir else "site_dir", project.model_folders())
     library = load_library(project.model_folders(), project.language, project.languages, project.sequences_folder)
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
@@ -59,7 +61,6 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
         write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
                         workers=workers or project.options.jobs)
-    target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
     staged = StagedFolder(target, beside=root / WORK)
     derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)
     write_atomically(root / DERIVED_CONFIG, yaml.safe_dump(derived, sort_keys=False, allow_unicode=True).encode("utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import shutil
@@ -59,7 +60,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     models, out = _project(tmp_path), tmp_path / "kits"
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
-    assert len(json.loads((out / MANIFEST).read_text())) == 24  # 8 kits each of the model, its translation and sample
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 24  # 8 kits each of the model, its translation and sample
     (out / "holiday").mkdir()
     (out / "holiday" / "beach.pdf").write_bytes(b"%PDF-mine")
     (out / "empty").mkdir()
@@ -74,7 +75,8 @@ def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     assert sorted(_files(out)) == sorted([
         MANIFEST, *kits, f"{TRANSLATED}/notes.pdf", "holiday/beach.pdf", f"packs/{TRANSLATED}-pack-a4.pdf"])
     assert (out / "empty").is_dir() and not (out / "sample").exists()
-    assert (out / MANIFEST).read_text() == json.dumps(sorted(kits), indent=1) + "\n"
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert manifest == {"format": 2, "kits": {kit: hashlib.sha256((out / kit).read_bytes()).hexdigest() for kit in sorted(kits)}}
 
 
 def test_a_subset_build_prunes_nothing_and_keeps_the_manifest(tmp_path):
@@ -98,7 +100,7 @@ def test_with_no_manifest_a_full_build_prunes_nothing(tmp_path):
     stale.write_bytes(b"%PDF-old")
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert stale.read_bytes() == b"%PDF-old"
-    assert len(json.loads((out / MANIFEST).read_text())) == 8
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 8
 
 
 def test_a_manifest_never_reaches_outside_the_folder_or_into_the_packs(tmp_path):
@@ -107,15 +109,16 @@ def test_a_manifest_never_reaches_outside_the_folder_or_into_the_packs(tmp_path)
     for victim in victims:
         victim.parent.mkdir(parents=True, exist_ok=True)
         victim.write_bytes(b"keep")
-    listed = ["../outside.pdf", str(tmp_path / "outside.pdf"), "packs/mine-pack-a4.pdf", "own/own.txt", "top.pdf",
-              "gone/gone-guide-a4.pdf", 42]
+    keep = hashlib.sha256(b"keep").hexdigest()
+    listed = {"../outside.pdf": keep, str(tmp_path / "outside.pdf"): keep, "packs/mine-pack-a4.pdf": keep,
+              "own/own.txt": keep, "top.pdf": keep, "gone/gone-guide-a4.pdf": hashlib.sha256(b"%PDF-").hexdigest()}
     (out / "gone").mkdir()
     (out / "gone" / "gone-guide-a4.pdf").write_bytes(b"%PDF-")
-    (out / MANIFEST).write_text(json.dumps(listed))
+    (out / MANIFEST).write_text(json.dumps({"format": 2, "kits": listed}))
     assert build([], out, full=True) == []
     assert all(victim.read_bytes() == b"keep" for victim in victims)
     assert not (out / "gone").exists()
-    assert (out / MANIFEST).read_text() == "[]\n"
+    assert json.loads((out / MANIFEST).read_text()) == {"format": 2, "kits": {}}
 
 
 def test_a_model_or_language_given_twice_is_built_once(tmp_path):

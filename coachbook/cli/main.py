@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..kits.output import PACKS_FOLDER, build_kits
-from ..errors import ConfigError, InvalidContent, RenderFailed, UsageError, ZensicalFailed, display_path
+from ..errors import ConfigError, InvalidContent, RenderFailed, UnsafePath, UsageError, ZensicalFailed, display_path
 from ..files import copy_atomically, write_atomically
 from ..kits.cache import KitCache
 from ..i18n import DEFAULT_LANGUAGE
@@ -183,7 +183,9 @@ def _build(options: argparse.Namespace) -> int:
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
     project = _project(options)
-    library = _load(project, _model_folders(options, project), _sequences_folder(options, project))
+    model_folders = _model_folders(options, project)
+    project.refuse_output_over_sources(options.out, "--out", model_folders)
+    library = _load(project, model_folders, _sequences_folder(options, project))
     # A value given twice means it once (a repeated job would be rendered and written twice).
     wanted_models, wanted_languages = _unique(options.model), _unique(options.lang)
     _check_model_ids(wanted_models, library.models)
@@ -422,6 +424,9 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
     except UsageError as problem:
         print(f"{prog}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except UnsafePath as refused:  # nothing was written or deleted
+        print(f"{prog}: error: {refused}", file=sys.stderr)
+        return EXIT_FAILED
     except ZensicalFailed as failed:  # Zensical printed what went wrong
         print(f"{prog}: error: {failed}", file=sys.stderr)
         return EXIT_FAILED

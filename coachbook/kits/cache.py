@@ -8,6 +8,7 @@ import hashlib
 import importlib.metadata
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -16,11 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
-from ..errors import RenderFailed
-from ..files import write_atomically
+from ..errors import RenderFailed, UsageError, display_path
+from ..files import (owned_folder_prefix, own_path, remove_stale_folders,
+                     write_atomically)
 from .catalog import build_date
 from .jobs import Job
-from .render import pango_version, render_jobs
+from .render import WORKER_TEMPORARY, pango_version, render_jobs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The folders every file of which shapes a kit's bytes: the kit code, its templates, the catalogs and the
@@ -99,6 +101,21 @@ def kit_key(job: Job) -> str:
 RECENT_SECONDS = 3600
 CHECKSUM_SUFFIX = ".sha256"
 _CHUNK = 1 << 20
+# The standard mark of a cache folder (https://bford.info/cachedir/): backup tools skip it. The comment says whose
+# it is: only a folder with Coachbook's tag, or with nothing but Coachbook's entries, is used as a kit cache.
+CACHE_TAG = "CACHEDIR.TAG"
+CACHE_TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
+CACHE_TAG_TEXT = (f"{CACHE_TAG_SIGNATURE}\n# This file is a cache directory tag created by Coachbook (its kit cache).\n"
+                  "# For information about cache directory tags, see:\n#\thttps://bford.info/cachedir/\n")
+# The cache's own names: `<2 hex>/` folders, `<64 hex>.pdf` entries with their `.sha256`, and the temporary files
+# of their atomic writes. Nothing else in the folder is the cache's to evict.
+SHARD = re.compile(r"[0-9a-f]{2}")
+ENTRY = re.compile(r"[0-9a-f]{64}\.pdf")
+SIDECAR = re.compile(r"[0-9a-f]{64}\.sha256")
+TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(pdf|sha256)\.[A-Za-z0-9_]+\.tmp")
+TAG_TEMPORARY = re.compile(r"\.CACHEDIR\.TAG\.[A-Za-z0-9_]+\.tmp")
+# The temporary folder of an uncached build: `coachbook-kits-<pid>-*` in the system's temporary folder.
+TEMPORARY_CACHE = "coachbook-kits-"
 
 
 def store_entry(entry: Path, pdf: bytes) -> None:
@@ -137,11 +154,15 @@ class KitCache:
     """
 
     def __init__(self, folder: Path | None, *, size_mb: int | None = None):
+        """A persistent cache in `folder`, marked with CACHEDIR.TAG: a folder that holds other things is a UsageError."""
         self.persistent = bool(folder)
+        for kind in (TEMPORARY_CACHE, WORKER_TEMPORARY):  # left by a build that was killed
+            remove_stale_folders(Path(tempfile.gettempdir()), kind)
         if folder:
             self.folder = Path(folder)
+            claim_cache_folder(self.folder)
         else:
-            self.folder = Path(tempfile.mkdtemp(prefix="coachbook-kits-"))
+            self.folder = Path(tempfile.mkdtemp(prefix=owned_folder_prefix(TEMPORARY_CACHE)))
         # Removes the temporary folder when closed, or at the latest when the cache is collected or Python exits.
         self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True) if not folder else None
         self.size_limit = math.inf if size_mb is None else size_mb * 1024 * 1024
@@ -159,7 +180,8 @@ class KitCache:
         self.close()
 
     def entry(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.pdf"
+        """The entry's path; UnsafePath if a symlink inside the cache leads to it (the cache writes only its own files)."""
+        return own_path(self.folder, Path(key[:2]) / f"{key}.pdf")
 
     def _usable(self, entry: Path) -> bool:
         """A valid entry, marked as just used (its mtime) for eviction; False if missing or damaged."""
@@ -212,23 +234,22 @@ class KitCache:
         """While the cache is over its size limit, remove its least recently used entries, but never one in `keep`
         (this build's) or used within RECENT_SECONDS (maybe another build's, about to be copied).
 
-        Also removes the temporary files of writes that were interrupted long ago.
+        Also removes the temporary files of writes that were interrupted long ago. Only the cache's own names
+        (`<2 hex>/<64 hex>.pdf`, its `.sha256`, their temporary files) are candidates, and only as real files in real
+        folders: a symlink, a folder or any other name in the cache is never followed, counted or removed.
         """
         if not self.persistent or not self.folder.is_dir():
             return
         cutoff = time.time() - RECENT_SECONDS
         entries, total = [], 0
-        for path in self.folder.glob("??/*"):
-            try:
-                status = path.stat()
-            except OSError:  # removed meanwhile
-                continue
+        for shard, name, status in _own_files(self.folder):
+            path = self.folder / shard / name
             total += status.st_size
-            if path.name.startswith(".") and path.name.endswith(".tmp"):
+            if TEMPORARY.fullmatch(name):
                 if status.st_mtime < cutoff:
                     path.unlink(missing_ok=True)
                     total -= status.st_size
-            elif path.suffix == ".pdf":
+            elif ENTRY.fullmatch(name):
                 sidecar = path.with_suffix(CHECKSUM_SUFFIX)
                 entries.append((status.st_mtime, path, status.st_size + _size(sidecar)))
         for used, path, size in sorted(entries):
@@ -238,8 +259,72 @@ class KitCache:
             if path in keep or _mtime(path) >= cutoff:
                 continue
             path.unlink(missing_ok=True)
-            path.with_suffix(CHECKSUM_SUFFIX).unlink(missing_ok=True)
+            sidecar = path.with_suffix(CHECKSUM_SUFFIX)
+            if sidecar.is_file() and not sidecar.is_symlink():
+                sidecar.unlink(missing_ok=True)
             total -= size
+
+
+def _own_files(folder: Path) -> list[tuple[str, str, os.stat_result]]:
+    """(shard, name, status) of each regular file of the cache's naming scheme in `folder`, following no symlink."""
+    found = []
+    try:
+        shards = [entry for entry in os.scandir(folder) if SHARD.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return found
+    for shard in shards:
+        try:
+            files = list(os.scandir(shard.path))
+        except OSError:  # removed meanwhile
+            continue
+        for entry in files:
+            name = entry.name
+            if not (ENTRY.fullmatch(name) or SIDECAR.fullmatch(name) or TEMPORARY.fullmatch(name)):
+                continue
+            if ENTRY.fullmatch(name) and name[:2] != shard.name:
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    found.append((shard.name, name, entry.stat(follow_symlinks=False)))
+            except OSError:  # removed meanwhile
+                continue
+    return found
+
+
+def claim_cache_folder(folder: Path) -> None:
+    """Make `folder` a kit cache, or refuse it (UsageError, one line) if it holds anything that is not the cache's.
+
+    A missing or empty folder becomes one; a folder with Coachbook's CACHEDIR.TAG is one. A folder without the tag
+    whose every entry has the cache's names (an earlier Coachbook's cache, which wrote no tag) is adopted: the tag is
+    written. Anything else (a user's folder of documents, another tool's cache) is never written to or evicted from.
+    """
+    tag = folder / CACHE_TAG
+    try:
+        if tag.is_file() and not tag.is_symlink():
+            text = tag.read_text(encoding="utf-8", errors="replace")
+            if text.startswith(CACHE_TAG_SIGNATURE) and "Coachbook" in text:
+                return
+        if folder.exists() and not _holds_only_cache_entries(folder):
+            raise UsageError(f"{display_path(folder)}: not a Coachbook kit cache (it holds other files and no CACHEDIR.TAG "
+                             f"of Coachbook's); give an empty or new folder as the cache")
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(tag, CACHE_TAG_TEXT.encode("ascii"))
+    except OSError as error:
+        raise UsageError(f"{display_path(folder)}: cannot be used as the kit cache ({error.strerror or error})") from None
+
+
+def _holds_only_cache_entries(folder: Path) -> bool:
+    """Whether every entry of `folder` is a real `<2 hex>` folder holding only real files of the cache's names."""
+    for entry in os.scandir(folder):
+        if TAG_TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            continue  # another build writing the tag at this moment
+        if not (SHARD.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
+            return False
+        for inner in os.scandir(entry.path):
+            if not (any(pattern.fullmatch(inner.name) for pattern in (ENTRY, SIDECAR, TEMPORARY))
+                    and inner.is_file(follow_symlinks=False)):
+                return False
+    return True
 
 
 def _size(path: Path) -> int:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from ..files import copy_atomically, write_atomically
+from ..files import copy_atomically, file_digest, own_path, write_atomically
 from .cache import KitCache
 from .jobs import Job
 
@@ -16,6 +17,9 @@ from .jobs import Job
 PACKS_FOLDER = "packs"
 # The kits the builds wrote into an output folder, relative to it: what a full build may remove.
 MANIFEST = ".coachbook-kits.json"
+# The manifest's form: {"format": 2, "kits": {path: SHA-256}}. Format 1 was a list of paths.
+MANIFEST_FORMAT = 2
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def build_kits(
@@ -27,45 +31,61 @@ def build_kits(
     full: bool = False,
     on_kit_done: Callable[[Job, Path], None] | None = None,
 ) -> list[Path]:
-    """Render every job, then write the kits into `out_dir`, recording them in its manifest.
+    """Render every job, then write the kits into `out_dir`, recording each with its SHA-256 in the manifest.
 
-    Nothing is written unless every job rendered (else RenderFailed). A `full` build (every model,
-    kit, paper and language) also removes the kits the previous full build wrote that this one did
-    not: kits of models and translations that are gone. It never removes a file the manifest does
-    not list, nor anything in the packs folder.
+    Nothing is written unless every job rendered (else RenderFailed), and nothing at all if a path to write or
+    remove is not Coachbook's (`own_path`: a symlink on the way; else UnsafePath). A `full` build (every model,
+    kit, paper and language) also removes the kits the previous full build wrote that this one did not: kits of
+    models and translations that are gone. It removes only a regular file that the manifest lists and whose
+    bytes are still those the manifest recorded, never anything in the packs folder.
     """
     out_dir = Path(out_dir)
+    listed = _read_manifest(out_dir)
+    written = {job.path for job in jobs}
+    unwanted = {path: digest for path, digest in listed.items() if path not in written} if full else {}
+    for path in [*written, *unwanted, MANIFEST]:
+        own_path(out_dir, path)  # before anything is rendered, written or removed
 
     def rendered_one(job: Job) -> None:
         if on_kit_done:
             on_kit_done(job, out_dir / job.path)
 
+    recorded = {}
     with contextlib.ExitStack() as owned:
         if cache is None:  # an uncached build: entries in a temporary folder, removed once copied
             cache = owned.enter_context(KitCache(None))
         rendered = cache.render(jobs, workers, on_job_done=rendered_one)
         for job, entry in rendered:
-            copy_atomically(entry, out_dir / job.path)
-    written = {job.path for job, _ in rendered}
-    listed = _read_manifest(out_dir)
-    if full and listed is not None:
-        _remove(out_dir, listed - written)
+            recorded[job.path] = copy_atomically(entry, own_path(out_dir, job.path))
+    _remove(out_dir, unwanted)
     # A subset build adds what it wrote and keeps the rest: it does not know whether those kits are still wanted.
-    kept = written if full else written | (listed or set())
-    write_atomically(out_dir / MANIFEST, (json.dumps(sorted(kept), indent=1) + "\n").encode())
+    kept = recorded if full else {**listed, **recorded}
+    manifest = {"format": MANIFEST_FORMAT, "kits": dict(sorted(kept.items()))}
+    write_atomically(own_path(out_dir, MANIFEST), (json.dumps(manifest, indent=1) + "\n").encode())
     return [out_dir / job.path for job, _ in rendered]
 
 
-def _read_manifest(out_dir: Path) -> set[str] | None:
-    """The kits listed in `out_dir`'s manifest, keeping only paths safely inside it; None without a readable one."""
+def _read_manifest(out_dir: Path) -> dict[str, str | None]:
+    """The kits listed in `out_dir`'s manifest with their SHA-256, keeping only paths safely inside it; none without
+    a readable one.
+
+    An earlier Coachbook's manifest, a list of paths, recorded no checksums: its kits are known (None) but never
+    removed, since a user's own file may have taken the place of one since.
+    """
     try:
-        listed = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    if not isinstance(listed, list):
-        return None
+        return {}
+    if isinstance(manifest, list):
+        listed = dict.fromkeys(manifest)
+    elif isinstance(manifest, dict) and isinstance(manifest.get("kits"), dict):
+        listed = {path: digest if isinstance(digest, str) and SHA256.fullmatch(digest) else None
+                  for path, digest in manifest["kits"].items()}
+    else:
+        return {}
     # A hand-edited manifest must not reach outside the folder or into the packs.
-    return {path for path in listed if isinstance(path, str) and _is_kit_path(PurePosixPath(path))}
+    return {path: digest for path, digest in listed.items()
+            if isinstance(path, str) and _is_kit_path(PurePosixPath(path))}
 
 
 def _is_kit_path(path: PurePosixPath) -> bool:
@@ -73,12 +93,14 @@ def _is_kit_path(path: PurePosixPath) -> bool:
             and path.parts[0] != PACKS_FOLDER and path.suffix == ".pdf")
 
 
-def _remove(out_dir: Path, paths: set[str]) -> None:
-    """Remove the listed kits, then their folders if that left them empty (a user's file keeps its folder)."""
-    for path in sorted(paths):
-        target = out_dir / path
-        if not target.is_dir():
-            target.unlink(missing_ok=True)
+def _remove(out_dir: Path, kits: dict[str, str | None]) -> None:
+    """Remove each kit that is still the file written (a regular file with the recorded SHA-256), then its folders
+    if that left them empty (a user's file keeps its folder, and a file changed since is a user's)."""
+    for path, digest in sorted(kits.items()):
+        target = own_path(out_dir, path)
+        if digest is None or file_digest(target) != digest:
+            continue
+        target.unlink(missing_ok=True)
         for folder in target.parents:
             if folder == out_dir:
                 break

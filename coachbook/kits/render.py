@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
+import shutil
+import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -12,6 +17,7 @@ from weasyprint import Document
 from weasyprint.text.ffi import pango
 
 from ..branding import Branding
+from ..files import owned_folder_prefix
 from ..model.schema import ConversationModel
 from .document import kit_pdf
 from .jobs import Job, PackJob, layout_groups
@@ -73,6 +79,30 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+# How often a worker looks whether its build still runs.
+PARENT_CHECK_SECONDS = 0.5
+# A worker's own temporary folder (`coachbook-worker-<pid>-*`), where WeasyPrint keeps the fonts it loads: a worker
+# that is killed leaves it to the next build to remove (files.remove_stale_folders).
+WORKER_TEMPORARY = "coachbook-worker-"
+
+
+def start_worker(parent: int) -> None:
+    """In a worker: temporary files go into a folder of its own, and the worker ends as soon as the build that started
+    it is gone (killed with SIGKILL, say) instead of rendering on for nobody. A killed parent cannot shut its pool down;
+    its workers are then handed to another parent."""
+    folder = tempfile.mkdtemp(prefix=owned_folder_prefix(WORKER_TEMPORARY))
+    tempfile.tempdir = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="coachbook-parent-watch", daemon=True).start()
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
@@ -92,7 +122,8 @@ def render_jobs(jobs: list[Job], targets: list[Path], store: Store,
             yield from zip(group, _render_group(group, [target_of[id(job)] for job in group], store), strict=True)
         return
     # "spawn": forking a process that already loaded fontconfig and pango is not safe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=start_worker, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(_render_group, group, [target_of[id(job)] for job in group], store) for group in groups]
         for group, future in zip(groups, futures, strict=True):
             try:

@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from ..site.documents import clash_message, first_clash, hand_written_pages
-from ..errors import RenderFailed, UsageError
+from ..errors import RenderFailed, UnsafePath, UsageError
 from ..kits.cache import KitCache
 from ..model.loader import ignored_folder_message
 from ..kits.jobs import Job
@@ -74,7 +74,7 @@ def render_kits(plan: SitePlan, cache: KitCache, workers: int | None, following=
     jobs = plan.kit_jobs()
     try:
         rendered, behind = following.render(jobs, cache, workers) if following else (cache.render(jobs, workers), 0)
-    except (RenderFailed, UsageError) as failed:
+    except (RenderFailed, UsageError, UnsafePath) as failed:
         raise PluginError(str(failed)) from None
     if jobs:
         follow = f", {behind} follow the pages" if behind else ""

@@ -81,11 +81,20 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
         self.project, self.model_dirs = _project(Path(config.config_file_path))
         self.sequences_dir = self.project.sequences_folder
+        try:  # MkDocs refuses a site_dir over docs_dir; one over a model folder would be cleaned away as well
+            self.project.refuse_output_over_sources(Path(config.site_dir), "site_dir", self.model_dirs)
+        except UsageError as problem:
+            log.error(str(problem))
+            raise BadOptions("the site folder is refused, on the line above") from None
         try:
             library = load_library(self.model_dirs, self.project.language, self.project.languages, self.sequences_dir)
         except (InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
-        self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
+        try:
+            self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
+        except UsageError as problem:  # a folder that is no kit cache: the usage error's line and status
+            log.error(str(problem))
+            raise BadOptions("the kit cache folder is refused, on the line above") from None
         self.plan = SitePlan.of_project(self.project, library)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
