@@ -480,6 +480,9 @@ def locate_sequences(folder: Path | None, model_ids: Collection[str]) -> tuple[l
         if sequence is not None and not document.errors and sequence.id != path.stem:
             document.error(document.position_of(("id",)), ("id",),
                            f"must equal the file name '{path.stem}' (got '{sequence.id}')")
+        overrun = sequence.overrun() if sequence is not None else None
+        if overrun:
+            document.error(document.position_of(overrun[0]), overrun[0], overrun[1])
         _check_model_ids(document, model_ids)  # reported with the file's other problems, in one round
         if sequence is None and not document.errors:
             document.error((1, 1), (), "empty file")

@@ -12,6 +12,10 @@ from .schema import Slug, Strict, Text, _whole_number_between
 MAX_AFTER_DAYS = 3650
 MAX_EVERY_DAYS = 365
 MAX_COUNT = 100
+# Bounds of a whole sequence: each entry's own bounds allow 80 entries of a 10-year wait and 100 repeats a year
+# apart (8,000 events, five-digit years that no calendar reads).
+MAX_SPAN_DAYS = 3650  # the last conversation at most 10 years after the start
+MAX_EVENTS = 500  # conversations in all, each repeat counted
 
 
 class Repeat(Strict):
@@ -63,6 +67,22 @@ class ConversationSequence(Strict):
             planned.append((entry, days))
             last = days[-1]
         return planned
+
+    def overrun(self) -> tuple[tuple[str | int, ...], str] | None:
+        """Where (the field path of the entry) and why the sequence passes MAX_SPAN_DAYS or MAX_EVENTS; None within."""
+        events = 0
+        for index, (entry, days) in enumerate(self.schedule()):
+            events += len(days)
+            if days[-1] > MAX_SPAN_DAYS:
+                return (("entries", index, "repeat") if entry.repeat and days[0] <= MAX_SPAN_DAYS
+                        else ("entries", index, "after_days")), (
+                    f"the sequence must end at most {MAX_SPAN_DAYS} days (10 years) after its start: "
+                    f"this entry brings it to day {days[-1]}")
+            if events > MAX_EVENTS:
+                return ("entries", index, "repeat", "count") if entry.repeat else ("entries", index), (
+                    f"a sequence holds at most {MAX_EVENTS} conversations, each repeat counted: "
+                    f"this entry brings it to {events}")
+        return None
 
     def texts(self):
         """Every text a reader must find on the sequence's page."""
