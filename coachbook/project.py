@@ -97,7 +97,7 @@ class CoachbookOptions(BaseModel):
     @classmethod
     def _language_tags(cls, value: list[str]) -> list[str]:
         tags = [tag.lower() for tag in value]
-        if not all(LANGUAGE_TAG.match(tag) for tag in tags):
+        if not all(LANGUAGE_TAG.fullmatch(tag) for tag in tags):
             raise ValueError("not a language tag")
         return list(dict.fromkeys(tags))
 

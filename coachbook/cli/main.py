@@ -341,7 +341,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _new(options: argparse.Namespace) -> int:
-    if not SLUG_PATTERN.match(options.id):
+    if not SLUG_PATTERN.fullmatch(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
     project = _project(options)
     # The config's first model folder, which `new` may create, else models/.

@@ -134,7 +134,7 @@ class _Document:
         if node.style is None:
             if node.value in NULL_SCALARS:
                 return None
-            if WholeNumberText.pattern.match(node.value):
+            if WholeNumberText.pattern.fullmatch(node.value):
                 return WholeNumberText(node.value)
         return node.value
 
@@ -238,7 +238,7 @@ def is_translation_folder(name: str, languages: Collection[str] = ()) -> bool:
     It must be named after a language Coachbook has a catalog for (de, de-ch), or one configured in the
     `languages` option: a two-letter folder such as `qa/` or `hr/` is not taken for a language by its shape.
     """
-    return bool(LANGUAGE_TAG.match(name)) and (has_catalog(name) or name in languages)
+    return bool(LANGUAGE_TAG.fullmatch(name)) and (has_catalog(name) or name in languages)
 
 
 def ignored_folder_message(folder: Path) -> str:
@@ -497,7 +497,7 @@ def _check_model_ids(document: _Document, model_ids: Collection[str]) -> None:
     entries = document.data.get("entries") if isinstance(document.data, dict) else None
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         model = entry.get("model") if isinstance(entry, dict) else None
-        if isinstance(model, str) and SLUG_PATTERN.match(model) and model not in model_ids:
+        if isinstance(model, str) and SLUG_PATTERN.fullmatch(model) and model not in model_ids:
             path = ("entries", index, "model")
             close = difflib.get_close_matches(model, sorted(model_ids), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "known: " + (", ".join(sorted(model_ids)) or "none")
