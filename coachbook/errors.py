@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,17 @@ def display_path(path: Path) -> str:
         return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
     except (OSError, ValueError):
         return str(path)
+
+
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}  # faults of where a file is written
+
+
+def os_error_line(error: OSError) -> str:
+    """A file-system fault a user can meet (unreadable, unwritable, a full disk), as one line: `<path>: <reason>`."""
+    reason = error.strerror or str(error)
+    # A copy or a move that fails for lack of room names its source first: the place that is full is its target.
+    path = error.filename2 if error.filename2 and error.errno in FULL else error.filename
+    return f"{display_path(Path(path))}: {reason}" if path else reason
 
 
 @dataclass(frozen=True, order=True)

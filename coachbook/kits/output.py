@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from ..files import copy_atomically, write_atomically
+from ..files import copy_all_atomically, write_atomically
 from .cache import KitCache
 from .jobs import Job
 
@@ -44,8 +44,8 @@ def build_kits(
         if cache is None:  # an uncached build: entries in a temporary folder, removed once copied
             cache = owned.enter_context(KitCache(None))
         rendered = cache.render(jobs, workers, on_job_done=rendered_one)
-        for job, entry in rendered:
-            copy_atomically(entry, out_dir / job.path)
+        # All or none: a full disk or an unwritable folder leaves the previous kits as they were.
+        copy_all_atomically([(entry, out_dir / job.path) for job, entry in rendered])
     written = {job.path for job, _ in rendered}
     listed = _read_manifest(out_dir)
     if full and listed is not None:

@@ -318,7 +318,12 @@ def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[Base
     `keys`: a few top-level keys of the schema, named when the file is not a mapping.
     """
     document = _Document(display_path(path))
-    text = _decode(path.read_bytes(), document)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # a link to nothing, a file it may not read, a disk error: the file's one problem
+        document.error((1, 1), (), f"cannot read it ({error.strerror or error})")
+        return None, document
+    text = _decode(raw, document)
     value = None
     if text is not None:
         try:
@@ -400,7 +405,8 @@ def _model_entries(folders: list[Path], languages: Collection[str]) -> tuple[lis
 
 
 def _is_model_file(path: Path) -> bool:
-    return path.suffix in (".yaml", ".yml") and path.is_file()
+    """A YAML file, or a link named like one that leads nowhere (reported as unreadable rather than skipped unseen)."""
+    return path.suffix in (".yaml", ".yml") and (path.is_file() or (path.is_symlink() and not path.exists()))
 
 
 @dataclass(frozen=True)
