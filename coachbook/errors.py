@@ -10,8 +10,10 @@ from pathlib import Path
 
 def display_path(path: Path) -> str:
     """The path as a user would type it: relative to the working folder when inside it."""
+    # The folder is resolved, not the file: a link is shown by its own name, not by where it leads.
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        where = Path(path).parent.resolve() / Path(path).name
+        return os.path.relpath(where) if where.is_relative_to(Path.cwd().resolve()) else str(path)
     except (OSError, ValueError):
         return str(path)
 
