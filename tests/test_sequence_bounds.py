@@ -12,7 +12,7 @@ from conftest import MODEL_IDS, mkdocs, run
 
 MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
 COACHBOOK = [sys.executable, "-m", "coachbook"]
-HEADER = f"id: long\ntitle: A long series\nsummary: Too long to follow.\nentries:\n"
+HEADER = "id: long\ntitle: A long series\nsummary: Too long to follow.\nentries:\n"
 
 
 def _entry(after_days: int, count: int | None = None, every_days: int | None = None) -> str:

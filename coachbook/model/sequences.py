@@ -55,7 +55,8 @@ class ConversationSequence(Strict):
     summary: Text
     """What the series is for, in one or two plain sentences."""
     entries: Annotated[list[SequenceEntry], Field(strict=True, min_length=1)]
-    """The conversations, in the order they happen: at least one."""
+    """The conversations, in the order they happen: at least one, and at most 500 in all (each repeat counted), the
+    last at most 3650 days (10 years) after the start."""
 
     def schedule(self) -> list[tuple[SequenceEntry, list[int]]]:
         """Each entry with the days it happens on, counted from the start date (day 0)."""
