@@ -67,8 +67,11 @@ class PluginOptions:
     commented: set[str] = field(default_factory=set)
     files: dict[str, str] = field(default_factory=dict)
     """The file of each option written in a parent config (reached through INHERIT), as shown to the user."""
-    site_url: str | None = None
-    """The config's top-level `site_url` (`!ENV` resolved), where the site is published; None when unset."""
+    site_url: object = None
+    """The config's top-level `site_url` as written (`!ENV` resolved), where the site is published; None when unset.
+    `project.project_of` validates it."""
+    site_url_place: str = ""
+    """Where `site_url` is written, `file:line:col`, for its error line."""
 
     @property
     def folder(self) -> Path:
@@ -101,8 +104,10 @@ def read_plugin_options(path: Path) -> PluginOptions:
     root, lines = _compose(path)
     options = PluginOptions(path)
     site_url = _mapping_value(root, "site_url")
-    site_url = _construct(site_url) if site_url is not None else None
-    options.site_url = site_url if isinstance(site_url, str) and site_url else None
+    if site_url is not None:
+        options.site_url = _construct(site_url)
+        mark = site_url.start_mark
+        options.site_url_place = f"{mark.name}:{mark.line + 1}:{mark.column + 1}"
     options_node = _plugin_node(root)
     if isinstance(options_node, yaml.MappingNode):
         for key_node, value_node in options_node.value:

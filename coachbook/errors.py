@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +10,23 @@ from pathlib import Path
 
 def display_path(path: Path) -> str:
     """The path as a user would type it: relative to the working folder when inside it."""
+    # The folder is resolved, not the file: a link is shown by its own name, not by where it leads.
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        where = Path(path).parent.resolve() / Path(path).name
+        return os.path.relpath(where) if where.is_relative_to(Path.cwd().resolve()) else str(path)
     except (OSError, ValueError):
         return str(path)
+
+
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}  # faults of where a file is written
+
+
+def os_error_line(error: OSError) -> str:
+    """A file-system fault a user can meet (unreadable, unwritable, a full disk), as one line: `<path>: <reason>`."""
+    reason = error.strerror or str(error)
+    # A copy or a move that fails for lack of room names its source first: the place that is full is its target.
+    path = error.filename2 if error.filename2 and error.errno in FULL else error.filename
+    return f"{display_path(Path(path))}: {reason}" if path else reason
 
 
 @dataclass(frozen=True, order=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -22,16 +24,39 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def copy_atomically(source: Path, path: Path) -> str:
     """Copy the file `source` to `path` the same way, streaming (never read whole into memory); its SHA-256."""
-    digest = hashlib.sha256()
+    return copy_all_atomically([(source, path)])[0]
 
-    def copy(handle: BinaryIO) -> None:
-        with open(source, "rb") as original:
-            while chunk := original.read(1 << 20):
-                digest.update(chunk)
-                handle.write(chunk)
 
-    _replace_atomically(path, copy)
-    return digest.hexdigest()
+def copy_all_atomically(copies: list[tuple[Path, Path]]) -> list[str]:
+    """Copy each (source, target), all or none, and give each copy's SHA-256: every copy is first written beside its
+    target, and only when all of them are (a full disk stops it before that) are they renamed into place; on a failure
+    the folders it made go too."""
+    made: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    digests: list[str] = []
+    try:
+        for source, path in copies:
+            digest = hashlib.sha256()
+
+            def copy(handle: BinaryIO, source: Path = source, digest=digest) -> None:
+                with open(source, "rb") as original:
+                    while chunk := original.read(1 << 20):
+                        digest.update(chunk)
+                        handle.write(chunk)
+
+            staged.append((_temporary_beside(Path(path), copy, made), Path(path)))
+            digests.append(digest.hexdigest())
+        while staged:
+            _rename(*staged[0])
+            staged.pop(0)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if still empty: a rename may already have put a file there
+        raise
+    return digests
 
 
 def file_digest(path: Path) -> str | None:
@@ -70,16 +95,47 @@ def own_path(root: Path, relative: str | Path) -> Path:
 
 def _replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _rename(_temporary_beside(path, write), path)
+
+
+def _rename(temporary: Path, path: Path) -> None:
+    try:
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, f"cannot write it ({error.strerror or error})", str(path)) from None
+
+
+def _temporary_beside(path: Path, write: Callable[[BinaryIO], object], made: list[Path] | None = None) -> Path:
+    """A temporary file in `path`'s folder (made, and listed in `made`, when missing) holding what `write` writes.
+
+    Raises an OSError naming `path` (not the temporary file or a parent folder) and saying what could not be done.
+    """
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file stands where a folder must be
+        raise NotADirectoryError(errno.ENOTDIR, "cannot write it: a file is in the way of its folder", str(path)) from None
+    except OSError as error:
+        raise OSError(error.errno, f"cannot make its folder ({error.strerror or error})", str(path)) from None
+    if made is not None:
+        made.extend(reversed(missing))
+    try:
+        descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OSError(error.errno, f"cannot write it ({error.strerror or error})", str(path)) from None
+    temporary = Path(name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OSError(error.errno, f"cannot write it ({error.strerror or error})", str(path)) from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def owned_folder_prefix(kind: str) -> str:

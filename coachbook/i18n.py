@@ -63,7 +63,7 @@ def messages(language: str) -> Messages:
 
 def has_catalog(language: str) -> bool:
     """Whether Coachbook ships UI strings for the language tag `language`, or for its base language (de-ch: de)."""
-    return bool(LANGUAGE_TAG.match(language)) and any(
+    return bool(LANGUAGE_TAG.fullmatch(language)) and any(
         _catalog_data(name) is not None for name in (language, language.split("-")[0]))
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -94,7 +97,7 @@ class CoachbookOptions(BaseModel):
     @classmethod
     def _language_tags(cls, value: list[str]) -> list[str]:
         tags = [tag.lower() for tag in value]
-        if not all(LANGUAGE_TAG.match(tag) for tag in tags):
+        if not all(LANGUAGE_TAG.fullmatch(tag) for tag in tags):
             raise ValueError("not a language tag")
         return list(dict.fromkeys(tags))
 
@@ -159,6 +162,25 @@ def validate_options(values: dict[str, object], source: OptionSource) -> Coachbo
             return source.files.get(name, source.file), source.positions.get(name, (0, 0))
         raise ConfigError([f"{source.where(name)}: {problems[name]}" for name in sorted(problems, key=place)])
     return options
+
+
+def validate_site_url(value: object, place: str) -> str | None:
+    """The config's `site_url` (None or empty: unset), or a `ConfigError`: it reaches page heads, the sitemap and the
+    calendar files, so it must be an http(s) address with a host and no space or control character (one of which would
+    start a new line in a calendar file); MkDocs refuses fewer, and strips CR and LF silently."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and not any(character.isspace() or unicodedata.category(character).startswith("C")
+                                          for character in value):
+        try:
+            parts = urlsplit(value)
+            good = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
+        except ValueError:  # an unclosed [IPv6 host, a port that is no number
+            good = False
+        if good:
+            return value
+    raise ConfigError([f"{place}: site_url: must be an http(s) address such as https://example.org/playbook/, with no "
+                       f"space or control character (got {value!r})"])
 
 
 @dataclass(frozen=True)
@@ -251,7 +273,11 @@ def project_of(written: PluginOptions, config: dict) -> Project:
     """The project the options and the whole config describe (both read from one file); `ConfigError` lists every problem."""
     source = written.source
     problems: list[str] = []
-    options = branding = None
+    options = branding = site_url = None
+    try:
+        site_url = validate_site_url(written.site_url, written.site_url_place)
+    except ConfigError as error:
+        problems += error.lines
     try:
         options = validate_options(written.values, source)
     except ConfigError as error:
@@ -263,4 +289,4 @@ def project_of(written: PluginOptions, config: dict) -> Project:
     if problems:
         raise ConfigError(problems)
     return Project(written.folder, options, source, originals_language(config), written.file, config, branding,
-                   written.site_url, frozenset(name for name, value in written.values.items() if value is not None))
+                   site_url, frozenset(name for name, value in written.values.items() if value is not None))

@@ -59,7 +59,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
     docs_dir = root / config.get("docs_dir", "docs")
     with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
-        write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=config.get("site_url"), cache=cache,
+        write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=project.site_url, cache=cache,
                         workers=workers or project.options.jobs)
     staged = StagedFolder(target, beside=root / WORK)
     derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)

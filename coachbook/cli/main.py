@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..kits.output import PACKS_FOLDER, build_kits
-from ..errors import ConfigError, InvalidContent, RenderFailed, UnsafePath, UsageError, ZensicalFailed, display_path
+from ..errors import (ConfigError, InvalidContent, RenderFailed, UnsafePath, UsageError, ZensicalFailed, display_path,
+                      os_error_line)
 from ..files import copy_atomically, write_atomically
 from ..kits.cache import KitCache
 from ..i18n import DEFAULT_LANGUAGE
@@ -48,6 +49,17 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # one clear line, not the whole usage text
         raise UsageError(f"{message} (see: {_invocation(self.prog)} --help)")
+
+
+def _workers(value: str) -> int:
+    """--jobs: a whole number of worker processes, 1 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a number of worker processes, 1 or more (got {value!r})")
+    return number
 
 
 def _invocation(prog: str) -> str:
@@ -107,7 +119,7 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
 
     zensical = commands.add_parser("zensical", help="build the playbook site, kits included, with Zensical instead of MkDocs")
     zensical.add_argument("--site-dir", type=Path, metavar="DIR", help="where the site goes (default: site_dir of the config)")
-    zensical.add_argument("--jobs", type=int, metavar="N", help="worker processes for the kits (default: all cores)")
+    zensical.add_argument("--jobs", type=_workers, metavar="N", help="worker processes for the kits (default: all cores)")
     zensical.add_argument("--no-cache", action="store_true", help="render every kit afresh")
     _add_config_option(zensical)
     return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema, "zensical": zensical}
@@ -167,7 +179,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", type=Path, action="append", metavar="DIR",
                         help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
     _add_sequences_option(parser)
-    parser.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    parser.add_argument("--jobs", type=_workers, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument("--cache", type=Path, metavar="DIR",
                         help=f"where rendered kits are kept between builds (default: cache_dir of mkdocs.yml, else "
                              f"{DEFAULT_CACHE}/)")
@@ -182,6 +194,8 @@ def _build(options: argparse.Namespace) -> int:
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
+    if options.out.resolve() == Path(options.out.resolve().anchor):
+        raise UsageError(f"--out must be a folder of its own, not the root of the file system (got {options.out})")
     project = _project(options)
     model_folders = _model_folders(options, project)
     project.refuse_output_over_sources(options.out, "--out", model_folders)
@@ -289,8 +303,11 @@ def _model_folders(options: argparse.Namespace, project: Project) -> list[Path]:
 
 def _sequences_folder(options: argparse.Namespace, project: Project) -> Path | None:
     """--sequences if given; else none when the models are named (--models, or check's paths), whose sequences
-    may name other models; else the project's sequences folder (default sequences/). A missing folder has none."""
+    may name other models; else the project's sequences folder (default sequences/). A missing folder has none;
+    --sequences naming a file is a usage error (it would read as a folder without sequences)."""
     if getattr(options, "sequences", None):
+        if options.sequences.exists() and not options.sequences.is_dir():
+            raise UsageError(f"--sequences must be a folder of sequence files (got the file {options.sequences})")
         return options.sequences
     if getattr(options, "models", None) or getattr(options, "paths", None):
         return None
@@ -343,7 +360,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _new(options: argparse.Namespace) -> int:
-    if not SLUG_PATTERN.match(options.id):
+    if not SLUG_PATTERN.fullmatch(options.id):
         raise UsageError(f"model id must be lowercase letters, digits and single hyphens (got {options.id!r})")
     project = _project(options)
     # The config's first model folder, which `new` may create, else models/.
@@ -429,6 +446,9 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
         return EXIT_FAILED
     except ZensicalFailed as failed:  # Zensical printed what went wrong
         print(f"{prog}: error: {failed}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as error:  # unreadable or unwritable files, a full disk: `<path>: <reason>`
+        print(f"{prog}: error: {os_error_line(error)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from ..files import copy_atomically, file_digest, own_path, write_atomically
+from ..files import copy_all_atomically, file_digest, own_path, write_atomically
 from .cache import KitCache
 from .jobs import Job
 
@@ -50,13 +50,13 @@ def build_kits(
         if on_kit_done:
             on_kit_done(job, out_dir / job.path)
 
-    recorded = {}
     with contextlib.ExitStack() as owned:
         if cache is None:  # an uncached build: entries in a temporary folder, removed once copied
             cache = owned.enter_context(KitCache(None))
         rendered = cache.render(jobs, workers, on_job_done=rendered_one)
-        for job, entry in rendered:
-            recorded[job.path] = copy_atomically(entry, own_path(out_dir, job.path))
+        # All or none: a full disk or an unwritable folder leaves the previous kits as they were.
+        targets = [(entry, own_path(out_dir, job.path)) for job, entry in rendered]
+        recorded = {job.path: digest for (job, _), digest in zip(rendered, copy_all_atomically(targets), strict=True)}
     _remove(out_dir, unwanted)
     # A subset build adds what it wrote and keeps the rest: it does not know whether those kits are still wanted.
     kept = recorded if full else {**listed, **recorded}

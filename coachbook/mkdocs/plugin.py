@@ -11,7 +11,7 @@ from mkdocs.exceptions import MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from ..errors import ConfigError, InvalidContent, UsageError
+from ..errors import ConfigError, InvalidContent, UsageError, os_error_line
 from ..kits.cache import KitCache
 from ..model.loader import load_library
 from ..project import OPTION_NAMES, Project, load_project
@@ -111,6 +111,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     def on_build_error(self, error: Exception) -> None:
         self._end_build(publish=False)
+        if isinstance(error, OSError):  # unwritable, a full disk: one line `<path>: <reason>`, not a traceback
+            raise PluginError(os_error_line(error)) from None
 
     def on_shutdown(self) -> None:  # also when interrupted: no build_error event was sent
         self._end_build(publish=False)

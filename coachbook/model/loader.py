@@ -134,7 +134,7 @@ class _Document:
         if node.style is None:
             if node.value in NULL_SCALARS:
                 return None
-            if WholeNumberText.pattern.match(node.value):
+            if WholeNumberText.pattern.fullmatch(node.value):
                 return WholeNumberText(node.value)
         return node.value
 
@@ -238,7 +238,7 @@ def is_translation_folder(name: str, languages: Collection[str] = ()) -> bool:
     It must be named after a language Coachbook has a catalog for (de, de-ch), or one configured in the
     `languages` option: a two-letter folder such as `qa/` or `hr/` is not taken for a language by its shape.
     """
-    return bool(LANGUAGE_TAG.match(name)) and (has_catalog(name) or name in languages)
+    return bool(LANGUAGE_TAG.fullmatch(name)) and (has_catalog(name) or name in languages)
 
 
 def ignored_folder_message(folder: Path) -> str:
@@ -318,7 +318,12 @@ def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[Base
     `keys`: a few top-level keys of the schema, named when the file is not a mapping.
     """
     document = _Document(display_path(path))
-    text = _decode(path.read_bytes(), document)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # a link to nothing, a file it may not read, a disk error: the file's one problem
+        document.error((1, 1), (), f"cannot read it ({error.strerror or error})")
+        return None, document
+    text = _decode(raw, document)
     value = None
     if text is not None:
         try:
@@ -400,7 +405,8 @@ def _model_entries(folders: list[Path], languages: Collection[str]) -> tuple[lis
 
 
 def _is_model_file(path: Path) -> bool:
-    return path.suffix in (".yaml", ".yml") and path.is_file()
+    """A YAML file, or a link named like one that leads nowhere (reported as unreadable rather than skipped unseen)."""
+    return path.suffix in (".yaml", ".yml") and (path.is_file() or (path.is_symlink() and not path.exists()))
 
 
 @dataclass(frozen=True)
@@ -480,6 +486,9 @@ def locate_sequences(folder: Path | None, model_ids: Collection[str]) -> tuple[l
         if sequence is not None and not document.errors and sequence.id != path.stem:
             document.error(document.position_of(("id",)), ("id",),
                            f"must equal the file name '{path.stem}' (got '{sequence.id}')")
+        overrun = sequence.overrun() if sequence is not None else None
+        if overrun:
+            document.error(document.position_of(overrun[0]), overrun[0], overrun[1])
         _check_model_ids(document, model_ids)  # reported with the file's other problems, in one round
         if sequence is None and not document.errors:
             document.error((1, 1), (), "empty file")
@@ -494,7 +503,7 @@ def _check_model_ids(document: _Document, model_ids: Collection[str]) -> None:
     entries = document.data.get("entries") if isinstance(document.data, dict) else None
     for index, entry in enumerate(entries if isinstance(entries, list) else []):
         model = entry.get("model") if isinstance(entry, dict) else None
-        if isinstance(model, str) and SLUG_PATTERN.match(model) and model not in model_ids:
+        if isinstance(model, str) and SLUG_PATTERN.fullmatch(model) and model not in model_ids:
             path = ("entries", index, "model")
             close = difflib.get_close_matches(model, sorted(model_ids), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "known: " + (", ".join(sorted(model_ids)) or "none")

@@ -114,7 +114,7 @@ def _slug(value: str) -> str:
             "slug_length", "must be at most {limit} characters (got {length})",
             {"limit": SLUG_MAX_LENGTH, "length": len(value)},
         )
-    if not SLUG_PATTERN.match(value):
+    if not SLUG_PATTERN.fullmatch(value):
         raise PydanticCustomError(
             "slug", "must be a slug: lowercase letters, digits and single hyphens (got {got})",
             {"got": repr(value)},
@@ -141,7 +141,7 @@ def _whole_number(value: object) -> object:
             )
         return int(value)
     if isinstance(value, str):
-        unquote = " without quotes" if WholeNumberText.pattern.match(value) else ""
+        unquote = " without quotes" if WholeNumberText.pattern.fullmatch(value) else ""
         raise PydanticCustomError("whole_number", "must be a whole number{unquote} (got {got})",
                                   {"unquote": unquote, "got": repr(value)})
     return value

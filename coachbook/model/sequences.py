@@ -12,6 +12,10 @@ from .schema import Slug, Strict, Text, _whole_number_between
 MAX_AFTER_DAYS = 3650
 MAX_EVERY_DAYS = 365
 MAX_COUNT = 100
+# Bounds of a whole sequence: each entry's own bounds allow 80 entries of a 10-year wait and 100 repeats a year
+# apart (8,000 events, five-digit years that no calendar reads).
+MAX_SPAN_DAYS = 3650  # the last conversation at most 10 years after the start
+MAX_EVENTS = 500  # conversations in all, each repeat counted
 
 
 class Repeat(Strict):
@@ -51,7 +55,8 @@ class ConversationSequence(Strict):
     summary: Text
     """What the series is for, in one or two plain sentences."""
     entries: Annotated[list[SequenceEntry], Field(strict=True, min_length=1)]
-    """The conversations, in the order they happen: at least one."""
+    """The conversations, in the order they happen: at least one, and at most 500 in all (each repeat counted), the
+    last at most 3650 days (10 years) after the start."""
 
     def schedule(self) -> list[tuple[SequenceEntry, list[int]]]:
         """Each entry with the days it happens on, counted from the start date (day 0)."""
@@ -63,6 +68,22 @@ class ConversationSequence(Strict):
             planned.append((entry, days))
             last = days[-1]
         return planned
+
+    def overrun(self) -> tuple[tuple[str | int, ...], str] | None:
+        """Where (the field path of the entry) and why the sequence passes MAX_SPAN_DAYS or MAX_EVENTS; None within."""
+        events = 0
+        for index, (entry, days) in enumerate(self.schedule()):
+            events += len(days)
+            if days[-1] > MAX_SPAN_DAYS:
+                return (("entries", index, "repeat") if entry.repeat and days[0] <= MAX_SPAN_DAYS
+                        else ("entries", index, "after_days")), (
+                    f"the sequence must end at most {MAX_SPAN_DAYS} days (10 years) after its start: "
+                    f"this entry brings it to day {days[-1]}")
+            if events > MAX_EVENTS:
+                return ("entries", index, "repeat", "count") if entry.repeat else ("entries", index), (
+                    f"a sequence holds at most {MAX_EVENTS} conversations, each repeat counted: "
+                    f"this entry brings it to {events}")
+        return None
 
     def texts(self):
         """Every text a reader must find on the sequence's page."""
