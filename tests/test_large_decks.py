@@ -4,7 +4,6 @@ within a bounded memory."""
 from __future__ import annotations
 
 import io
-import resource
 import subprocess
 import sys
 import textwrap
