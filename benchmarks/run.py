@@ -1,7 +1,7 @@
 """Benchmark kit rendering and site builds on N synthetic models; prints Markdown tables of times and ratios.
 
     python benchmarks/run.py                 # N = 10, 50, 200: every target of issue 14 (about 35 min on 2 cores)
-    python benchmarks/run.py --sizes 2,3     # a quick look that every measure still works
+    python benchmarks/run.py --sizes 2,3 --cards-questions 60   # a quick look that every measure still works
     python benchmarks/run.py --profile --kit guide --paper letter   # where one kit's time goes
 
 The bare-WeasyPrint floor and the kits on one core are measured at the smallest size only (the ratio
@@ -44,6 +44,15 @@ from coachbook.kits.render import default_workers  # noqa: E402
 
 # The size whose site builds are compared with and without packs, and where `mkdocs serve` is timed.
 MIDDLE_N = 50
+# The cards kit of one large model (issue 28): its peak memory must stay under this.
+CARDS_QUESTIONS, CARDS_PEAK_MB = 1000, 1024
+CARDS_SCRIPT = """\
+import sys
+from pathlib import Path
+from coachbook.kits.layouts import render_kit
+from coachbook.model.loader import load_model
+Path(sys.argv[2]).write_bytes(render_kit(load_model(Path(sys.argv[1])), "cards", "a4"))
+"""
 # Seconds to wait for `mkdocs serve`: its first build, then the page after an edit.
 SERVE_START_TIMEOUT = 900.0
 SERVE_RELOAD_TIMEOUT = 600.0
@@ -75,6 +84,35 @@ def synthetic_models(count: int, folder: Path) -> None:
                          for step in steps[: max(1, len(steps) // 2)]]
                 stage["steps"] = steps + extra
         (folder / f"{data['id']}.yaml").write_text(yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True))
+
+
+def large_model(questions: int, path: Path) -> None:
+    """One model of `questions` questions: the first shipped model's steps repeated, each question numbered."""
+    first = load_models([REPO / "models"])[0]
+    shipped = [question for _, _, question in first.questions()]
+    data = first.model_dump(exclude_none=True)
+    data["id"] = "large-model"
+    steps = [step for stage in data["stages"] for step in stage["steps"]]
+    for step in steps:
+        step["questions"] = []
+    for number in range(questions):
+        entry = shipped[number % len(shipped)].model_dump(exclude_none=True)
+        entry["text"] = f"{entry['text']} ({number + 1})"
+        steps[number % len(steps)]["questions"].append(entry)
+    path.write_text(yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True))
+
+
+def cards_peak(questions: int, workdir: Path) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of rendering the cards kit of a `questions`-question model, in a fresh process."""
+    model = workdir / "large-model.yaml"
+    large_model(questions, model)
+    seconds, peak = timed([sys.executable, "-c", CARDS_SCRIPT, str(model), str(workdir / "cards.pdf")], REPO,
+                          PYTHONPATH=str(REPO))
+    return seconds, peak / 2**20
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
 
 class PeakMemory:
@@ -284,6 +322,7 @@ def measure(count: int, workdir: Path, *, floor: bool, middle: bool) -> tuple[di
         row["1 core s"], _ = timed([*kits, "--jobs", "1", "--out", "kits1"], root)
     row["all cores s"], row["kits peak MB"] = timed([*kits, "--out", "kits2"], root)
     row["clean site s"], row["site peak MB"] = timed(mkdocs, root, **cache)
+    row["site KB/model"] = folder_bytes(root / "site") / 1024 / count
     row["no-change s"], _ = timed(mkdocs, root, **cache)
     edited = sorted((root / "models").glob("*.yaml"))[0]
     edit_title(edited, "Edited for the benchmark")
@@ -323,6 +362,8 @@ def ratios(rows: list[dict[str, float]], floor_n: int) -> list[tuple[str, float,
          (large["all cores s"] / large["N"]) / (small["all cores s"] / small["N"]), "<=", 1.2),
         (f"peak memory, kits, {span}", large["kits peak MB"] / small["kits peak MB"], "<=", 1.3),
         (f"peak memory, site, {span}", large["site peak MB"] / small["site peak MB"], "<=", 1.3),
+        # Every page carried the whole navigation: the site grew with the square of N (issue 28).
+        (f"site size per model, {span}", large["site KB/model"] / small["site KB/model"], "<=", 1.3),
     ]
     return found
 
@@ -343,7 +384,8 @@ def machine() -> str:
             f"Python {platform.python_version()}, {platform.system()} {platform.release()}; {date}")
 
 
-def print_tables(rows: list[dict[str, float]], layouts: dict[str, list[int | None]], floor_n: int) -> None:
+def print_tables(rows: list[dict[str, float]], layouts: dict[str, list[int | None]], floor_n: int,
+                 cards: tuple[int, float, float] | None) -> None:
     print(machine() + "\n")
     columns = list(dict.fromkeys(column for row in rows for column in row))
     print("| " + " | ".join(columns) + " |")
@@ -365,6 +407,11 @@ def print_tables(rows: list[dict[str, float]], layouts: dict[str, list[int | Non
     middle = min(rows, key=lambda row: abs(row["N"] - MIDDLE_N))
     kit = (f"new in {middle['serve kit s']:.1f} s" if "serve kit s" in middle
            else f"not seen new (not linked from the page, or not within {SERVE_RELOAD_TIMEOUT:.0f} s)")
+    if cards is not None:
+        questions, seconds, peak = cards
+        met = "met" if peak <= CARDS_PEAK_MB else "MISSED"
+        print(f"\nCards kit of one {questions}-question model: {seconds:.1f} s, peak memory {peak:.0f} MB "
+              f"(target <= {CARDS_PEAK_MB} MB: {met})")
     print(f"\n`mkdocs serve`, N = {middle['N']:.0f}: one model saved -> its page reloaded in "
           f"{middle['serve reload s']:.1f} s, its worksheet PDF {kit} (reported; no target)")
 
@@ -445,6 +492,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10,50,200", help="comma-separated model counts (default: 10,50,200)")
     parser.add_argument("--floor-size", type=int,
                         help="the size (one of --sizes) where the floor and the one-core kits are measured (default: the smallest)")
+    parser.add_argument("--cards-questions", type=int, default=CARDS_QUESTIONS,
+                        help=f"questions of the one model whose cards kit's peak memory is measured (default: {CARDS_QUESTIONS}; 0: skip)")
     parser.add_argument("--profile", action="store_true", help="profile one kit of one shipped model instead")
     parser.add_argument("--model", help="with --profile: the shipped model's id (default: the first by id)")
     parser.add_argument("--kit", choices=KITS, default="cards", help="with --profile: the kit (default: cards)")
@@ -466,7 +515,11 @@ def main() -> None:
             row, found = measure(count, Path(workdir), floor=count == floor_n, middle=count == middle_n)
             rows.append(row)
             layouts = found or layouts
-    print_tables(rows, layouts, floor_n)
+        cards = None
+        if options.cards_questions:
+            print(f"measuring the cards of one {options.cards_questions}-question model ...", file=sys.stderr)
+            cards = (options.cards_questions, *cards_peak(options.cards_questions, Path(workdir)))
+    print_tables(rows, layouts, floor_n, cards)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ def derived_config(config: dict, plan: SitePlan, urls: Urls, hand_written: list[
     if not any(e == "attr_list" or (isinstance(e, dict) and "attr_list" in e) for e in extensions):
         extensions.append("attr_list")
     plan.apply_branding(derived.setdefault("theme", {}))
+    plan.apply_navigation(derived["theme"])
     derived["copyright"] = plan.copyright(config.get("copyright"))
     extra = derived.setdefault("extra", {}) or {}
     if "alternate" not in extra and plan.alternates(urls):

@@ -100,7 +100,8 @@ def _escape_md(text: str) -> str:
 
 
 def _card_sheets(cards: list[Card]) -> list[list[dict]]:
-    """Cards grouped per sheet, each with its grid slot; backs mirror the columns for long-edge duplex."""
+    """Cards grouped per sheet, each with its grid slot and its index in `cards`; backs mirror the columns for
+    long-edge duplex."""
     per_sheet = CARD_COLUMNS * CARD_ROWS
     sheets = []
     for start in range(0, len(cards), per_sheet):
@@ -118,12 +119,17 @@ def _card_sheets(cards: list[Card]) -> list[list[dict]]:
 
 
 def _cards_html(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-                cards: list[Card]) -> str:
+                cards: list[Card], *, backs: bool = True, first_sheet: int = 0, page_total: int | None = None) -> str:
+    """The sheets of `cards`; `backs`: with the card backs (fitting measures the fronts alone); `first_sheet`:
+    how many sheets of the deck come before these; `page_total`: the deck's page count, written as a number
+    (a chunk of a deck counts its pages from its first sheet's front page on)."""
+    chunk = {} if page_total is None else {"page_total": page_total, "first_page": 2 * first_sheet + 1}
     sheet_width = CARD_COLUMNS * CARD_WIDTH_MM + (CARD_COLUMNS - 1) * CARD_GAP_MM
     sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
     paper_width, paper_height = PAPER_SIZES_MM[paper]
     return template_html(
         model, "cards", paper, language, branding, sheets=_card_sheets(cards), total=model.question_count,
+        backs=backs, first_sheet=first_sheet, **chunk,
         card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
         sheet_width=sheet_width, sheet_height=sheet_height,
         # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
@@ -313,11 +319,68 @@ class _CardText:
         return height
 
 
-def cards_document(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
+def cards_document(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+                   chunk_cards: int | None = None) -> Document:
     """The cards, each sized from a first guess; the cards that overflow the first layout are resized (or
-    split) from their measured text once, so a second layout fits (a loop remains for a wrong prediction)."""
+    split) from their measured text once, so a second layout fits (a loop remains for a wrong prediction).
+
+    A deck of more than `chunk_cards` cards (default CHUNK_CARDS) is fitted and laid out in chunks of whole
+    sheets, whose pages make one document: see `_chunked_document`.
+    """
+    chunk_cards = chunk_cards or CHUNK_CARDS
     cards = _initial_cards(model)
-    document = lay_out(_cards_html(model, paper, language, branding, cards), paper, branding)
+    if len(cards) > chunk_cards:
+        return _chunked_document(model, paper, language, branding, cards, chunk_cards)
+    _, document, layouts = _fit(model, paper, language, branding, cards)
+    document.coachbook_layouts = layouts
+    return document
+
+
+# Above this many cards a deck is fitted and laid out in chunks of this many (20 whole sheets): a
+# WeasyPrint layout of a whole deck held about 1 MB per card while it was made, two of them alive at
+# once while fitting, so a 4,620-card deck passed 4.6 GB. No shipped model comes near it (they keep
+# the single layout and their bytes).
+CHUNK_CARDS = 20 * CARD_COLUMNS * CARD_ROWS
+
+
+def _chunked_document(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+                      cards: list[Card], chunk_cards: int) -> Document:
+    """A large deck, fitted chunk by chunk on its fronts alone, then laid out chunk by chunk with its final page
+    and sheet numbers (known once every card is fitted), the chunks' pages joined into one document.
+
+    Only one chunk's fitting layouts are alive at a time; the laid-out pages kept for the PDF take about
+    half a megabyte per card. Each chunk holds whole sheets (a front page, then its back), so the pages
+    keep their order for duplex printing and every front stays an odd page.
+    """
+    fitted: list[Card] = []
+    rounds = 0
+    for start in range(0, len(cards), chunk_cards):
+        chunk, _, layouts = _fit(model, paper, language, branding, cards[start:start + chunk_cards], backs=False)
+        fitted += chunk
+        rounds = max(rounds, layouts)
+    fitted = _renumber(fitted)
+    per_sheet = CARD_COLUMNS * CARD_ROWS
+    chunk_cards = max(per_sheet, chunk_cards // per_sheet * per_sheet)
+    total_pages = 2 * -(-len(fitted) // per_sheet)
+    documents = []
+    for start in range(0, len(fitted), chunk_cards):
+        html = _cards_html(model, paper, language, branding, fitted[start:start + chunk_cards],
+                           first_sheet=start // per_sheet, page_total=total_pages)
+        documents.append(lay_out(html, paper, branding))
+    document = documents[0].copy([page for part in documents for page in part.pages])
+    # The most layouts any card took: its chunk's fitting rounds (on fronts alone) and the final layout.
+    document.coachbook_layouts = rounds + 1
+    document.coachbook_html = "\n".join(part.coachbook_html for part in documents)
+    return document
+
+
+def _fit(model: ConversationModel, paper: str, language: str, branding: Branding | None, cards: list[Card],
+         backs: bool = True) -> tuple[list[Card], Document, int]:
+    """The cards fitted, their last layout and how many layouts it took; `backs`: lay out the card backs too."""
+    def layout(cards: list[Card]) -> Document:
+        return lay_out(_cards_html(model, paper, language, branding, cards, backs=backs), paper, branding)
+
+    document = layout(cards)
     layouts = 1
     overflowing = card_overflows(document)
     if overflowing:
@@ -328,8 +391,11 @@ def cards_document(model: ConversationModel, paper: str, language: str, branding
                 fitted.extend(_refit(card, *mains[index]))
             else:
                 fitted.append(card)
+        # The first layout's boxes go before the next layout is made: two whole layouts alive at once
+        # doubled the peak memory.
         cards = _renumber(fitted)
-        document, layouts = lay_out(_cards_html(model, paper, language, branding, cards), paper, branding), 2
+        del mains, document
+        document, layouts = layout(cards), 2
         overflowing = card_overflows(document)
     while overflowing and layouts < MAX_FIT_ROUNDS:
         # Not needed by any shipped, synthetic or hostile model (tests/test_layouts.py): the old search.
@@ -347,10 +413,10 @@ def cards_document(model: ConversationModel, paper: str, language: str, branding
                 fitted.extend(_split(smallest, math.ceil(ratio * 1.15) if card.size == smallest.size
                                      else math.ceil(ratio * 0.7)))
         cards = _renumber(fitted)
-        document, layouts = lay_out(_cards_html(model, paper, language, branding, cards), paper, branding), layouts + 1
+        del document
+        document, layouts = layout(cards), layouts + 1
         overflowing = card_overflows(document)
-    document.coachbook_layouts = layouts
-    return document
+    return cards, document, layouts
 
 
 def _renumber(cards: list[Card]) -> list[Card]:

@@ -103,8 +103,31 @@ def start_worker(parent: int) -> None:
     threading.Thread(target=watch, name="coachbook-parent-watch", daemon=True).start()
 
 
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+# What one worker may hold at its peak: a group's kit layouts, the cards of a large deck (laid out in chunks,
+# their pages kept for the PDF, about 0.5 MB a card) and the interpreter with WeasyPrint and its fonts (about 0.1 GB):
+# 1 GiB covers a 1,000-question model's cards. A build starts no more workers than the memory the machine has
+# free (MemAvailable) holds at that, so parallel renders never push it into swap or the OOM killer.
+WORKER_MEMORY = 1024 ** 3
+MEMINFO = Path("/proc/meminfo")
+
+
+def available_memory(meminfo: Path = MEMINFO) -> int | None:
+    """The bytes of memory the system can give new work without swapping (Linux's MemAvailable), or None if unknown."""
+    try:
+        for line in meminfo.read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name == "MemAvailable":
+                return int(value.split()[0]) * 1024  # given in kB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def default_workers(meminfo: Path = MEMINFO) -> int:
+    """One worker per usable core, at most as many as the available memory holds (WORKER_MEMORY each), at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    available = available_memory(meminfo)
+    return cores if available is None else max(1, min(cores, available // WORKER_MEMORY))
 
 
 def render_jobs(jobs: list[Job], targets: list[Path], store: Store,

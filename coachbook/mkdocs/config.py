@@ -33,6 +33,7 @@ def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     config.extra_javascript.extend(plan.scripts())
     add_search_stemmers(config, plan.search_languages() if plan.library.translations else [])
     plan.apply_branding(config.theme)
+    plan.apply_navigation(config.theme)
     config.copyright = plan.copyright(config.copyright)
     if config.nav is None:
         config.nav = plan.navigation(hand_written_pages(Path(config.docs_dir)))

@@ -45,6 +45,12 @@ CHOOSER_JS = "assets/coachbook/chooser.js"
 CALENDAR_JS = "assets/coachbook/calendar.js"
 CONVERSATION_JS = "assets/coachbook/conversation.js"
 KITS_FOLDER = "kits"
+# A section of more models than this has its navigation pruned (Material's `navigation.prune`: a page lists only
+# the branch it is in, the other groups as one link each) and its larger groups cut into runs of at most this many
+# models: every page carried the whole navigation, so 500 models made 215 KB pages and a site 20 times that of 50.
+# Smaller sites keep the full navigation.
+NAVIGATION_MODELS = 20
+PRUNED_NAVIGATION = "navigation.prune"
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,12 @@ class SitePlan:
         if self.theme_logo():
             theme["logo"] = theme["favicon"] = self.theme_logo()
 
+    def apply_navigation(self, theme) -> None:
+        """Prune a theme's (Material's or Zensical's) navigation once a section has more than NAVIGATION_MODELS models."""
+        if any(len(section.models) > NAVIGATION_MODELS for section in self.sections):
+            features = list(theme.get("features") or [])
+            theme["features"] = features if PRUNED_NAVIGATION in features else [*features, PRUNED_NAVIGATION]
+
     def theme_logo(self) -> str | None:
         """The site path of the organization's logo, for the theme's logo and favicon."""
         return SITE_LOGO + self.branding.logo.suffix if self.branding and self.branding.logo else None
@@ -215,8 +227,18 @@ class SitePlan:
 
     @staticmethod
     def _groups(section: Section) -> list:
-        return [{title_text(group): [model_page(model.id, section.folder) for model in members]}
-                for group, members in model_groups(section.models, section.language)]
+        """The section's models by group; in a section of many models, a large group in runs named by their first and
+        last titles, so that a pruned navigation lists one run's models, not the group's."""
+        pages = []
+        for group, members in model_groups(section.models, section.language):
+            if len(section.models) > NAVIGATION_MODELS and len(members) > NAVIGATION_MODELS:
+                runs = [members[start:start + NAVIGATION_MODELS] for start in range(0, len(members), NAVIGATION_MODELS)]
+                entries = [{title_text(f"{run[0].title} \u2013 {run[-1].title}"):
+                            [model_page(model.id, section.folder) for model in run]} for run in runs]
+            else:
+                entries = [model_page(model.id, section.folder) for model in members]
+            pages.append({title_text(group): entries})
+        return pages
 
     # ------------------------------------------------------------------ content
 
