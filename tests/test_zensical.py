@@ -15,7 +15,7 @@ from coachbook.site import csp
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, missing_texts, page_text, run
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, built_once, free_port, missing_texts, page_text, run
 
 pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
 
@@ -32,10 +32,14 @@ def zensical_project(folder: Path) -> Path:
 @pytest.fixture(scope="session")
 def zensical_site(tmp_path_factory):
     """`coachbook zensical` of the repository's project, meant to be served under a sub-path."""
-    project = zensical_project(tmp_path_factory.mktemp("zensical"))
-    url = f"http://127.0.0.1:{free_port()}/playbook/"
-    result = run([*COACHBOOK, "zensical"], project, SITE_URL=url)
-    assert result.returncode == 0, result.stderr + result.stdout
+
+    def build(folder: Path) -> str:
+        url = f"http://127.0.0.1:{free_port()}/playbook/"
+        result = run([*COACHBOOK, "zensical"], zensical_project(folder), SITE_URL=url)
+        assert result.returncode == 0, result.stderr + result.stdout
+        return url
+
+    project, url = built_once(tmp_path_factory, "zensical", build)
     return project / "site", url
 
 
