@@ -327,18 +327,23 @@ def models():
     return {path.stem: load_model(path) for path in MODEL_FILES}
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the repository's site project (config, content, one model) to change freely."""
+def copy_site_project(folder: Path) -> Path:
+    """A copy of the repository's site project (config, content, one model) in `folder`."""
     for name in ("mkdocs.yml", "content", "overrides"):
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
+            shutil.copytree(source, folder / name)
         elif source.exists():
-            shutil.copy(source, tmp_path / name)
-    (tmp_path / "models").mkdir()
-    shutil.copy(MODEL_FILES[0], tmp_path / "models")
-    return tmp_path
+            shutil.copy(source, folder / name)
+    (folder / "models").mkdir()
+    shutil.copy(MODEL_FILES[0], folder / "models")
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the repository's site project (config, content, one model) to change freely."""
+    return copy_site_project(tmp_path)
 
 
 @pytest.fixture(scope="session")
