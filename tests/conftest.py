@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -207,25 +209,36 @@ def exploding_render_env(tmp_path_factory) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
 
 
-SESSION_BUILDS = {"built_site", "offline_site", "hostile_site", "zensical_site", "kits_dir", "hook_repository"}
+SLOW_FIXTURES = {"built_site", "offline_site", "hostile_site", "zensical_site", "kits_dir", "hook_repository"}
 """Session fixtures that build a whole site, every kit, or a hook environment: minutes for the first test to ask."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Marks `browser` (a test in Chromium) and `slow` (a test on a session build) from the fixtures a test uses,
-    so that no such test goes unmarked; and keeps a module's tests on one xdist worker (--dist loadgroup) when
-    they share a module-scoped fixture, which is a build: each worker would make it again."""
+    so that no such test goes unmarked; keeps a module's tests on one xdist worker (--dist loadgroup) when they
+    share a module-scoped fixture, which is a build each worker would make again; and runs the tests on the
+    session's big builds last, so that the workers have other tests to run while `builds_ahead` makes them."""
+    late_groups = set()
     for item in items:
         fixtures = getattr(item, "_fixtureinfo", None)
         definitions = [definition for chain in (fixtures.name2fixturedefs.values() if fixtures else ())
                        for definition in chain]
         if "browser" in item.fixturenames:
             item.add_marker(pytest.mark.browser)
-        if SESSION_BUILDS & set(item.fixturenames):
+        if SLOW_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.slow)
         if any(definition.scope == "module" for definition in definitions):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        if set(BUILT_AHEAD) & set(item.fixturenames):
+            late_groups.add(_group(item))
+    items.sort(key=lambda item: _group(item) in late_groups)  # stable: the order within each part stays
+
+
+def _group(item) -> str:
+    """What xdist sends to one worker together: the item's group, or the item alone."""
+    group = item.get_closest_marker("xdist_group")
+    return group.args[0] if group else item.nodeid
 
 
 @dataclass(frozen=True)
@@ -246,6 +259,26 @@ def shared_folder(tmp_path_factory) -> Path:
     """The temporary folder of this run that every xdist worker shares (the session's own without xdist)."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def kit_cache_folder(tmp_path_factory) -> Path:
+    """The one kit cache of this run, shared by every build of every xdist worker (it is safe for concurrent builds)."""
+    cache = shared_folder(tmp_path_factory) / "kit-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
+
+
+_STARTING_ENVIRONMENT = dict(os.environ)
+"""The environment the run started with. Session builds run from it: they may start in a background thread while a
+test of the same process changes os.environ for a command it runs in process."""
+
+
+def session_command(args: list[str], cwd: Path, cache: Path, **env: str | None) -> subprocess.CompletedProcess:
+    """A command of a session build, as `run`, but from the starting environment and with the run's kit cache."""
+    environment = {**_STARTING_ENVIRONMENT, "NO_MKDOCS_2_WARNING": "1", "COACHBOOK_CACHE_DIR": str(cache), **env}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
+    environment = {name: value for name, value in environment.items() if value is not None}
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=environment, timeout=900)
 
 
 def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> tuple[Path, object]:
@@ -272,19 +305,31 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> 
     return folder, written["value"]
 
 
+def _build_site(folder: Path, cache: Path) -> dict[str, str]:
+    url = f"http://127.0.0.1:{free_port()}/playbook/"
+    result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")],
+                             REPO, cache, SITE_URL=url)
+    assert result.returncode == 0, result.stderr
+    return {"log": result.stderr, "url": url}
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> BuiltSite:
     """`mkdocs build --strict` of the repository, kits included, into a temporary folder."""
-
-    def build(folder: Path) -> dict[str, str]:
-        url = f"http://127.0.0.1:{free_port()}/playbook/"
-        result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")], REPO,
-                     SITE_URL=url)
-        assert result.returncode == 0, result.stderr
-        return {"log": result.stderr, "url": url}
-
-    folder, built = built_once(tmp_path_factory, "site", build)
+    folder, built = session_build(tmp_path_factory, "built_site")
     return BuiltSite(folder / "site", built["log"], built["url"])
+
+
+def _build_offline(project: Path, cache: Path) -> None:
+    for name in ("mkdocs.yml", "content", "overrides", "sequences"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models").mkdir()
+    for model in (REPO / "models").glob("*.yaml"):
+        shutil.copy(model, project / "models")
+    result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict"], project, cache, OFFLINE="true",
+                             SITE_URL=None)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="session")
@@ -294,18 +339,7 @@ def offline_site(tmp_path_factory) -> Path:
     Without the translations: on file:// the theme's language switch fetches each language's sitemap, which a
     file:// page may not; that is not ours to test.
     """
-
-    def build(project: Path) -> None:
-        for name in ("mkdocs.yml", "content", "overrides", "sequences"):
-            source = REPO / name
-            shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-        (project / "models").mkdir()
-        for model in (REPO / "models").glob("*.yaml"):
-            shutil.copy(model, project / "models")
-        result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true", SITE_URL=None)
-        assert result.returncode == 0, result.stderr
-
-    return built_once(tmp_path_factory, "offline", build)[0] / "site"
+    return session_build(tmp_path_factory, "offline_site")[0] / "site"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -315,8 +349,7 @@ def shared_kit_cache(tmp_path_factory):
 
     Tests about rendering itself turn it off with COACHBOOK_CACHE_DIR="".
     """
-    cache = shared_folder(tmp_path_factory) / "kit-cache"
-    cache.mkdir(exist_ok=True)
+    cache = kit_cache_folder(tmp_path_factory)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COACHBOOK_CACHE_DIR", str(cache))
         yield
@@ -411,29 +444,61 @@ def open_page(contexts):
         page.close()
 
 
+def _build_hostile(project: Path, cache: Path) -> None:
+    from hostile import HOSTILE_BRANDING, dump_yaml, hostile_model, hostile_sequence
+
+    for name in ("mkdocs.yml", "content", "overrides"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models" / "de").mkdir(parents=True)
+    (project / "models" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile")[0]), encoding="utf-8")
+    (project / "models" / "de" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile", 5)[0]), encoding="utf-8")
+    (project / "sequences").mkdir()
+    (project / "sequences" / "hostile.yaml").write_text(dump_yaml(hostile_sequence("hostile", "hostile")[0]),
+                                                        encoding="utf-8")
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
+    config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
+    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
+    result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict"], project, cache,
+                             SITE_URL="https://intranet.example.org/playbook/")
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="session")
 def hostile_site(tmp_path_factory) -> Path:
     """`mkdocs build --strict` of a project whose model, translation, sequence and branding are hostile in every text."""
-    from hostile import HOSTILE_BRANDING, dump_yaml, hostile_model, hostile_sequence
+    return session_build(tmp_path_factory, "hostile_site")[0] / "site"
 
 
-    def build(project: Path) -> None:
-        for name in ("mkdocs.yml", "content", "overrides"):
-            source = REPO / name
-            shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-        (project / "models" / "de").mkdir(parents=True)
-        (project / "models" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile")[0]), encoding="utf-8")
-        (project / "models" / "de" / "hostile.yaml").write_text(dump_yaml(hostile_model("hostile", 5)[0]),
-                                                                encoding="utf-8")
-        (project / "sequences").mkdir()
-        (project / "sequences" / "hostile.yaml").write_text(dump_yaml(hostile_sequence("hostile", "hostile")[0]),
-                                                            encoding="utf-8")
-        config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-        branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
-        config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
-        (project / "mkdocs.yml").write_text(config, encoding="utf-8")
-        result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project,
-                     SITE_URL="https://intranet.example.org/playbook/")
-        assert result.returncode == 0, result.stderr
+BUILT_AHEAD = {"built_site": _build_site, "offline_site": _build_offline, "hostile_site": _build_hostile}
+"""The session builds of this file, by fixture, in the order `builds_ahead` makes them."""
 
-    return built_once(tmp_path_factory, "hostile", build)[0] / "site"
+
+def session_build(tmp_path_factory, fixture: str) -> tuple[Path, object]:
+    cache = kit_cache_folder(tmp_path_factory)
+    return built_once(tmp_path_factory, fixture, functools.partial(BUILT_AHEAD[fixture], cache=cache))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def builds_ahead(request, tmp_path_factory):
+    """Makes the session builds that this run's tests need in a background thread of one worker, which meanwhile
+    runs the tests that need none (they come first: see pytest_collection_modifyitems), instead of one worker
+    waiting for the other's build."""
+    needed = [fixture for fixture in BUILT_AHEAD if any(fixture in item.fixturenames for item in request.session.items)]
+    try:
+        os.close(os.open(shared_folder(tmp_path_factory) / "builds-ahead", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:  # another worker makes them
+        needed = []
+
+    def build_all() -> None:
+        for fixture in needed:
+            try:
+                session_build(tmp_path_factory, fixture)
+            except BaseException:  # recorded by built_once: the fixture reports it in the test that asks
+                pass
+
+    builder = threading.Thread(target=build_all, name="builds-ahead", daemon=True)
+    builder.start()
+    yield
+    builder.join()
