@@ -230,7 +230,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
         if any(definition.scope == "module" for definition in definitions):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-        if set(BUILT_AHEAD) & set(item.fixturenames):
+        if SLOW_FIXTURES & set(item.fixturenames):  # all of them: the site's build fills the kit cache the others read
             late_groups.add(_group(item))
     items.sort(key=lambda item: _group(item) in late_groups)  # stable: the order within each part stays
 
@@ -472,7 +472,18 @@ def hostile_site(tmp_path_factory) -> Path:
 
 
 BUILT_AHEAD = {"built_site": _build_site, "offline_site": _build_offline, "hostile_site": _build_hostile}
-"""The session builds of this file, by fixture, in the order `builds_ahead` makes them."""
+"""Session builds by fixture, in the order `builds_ahead` makes them: the site first, as it fills the kit cache."""
+
+
+def build_ahead(fixture: str):
+    """Registers `build(folder, cache)` as the session build of a test module's `fixture`: `builds_ahead` makes it
+    after this file's, and the fixture returns `session_build(tmp_path_factory, fixture)`."""
+
+    def register(build):
+        BUILT_AHEAD[fixture] = build
+        return build
+
+    return register
 
 
 def session_build(tmp_path_factory, fixture: str) -> tuple[Path, object]:

@@ -15,7 +15,7 @@ from coachbook.site import csp
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, built_once, cli, free_port, missing_texts, page_text, run
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, build_ahead, cli, free_port, missing_texts, page_text, session_build, session_command
 
 pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
 
@@ -29,17 +29,18 @@ def zensical_project(folder: Path) -> Path:
     return folder
 
 
+@build_ahead("zensical_site")
+def build_with_zensical(folder: Path, cache: Path) -> str:
+    url = f"http://127.0.0.1:{free_port()}/playbook/"
+    result = session_command([*COACHBOOK, "zensical"], zensical_project(folder), cache, SITE_URL=url)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return url
+
+
 @pytest.fixture(scope="session")
 def zensical_site(tmp_path_factory):
     """`coachbook zensical` of the repository's project, meant to be served under a sub-path."""
-
-    def build(folder: Path) -> str:
-        url = f"http://127.0.0.1:{free_port()}/playbook/"
-        result = run([*COACHBOOK, "zensical"], zensical_project(folder), SITE_URL=url)
-        assert result.returncode == 0, result.stderr + result.stdout
-        return url
-
-    project, url = built_once(tmp_path_factory, "zensical", build)
+    project, url = session_build(tmp_path_factory, "zensical_site")
     return project / "site", url
 
 
