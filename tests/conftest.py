@@ -1,7 +1,9 @@
-"""Shared fixtures: the site (with its kits) is built once per test session and shared."""
+"""Shared fixtures: the site (with its kits) is built once per test run and shared by the xdist workers."""
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import os
 import shutil
@@ -9,6 +11,9 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bs4 import BeautifulSoup
+from filelock import FileLock
 
 from coachbook.model.loader import load_model, translation_language
 from coachbook.text import normalized, plain_text
@@ -102,8 +108,30 @@ def mkdocs(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return run([sys.executable, "-m", "mkdocs", *args], cwd)
 
 
+def cli(*args: str, cwd: Path = REPO, prog: str = "coachbook", **env: str | None) -> subprocess.CompletedProcess:
+    """The command line (`main`) run in this process as `prog`, from `cwd`, its output captured; a None in `env`
+    unsets it. A process start costs a second; the console command itself is proven by a few tests in test_cli."""
+    from coachbook.cli.main import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(stdout), redirect_stderr(stderr):
+        patch.chdir(cwd)
+        patch.setenv("NO_MKDOCS_2_WARNING", "1")
+        for name, value in env.items():
+            patch.delenv(name, raising=False) if value is None else patch.setenv(name, value)
+        try:
+            status = main(list(args), prog=prog)
+        except SystemExit as exit:  # --help and --version: argparse exits
+            status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+    return subprocess.CompletedProcess([prog, *args], status, stdout.getvalue(), stderr.getvalue())
+
+
 def build_kits(*args: str, cwd: Path = REPO, **env: str | None) -> subprocess.CompletedProcess:
-    return run([sys.executable, str(REPO / "build_kits.py"), *args], cwd, **env)
+    """`python build_kits.py ...`, run in this process; in a new one when `env` sets PYTHONPATH, whose
+    sitecustomize (`exploding_render_env`) only a new interpreter runs."""
+    if "PYTHONPATH" in env:
+        return run([sys.executable, str(REPO / "build_kits.py"), *args], cwd, **env)
+    return cli(*args, cwd=cwd, prog="build_kits.py", **env)
 
 
 # A model whose kits fail to render in a process started with `exploding_render_env`.
@@ -181,6 +209,38 @@ def exploding_render_env(tmp_path_factory) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
 
 
+SLOW_FIXTURES = {"built_site", "offline_site", "hostile_site", "zensical_site", "kits_dir", "hook_repository"}
+"""Session fixtures that build a whole site, every kit, or a hook environment: minutes for the first test to ask."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    """Marks `browser` (a test in Chromium) and `slow` (a test on a session build) from the fixtures a test uses,
+    so that no such test goes unmarked; keeps a module's tests on one xdist worker (--dist loadgroup) when they
+    share a module-scoped fixture, which is a build each worker would make again; and runs the tests on the
+    session's big builds last, so that the workers have other tests to run while `builds_ahead` makes them."""
+    late_groups = set()
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = [definition for chain in (fixtures.name2fixturedefs.values() if fixtures else ())
+                       for definition in chain]
+        if "browser" in item.fixturenames:
+            item.add_marker(pytest.mark.browser)
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+        if any(definition.scope == "module" for definition in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        if SLOW_FIXTURES & set(item.fixturenames):  # all of them: the site's build fills the kit cache the others read
+            late_groups.add(_group(item))
+    items.sort(key=lambda item: _group(item) in late_groups)  # stable: the order within each part stays
+
+
+def _group(item) -> str:
+    """What xdist sends to one worker together: the item's group, or the item alone."""
+    group = item.get_closest_marker("xdist_group")
+    return group.args[0] if group else item.nodeid
+
+
 @dataclass(frozen=True)
 class BuiltSite:
     root: Path
@@ -195,14 +255,81 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def shared_folder(tmp_path_factory) -> Path:
+    """The temporary folder of this run that every xdist worker shares (the session's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def kit_cache_folder(tmp_path_factory) -> Path:
+    """The one kit cache of this run, shared by every build of every xdist worker (it is safe for concurrent builds)."""
+    cache = shared_folder(tmp_path_factory) / "kit-cache"
+    cache.mkdir(exist_ok=True)
+    return cache
+
+
+_STARTING_ENVIRONMENT = dict(os.environ)
+"""The environment the run started with. Session builds run from it: they may start in a background thread while a
+test of the same process changes os.environ for a command it runs in process."""
+
+
+def session_command(args: list[str], cwd: Path, cache: Path, **env: str | None) -> subprocess.CompletedProcess:
+    """A command of a session build, as `run`, but from the starting environment and with the run's kit cache."""
+    environment = {**_STARTING_ENVIRONMENT, "NO_MKDOCS_2_WARNING": "1", "COACHBOOK_CACHE_DIR": str(cache), **env}
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
+    environment = {name: value for name, value in environment.items() if value is not None}
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=environment, timeout=900)
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> tuple[Path, object]:
+    """`build(folder)` run once for every xdist worker of this run; the folder and what `build` returned (JSON).
+
+    The first worker to ask builds under a file lock while the others wait, then read what it wrote.
+    A build that failed fails the same way, with its message, in every worker that asks for it.
+    """
+    shared = shared_folder(tmp_path_factory)
+    folder, outcome = shared / name, shared / f"{name}.json"
+    with FileLock(shared / f"{name}.lock"):
+        if not outcome.exists():
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir()
+            try:
+                outcome.write_text(json.dumps({"value": build(folder)}), encoding="utf-8")
+            except BaseException as error:
+                outcome.write_text(json.dumps({"error": f"{type(error).__name__}: {error}"}), encoding="utf-8")
+                raise
+        written = json.loads(outcome.read_text(encoding="utf-8"))
+    if "error" in written:
+        pytest.fail(f"the build {name!r} failed (in another worker): {written['error']}", pytrace=False)
+    return folder, written["value"]
+
+
+def _build_site(folder: Path, cache: Path) -> dict[str, str]:
+    url = f"http://127.0.0.1:{free_port()}/playbook/"
+    result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")],
+                             REPO, cache, SITE_URL=url)
+    assert result.returncode == 0, result.stderr
+    return {"log": result.stderr, "url": url}
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> BuiltSite:
     """`mkdocs build --strict` of the repository, kits included, into a temporary folder."""
-    site = tmp_path_factory.mktemp("site") / "site"
-    url = f"http://127.0.0.1:{free_port()}/playbook/"
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], REPO, SITE_URL=url)
+    folder, built = session_build(tmp_path_factory, "built_site")
+    return BuiltSite(folder / "site", built["log"], built["url"])
+
+
+def _build_offline(project: Path, cache: Path) -> None:
+    for name in ("mkdocs.yml", "content", "overrides", "sequences"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models").mkdir()
+    for model in (REPO / "models").glob("*.yaml"):
+        shutil.copy(model, project / "models")
+    result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict"], project, cache, OFFLINE="true",
+                             SITE_URL=None)
     assert result.returncode == 0, result.stderr
-    return BuiltSite(site, result.stderr, url)
 
 
 @pytest.fixture(scope="session")
@@ -212,26 +339,19 @@ def offline_site(tmp_path_factory) -> Path:
     Without the translations: on file:// the theme's language switch fetches each language's sitemap, which a
     file:// page may not; that is not ours to test.
     """
-    project = tmp_path_factory.mktemp("offline")
-    for name in ("mkdocs.yml", "content", "overrides", "sequences"):
-        source = REPO / name
-        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-    (project / "models").mkdir()
-    for model in (REPO / "models").glob("*.yaml"):
-        shutil.copy(model, project / "models")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, OFFLINE="true", SITE_URL=None)
-    assert result.returncode == 0, result.stderr
-    return project / "site"
+    return session_build(tmp_path_factory, "offline_site")[0] / "site"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def shared_kit_cache(tmp_path_factory):
-    """One kit cache for every build of the session: each model's kits are rendered once.
+    """One kit cache for every build of the run, in every xdist worker: each model's kits are rendered once
+    (the cache is safe for concurrent builds).
 
     Tests about rendering itself turn it off with COACHBOOK_CACHE_DIR="".
     """
+    cache = kit_cache_folder(tmp_path_factory)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("COACHBOOK_CACHE_DIR", str(tmp_path_factory.mktemp("kit-cache")))
+        patch.setenv("COACHBOOK_CACHE_DIR", str(cache))
         yield
 
 
@@ -240,18 +360,23 @@ def models():
     return {path.stem: load_model(path) for path in MODEL_FILES}
 
 
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the repository's site project (config, content, one model) to change freely."""
+def copy_site_project(folder: Path) -> Path:
+    """A copy of the repository's site project (config, content, one model) in `folder`."""
     for name in ("mkdocs.yml", "content", "overrides"):
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
+            shutil.copytree(source, folder / name)
         elif source.exists():
-            shutil.copy(source, tmp_path / name)
-    (tmp_path / "models").mkdir()
-    shutil.copy(MODEL_FILES[0], tmp_path / "models")
-    return tmp_path
+            shutil.copy(source, folder / name)
+    (folder / "models").mkdir()
+    shutil.copy(MODEL_FILES[0], folder / "models")
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the repository's site project (config, content, one model) to change freely."""
+    return copy_site_project(tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -319,12 +444,9 @@ def open_page(contexts):
         page.close()
 
 
-@pytest.fixture(scope="session")
-def hostile_site(tmp_path_factory) -> Path:
-    """`mkdocs build --strict` of a project whose model, translation, sequence and branding are hostile in every text."""
+def _build_hostile(project: Path, cache: Path) -> None:
     from hostile import HOSTILE_BRANDING, dump_yaml, hostile_model, hostile_sequence
 
-    project = tmp_path_factory.mktemp("hostile")
     for name in ("mkdocs.yml", "content", "overrides"):
         source = REPO / name
         shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
@@ -338,6 +460,56 @@ def hostile_site(tmp_path_factory) -> Path:
     branding = "".join(f"      {name}: {json.dumps(value)}\n" for name, value in HOSTILE_BRANDING.items())
     config = config.replace("      models_dir: [models]\n", "      models_dir: [models]\n" + branding, 1)
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project, SITE_URL="https://intranet.example.org/playbook/")
+    result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict"], project, cache,
+                             SITE_URL="https://intranet.example.org/playbook/")
     assert result.returncode == 0, result.stderr
-    return project / "site"
+
+
+@pytest.fixture(scope="session")
+def hostile_site(tmp_path_factory) -> Path:
+    """`mkdocs build --strict` of a project whose model, translation, sequence and branding are hostile in every text."""
+    return session_build(tmp_path_factory, "hostile_site")[0] / "site"
+
+
+BUILT_AHEAD = {"built_site": _build_site, "offline_site": _build_offline, "hostile_site": _build_hostile}
+"""Session builds by fixture, in the order `builds_ahead` makes them: the site first, as it fills the kit cache."""
+
+
+def build_ahead(fixture: str):
+    """Registers `build(folder, cache)` as the session build of a test module's `fixture`: `builds_ahead` makes it
+    after this file's, and the fixture returns `session_build(tmp_path_factory, fixture)`."""
+
+    def register(build):
+        BUILT_AHEAD[fixture] = build
+        return build
+
+    return register
+
+
+def session_build(tmp_path_factory, fixture: str) -> tuple[Path, object]:
+    cache = kit_cache_folder(tmp_path_factory)
+    return built_once(tmp_path_factory, fixture, functools.partial(BUILT_AHEAD[fixture], cache=cache))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def builds_ahead(request, tmp_path_factory):
+    """Makes the session builds that this run's tests need in a background thread of one worker, which meanwhile
+    runs the tests that need none (they come first: see pytest_collection_modifyitems), instead of one worker
+    waiting for the other's build."""
+    needed = [fixture for fixture in BUILT_AHEAD if any(fixture in item.fixturenames for item in request.session.items)]
+    try:
+        os.close(os.open(shared_folder(tmp_path_factory) / "builds-ahead", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:  # another worker makes them
+        needed = []
+
+    def build_all() -> None:
+        for fixture in needed:
+            try:
+                session_build(tmp_path_factory, fixture)
+            except BaseException:  # recorded by built_once: the fixture reports it in the test that asks
+                pass
+
+    builder = threading.Thread(target=build_all, name="builds-ahead", daemon=True)
+    builder.start()
+    yield
+    builder.join()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 
-from conftest import MODEL_IDS, REPO  # found at collection time: a new model file is covered with no change here
+from conftest import MODEL_IDS, REPO, build_ahead, session_build, session_command  # found at collection time: a new model file is covered with no change here
 
 PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 
@@ -35,14 +34,17 @@ def model(model_id: str):
     return load_model(REPO / "models" / f"{model_id}.yaml")
 
 
+@build_ahead("kits_dir")
+def build_every_kit(out: Path, cache: Path) -> None:
+    command = [sys.executable, str(REPO / "build_kits.py"), "build", "--out", str(out), "--quiet"]
+    result = session_command(command, REPO, cache)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="session")
 def kits_dir(tmp_path_factory) -> Path:
-    """Every kit of every model, built once per session by the real command."""
-    out = tmp_path_factory.mktemp("kits")
-    command = [sys.executable, str(REPO / "build_kits.py"), "build", "--out", str(out), "--quiet"]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr
-    return out
+    """Every kit of every model, built once per run by the real command."""
+    return session_build(tmp_path_factory, "kits_dir")[0]
 
 
 def kit_path(kits_dir: Path, model_id: str, kit: str, paper: str) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TRANSLATIONS, run
+from conftest import REPO, TRANSLATIONS, built_once, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
@@ -34,21 +34,24 @@ def hook_repository(tmp_path_factory) -> Path:
     `pre-commit try-repo` on a checkout with changes makes such a copy itself, but a new one each run,
     each installed afresh; one copy for the session is installed once.
     """
-    copy = tmp_path_factory.mktemp("hook-repository")
-    listed = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
-    for name in filter(None, listed):
-        if (REPO / name).is_file():  # not a file deleted in the work tree
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, copy / name)
-    git(copy, "init", "-q")
-    git(copy, "add", "-A")
-    git(copy, "commit", "-q", "-m", "the work tree")
-    return copy
+
+    def build(copy: Path) -> None:
+        listed = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+        for name in filter(None, listed):
+            if (REPO / name).is_file():  # not a file deleted in the work tree
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / name, copy / name)
+        git(copy, "init", "-q")
+        git(copy, "add", "-A")
+        git(copy, "commit", "-q", "-m", "the work tree")
+
+    return built_once(tmp_path_factory, "hook-repository", build)[0]
 
 
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
+    """One home for every xdist worker: pre-commit locks its store, so the hook is installed once per run."""
+    return built_once(tmp_path_factory, "pre-commit-home", lambda folder: None)[0]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from coachbook.site import csp
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, missing_texts, page_text, run
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, build_ahead, cli, free_port, missing_texts, page_text, session_build, session_command
 
 pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
 
@@ -29,13 +29,18 @@ def zensical_project(folder: Path) -> Path:
     return folder
 
 
+@build_ahead("zensical_site")
+def build_with_zensical(folder: Path, cache: Path) -> str:
+    url = f"http://127.0.0.1:{free_port()}/playbook/"
+    result = session_command([*COACHBOOK, "zensical"], zensical_project(folder), cache, SITE_URL=url)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return url
+
+
 @pytest.fixture(scope="session")
 def zensical_site(tmp_path_factory):
     """`coachbook zensical` of the repository's project, meant to be served under a sub-path."""
-    project = zensical_project(tmp_path_factory.mktemp("zensical"))
-    url = f"http://127.0.0.1:{free_port()}/playbook/"
-    result = run([*COACHBOOK, "zensical"], project, SITE_URL=url)
-    assert result.returncode == 0, result.stderr + result.stdout
+    project, url = session_build(tmp_path_factory, "zensical_site")
     return project / "site", url
 
 
@@ -94,7 +99,7 @@ def test_every_page_carries_a_policy_that_covers_its_scripts(zensical_site):
 
 def test_the_offline_build_is_refused_with_one_line(tmp_path):
     project = zensical_project(tmp_path)
-    result = run([*COACHBOOK, "zensical"], project, OFFLINE="true")
+    result = cli("zensical", cwd=project, OFFLINE="true")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "Zensical cannot build the offline build" in result.stderr
@@ -111,7 +116,7 @@ def test_an_invalid_model_leaves_the_previous_site(tmp_path):
     (project / "site").mkdir()
     (project / "site" / "index.html").write_text("<p>the last good site</p>")
     (project / "models" / f"{MODEL_IDS[0]}.yaml").write_text("id: x\n")
-    result = run([*COACHBOOK, "zensical"], project)
+    result = cli("zensical", cwd=project)
     assert result.returncode == 1
     assert re.search(rf"^models/{MODEL_IDS[0]}\.yaml:\d+:\d+: title: is required$", result.stderr, re.MULTILINE)
     assert "Traceback" not in result.stderr
