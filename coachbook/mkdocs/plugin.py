@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mkdocs.config.base import BaseConfigOption, Config
@@ -14,7 +16,7 @@ from mkdocs.structure.files import Files
 from ..errors import ConfigError, InvalidContent, UsageError, os_error_line
 from ..kits.cache import KitCache
 from ..model.loader import load_library
-from ..project import OPTION_NAMES, Project, load_project
+from ..project import OPTION_NAMES, load_project
 from .csp import SitePolicies
 from .config import add_generated_files, apply_plan, check_names, render_kits, staged_site
 from .languages import LanguageViews
@@ -53,15 +55,15 @@ class BadOptions(MkDocsException):
         pass
 
 
-def _project(config_file: Path) -> tuple[Project, list[Path]]:
-    """The project of the config file and its model folders; a bad option is logged and stops MkDocs with exit 2."""
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A bad option or a refused folder: each of its lines logged, then MkDocs stops with the usage error's status 2."""
     try:
-        project = load_project(config_file)
-        return project, project.model_folders()
-    except ConfigError as problems:
-        for line in problems.lines:
+        yield
+    except (ConfigError, UsageError) as problem:
+        for line in problem.lines if isinstance(problem, ConfigError) else [str(problem)]:
             log.error(line)
-        raise BadOptions("bad coachbook options, each on a line above") from None
+        raise BadOptions("coachbook stopped the build, for the reasons on the lines above") from None
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
@@ -79,22 +81,18 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # Validate before MkDocs cleans site/: a bad option or model must leave the last good site alone.
         # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
-        self.project, self.model_dirs = _project(Path(config.config_file_path))
-        self.sequences_dir = self.project.sequences_folder
-        try:  # MkDocs refuses a site_dir over docs_dir; one over a model folder would be cleaned away as well
+        with _usage_errors():
+            self.project = load_project(Path(config.config_file_path))
+            self.model_dirs = self.project.model_folders()
+            # MkDocs refuses a site_dir over docs_dir; one over a model folder would be cleaned away as well.
             self.project.refuse_output_over_sources(Path(config.site_dir), "site_dir", self.model_dirs)
-        except UsageError as problem:
-            log.error(str(problem))
-            raise BadOptions("the site folder is refused, on the line above") from None
+        self.sequences_dir = self.project.sequences_folder
         try:
             library = load_library(self.model_dirs, self.project.language, self.project.languages, self.sequences_dir)
         except (InvalidContent, UsageError) as problems:
             raise PluginError(str(problems)) from None
-        try:
+        with _usage_errors():  # a folder that is no kit cache
             self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
-        except UsageError as problem:  # a folder that is no kit cache: the usage error's line and status
-            log.error(str(problem))
-            raise BadOptions("the kit cache folder is refused, on the line above") from None
         self.plan = SitePlan.of_project(self.project, library)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
