@@ -2,68 +2,23 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from mkdocs.config.base import BaseConfigOption, Config
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import MkDocsException, PluginError
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 
-from ..errors import ConfigError, InvalidContent, UsageError, os_error_line
+from ..errors import os_error_line
 from ..kits.cache import KitCache
-from ..model.loader import load_library
-from ..project import OPTION_NAMES, load_project
 from .csp import SitePolicies
 from .config import add_generated_files, apply_plan, check_names, render_kits, staged_site
 from .languages import LanguageViews
 from .material import name_search_dialog
+from .options import PluginConfig, checked_project
 from .serve import FollowingKits, serve_sources
 from ..site.plan import SitePlan, Urls
 from ..staging import StagedBuild
-
-log = logging.getLogger("mkdocs.plugins.coachbook")
-
-
-class _AsWritten(BaseConfigOption):
-    """Any value: `project.CoachbookOptions` validates it, knowing the file and place it is written in."""
-
-    def run_validation(self, value: object) -> object:
-        return value
-
-
-class _Options(Config):
-    def validate(self):
-        # Every option, an unknown one too, is checked by the project's model in on_config: one line and exit 2,
-        # instead of MkDocs' warnings or its error with exit 1.
-        return [], []
-
-
-# The plugin's options as MkDocs sees them, named once in project.CoachbookOptions.
-PluginConfig = type("PluginConfig", (_Options,), {name: _AsWritten() for name in OPTION_NAMES})
-
-
-class BadOptions(MkDocsException):
-    """Bad `coachbook` options: their lines are logged, and `mkdocs build` exits with the usage error's status."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # the lines were logged as errors, once each
-        pass
-
-
-@contextmanager
-def _usage_errors() -> Iterator[None]:
-    """A bad option or a refused folder: each of its lines logged, then MkDocs stops with the usage error's status 2."""
-    try:
-        yield
-    except (ConfigError, UsageError) as problem:
-        for line in problem.lines if isinstance(problem, ConfigError) else [str(problem)]:
-            log.error(line)
-        raise BadOptions("coachbook stopped the build, for the reasons on the lines above") from None
 
 
 class CoachbookPlugin(BasePlugin[PluginConfig]):
@@ -80,19 +35,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # Validate before MkDocs cleans site/: a bad option or model must leave the last good site alone.
-        # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
-        with _usage_errors():
-            self.project = load_project(Path(config.config_file_path))
-            self.model_dirs = self.project.model_folders()
-            # MkDocs refuses a site_dir over docs_dir; one over a model folder would be cleaned away as well.
-            self.project.refuse_output_over_sources(Path(config.site_dir), "site_dir", self.model_dirs)
-        self.sequences_dir = self.project.sequences_folder
-        try:
-            library = load_library(self.model_dirs, self.project.language, self.project.languages, self.sequences_dir)
-        except (InvalidContent, UsageError) as problems:
-            raise PluginError(str(problems)) from None
-        with _usage_errors():  # a folder that is no kit cache
-            self.kit_cache = KitCache(self.project.cache_folder(), size_mb=self.project.cache_size_mb)
+        self.project, self.model_dirs, library, self.kit_cache = checked_project(Path(config.config_file_path),
+                                                                                 Path(config.site_dir))
         self.plan = SitePlan.of_project(self.project, library)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
@@ -160,4 +104,4 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_serve(self, server, config: MkDocsConfig, builder):  # a new logo shows on the next reload, like a model edit
         logo = [self.project.folder / self.project.options.logo] if isinstance(self.project.options.logo, str) else []
         signals = [self.following.signal_folder] if self.following and self.following.signal_folder else []
-        return serve_sources(server, [*self.model_dirs, self.sequences_dir, *logo, *signals])
+        return serve_sources(server, [*self.model_dirs, self.project.sequences_folder, *logo, *signals])
