@@ -373,6 +373,24 @@ def copy_site_project(folder: Path) -> Path:
     return folder
 
 
+def kitless_site(project: Path, model: dict) -> Path:
+    """The repository's site project with `model` as its one model and kits off (for speed), built in `project` with
+    `mkdocs build --strict`; the built site."""
+    from hostile import dump_yaml
+
+    for name in ("mkdocs.yml", "content", "overrides"):
+        source = REPO / name
+        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
+    (project / "models").mkdir()
+    (project / "models" / f"{model['id']}.yaml").write_text(dump_yaml(model), encoding="utf-8")
+    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(config.replace("      models_dir: [models]\n", "      models_dir: [models]\n      kits: false\n", 1),
+                                        encoding="utf-8")
+    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project)
+    assert result.returncode == 0, result.stderr
+    return project / "site"
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A copy of the repository's site project (config, content, one model) to change freely."""

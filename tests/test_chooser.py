@@ -6,8 +6,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import shutil
-import sys
 import threading
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
@@ -22,7 +20,7 @@ from browser import DESKTOP, OVERFLOWING, PHONE, Traffic, _SubPathHandler, expec
 from coachbook.i18n import messages
 from coachbook.model.loader import load_library
 from coachbook.text import data_text, normalized
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, run
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, kitless_site
 
 LIBRARY = load_library([REPO / "models"])
 MODELS = {model.id: model for model in LIBRARY.models}
@@ -596,24 +594,9 @@ def test_the_chooser_and_favourites_work_from_a_file_share(browser, offline_site
 @pytest.fixture(scope="module")
 def hostile_chooser(browser, tmp_path_factory) -> Path:
     """A site (without kits, for speed) whose one model is hostile in every text."""
-    import yaml
-
     from hostile import hostile_model
 
-    project = tmp_path_factory.mktemp("hostile-chooser")
-    for name in ("mkdocs.yml", "content", "overrides"):
-        source = REPO / name
-        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-    (project / "models").mkdir()
-    data = hostile_model("hostile")[0]
-    (project / "models" / "hostile.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000),
-                                                     encoding="utf-8")
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    (project / "mkdocs.yml").write_text(config.replace("      models_dir: [models]\n", "      models_dir: [models]\n      kits: false\n", 1),
-                                        encoding="utf-8")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project)
-    assert result.returncode == 0, result.stderr
-    return project / "site"
+    return kitless_site(tmp_path_factory.mktemp("hostile-chooser"), hostile_model("hostile")[0])
 
 
 @needs_browser

@@ -3,8 +3,6 @@ the reader's own typing can make markup."""
 
 from __future__ import annotations
 
-import shutil
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -16,8 +14,8 @@ from markdown_it import MarkdownIt
 from browser import DESKTOP, Traffic, in_ci, missing_browser, serve
 from coachbook.i18n import messages
 from coachbook.text import plain_text
-from conftest import REPO, free_port, run
-from hostile import MARKER, dump_yaml, hostile_model, live_in_html
+from conftest import free_port, kitless_site
+from hostile import MARKER, hostile_model, live_in_html
 
 T = messages("en")["run"]
 TITLE = r"<img src=x onerror=alert(1)> \[click\](javascript:alert(1)) *not* `code` & &amp; # 1. | ~~x~~ " + MARKER
@@ -34,21 +32,10 @@ needs_browser = pytest.mark.skipif(bool(missing_browser()) and not in_ci(), reas
 def hostile_run_site(tmp_path_factory) -> tuple[Path, dict]:
     """A site (without kits, for speed) whose one model is hostile in every text, its title and first step's
     title the ones that reached a notes file as live Markdown and HTML."""
-    project = tmp_path_factory.mktemp("hostile-notes")
-    for name in ("mkdocs.yml", "content", "overrides"):
-        source = REPO / name
-        shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
-    (project / "models").mkdir()
     data = hostile_model("hostile")[0]
     data["title"] = TITLE
     data["stages"][0]["steps"][0]["title"] = STEP_TITLE
-    (project / "models" / "hostile.yaml").write_text(dump_yaml(data), encoding="utf-8")
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    (project / "mkdocs.yml").write_text(config.replace("      models_dir: [models]\n", "      models_dir: [models]\n      kits: false\n", 1),
-                                        encoding="utf-8")
-    result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project)
-    assert result.returncode == 0, result.stderr
-    return project / "site", data
+    return kitless_site(tmp_path_factory.mktemp("hostile-notes"), data), data
 
 
 def one_line(text: str) -> str:
