@@ -51,8 +51,9 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
         if name in UNSUPPORTED_PLUGINS and (plugin or {}).get("enabled", True):
             raise UsageError(f"{display_path(config_file)}: plugin '{name}': Zensical cannot build {UNSUPPORTED_PLUGINS[name]}")
     target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
-    project.refuse_output_over_sources(target, "--site-dir" if site_dir else "site_dir", project.model_folders())
-    library = load_library(project.model_folders(), project.language, project.languages, project.sequences_folder)
+    folders = project.model_folders()
+    project.refuse_output_over_sources(target, "--site-dir" if site_dir else "site_dir", folders)
+    library = load_library(folders, project.language, project.languages, project.sequences_folder)
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
     plan = SitePlan.of_project(project, library)

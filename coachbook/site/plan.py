@@ -249,8 +249,7 @@ class SitePlan:
         """
         if not self.kits:
             return []
-        jobs: list[Job] = [job for s in self.sections
-                           for job in kit_jobs(s.models, KITS, PAPERS, s.language, section=s.folder, branding=self.branding)]
+        jobs: list[Job] = self._kit_jobs(self.sections)
         if self.packs:
             jobs += [job for s in self.sections
                      for job in pack_jobs(s.models, PAPERS, s.language, section=s.folder, branding=self.branding)]
@@ -265,12 +264,17 @@ class SitePlan:
         if unknown:
             raise UsageError(f"unknown language {', '.join(repr(n) for n in unknown)} "
                              f"(models here are in: {', '.join(self.languages)})")
-        sections = [self.section(language) for language in languages] if languages else self.sections
-        jobs = [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
-                                                          kits, papers, s.language, section=s.folder,
-                                                          branding=self.branding)]
+        jobs = self._kit_jobs([self.section(language) for language in languages] if languages else self.sections,
+                              model_ids, kits, papers)
         check_output_paths(jobs)
         return jobs
+
+    def _kit_jobs(self, sections: Sequence[Section], model_ids: Sequence[str] = (), kits: Sequence[str] = KITS,
+                  papers: Sequence[str] = PAPERS) -> list[KitJob]:
+        """The kits of the sections' models (those named; default: all), section by section, in its language."""
+        return [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
+                                                          kits, papers, s.language, section=s.folder,
+                                                          branding=self.branding)]
 
     def pack_job(self, model_ids: Sequence[str], paper: str, copies: int = 1, language: str | None = None) -> PackJob:
         """`coachbook pack`'s one pack of the models named, in agenda order, in `language` (default: the originals')."""
