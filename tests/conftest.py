@@ -120,7 +120,7 @@ def cli(*args: str, cwd: Path = REPO, prog: str = "coachbook", **env: str | None
         for name, value in env.items():
             patch.delenv(name, raising=False) if value is None else patch.setenv(name, value)
         try:
-            status = main(list(args), prog=prog)
+            status = main([os.fspath(arg) for arg in args], prog=prog)
         except SystemExit as exit:  # --help and --version: argparse exits
             status = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
     return subprocess.CompletedProcess([prog, *args], status, stdout.getvalue(), stderr.getvalue())

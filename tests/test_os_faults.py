@@ -6,14 +6,12 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import MODEL_IDS, mkdocs, run
+from conftest import MODEL_IDS, cli, mkdocs
 
-COACHBOOK = [sys.executable, "-m", "coachbook"]
 MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
 # Links that cannot be read, even by root (for whom no permission bit stops a read): one to nothing, one to a file
 # whose every read fails with EIO.
@@ -36,7 +34,7 @@ def _digests(folder: Path) -> dict[str, str]:
 def test_an_unreadable_model_file_is_one_line(project, command, case):
     target, reason = UNREADABLE[case]
     (project / "models" / "broken.yaml").symlink_to(target)
-    result = run([*COACHBOOK, *command], project)
+    result = cli(*command, cwd=project)
     assert result.returncode == 1, result.stderr
     assert _lines(result.stderr) == [f"models/broken.yaml:1:1: cannot read it ({reason})"]
     assert not (project / "kits").exists()
@@ -54,7 +52,7 @@ def test_mkdocs_names_an_unreadable_model_file(project, case):
 
 
 def test_pack_into_an_unwritable_place_is_one_line(project):
-    result = run([*COACHBOOK, "pack", "--quiet", "--model", MODEL, "--out", "/proc/version.pdf"], project)
+    result = cli("pack", "--quiet", "--model", MODEL, "--out", "/proc/version.pdf", cwd=project)
     assert result.returncode == 1, result.stderr
     assert _lines(result.stderr) == ["coachbook: error: /proc/version.pdf: cannot write it (No such file or directory)"]
 
@@ -65,7 +63,7 @@ def test_pack_into_an_unwritable_place_is_one_line(project):
 ])
 def test_schema_into_an_unwritable_place_is_one_line(tmp_path, out, line):
     (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
-    result = run([*COACHBOOK, "schema", "--out", out], tmp_path)
+    result = cli("schema", "--out", out, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert _lines(result.stderr) == [f"coachbook: error: {line}"]
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
@@ -85,11 +83,11 @@ def small_disk(tmp_path):
 
 def test_a_full_disk_in_a_kit_build_is_one_line_and_keeps_the_previous_kits(project, small_disk):
     out = small_disk / "kits"
-    first = run([*COACHBOOK, "build", "--quiet", "--model", MODEL, "--kit", "guide", "--out", str(out)], project)
+    first = cli("build", "--quiet", "--model", MODEL, "--kit", "guide", "--out", str(out), cwd=project)
     assert first.returncode == 0, first.stderr
     before = _digests(out)
     assert len(before) == 3  # two guides and the manifest
-    result = run([*COACHBOOK, "build", "--quiet", "--out", str(out)], project)
+    result = cli("build", "--quiet", "--out", str(out), cwd=project)
     assert result.returncode == 1, result.stderr
     [line] = _lines(result.stderr)
     assert line.startswith(f"coachbook: error: disk/kits/{MODEL}/") and line.endswith(
@@ -120,7 +118,7 @@ def test_a_full_disk_in_a_site_build_is_one_line_and_keeps_the_previous_site(pro
     (["check", "--sequences", "mkdocs.yml"], "--sequences must be a folder of sequence files (got the file mkdocs.yml)"),
 ])
 def test_bad_counts_and_folders_are_usage_errors(project, arguments, message):
-    result = run([*COACHBOOK, *arguments], project)
+    result = cli(*arguments, cwd=project)
     assert result.returncode == 2, result.stderr
     [line] = _lines(result.stderr)
     assert line.startswith(f"coachbook: error: {message}"), line

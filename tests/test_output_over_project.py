@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from conftest import run
+from conftest import cli, run
 
-COACHBOOK = [sys.executable, "-m", "coachbook"]
 
 
 def _snapshot(folder):
@@ -20,7 +19,7 @@ def _snapshot(folder):
 @pytest.mark.skipif(importlib.util.find_spec("zensical") is None, reason="Zensical is not installed")
 def test_zensical_refuses_the_project_folder_as_its_site(project):
     before = _snapshot(project)
-    result = run([*COACHBOOK, "zensical", "--site-dir", "."], project)
+    result = cli("zensical", "--site-dir", ".", cwd=project)
     assert (result.returncode, result.stderr.count("\n")) == (2, 1), result.stderr
     assert result.stderr == "coachbook: error: --site-dir .: is the project folder (.); choose an output folder of its own\n"
     assert _snapshot(project) == before
@@ -30,7 +29,7 @@ def test_zensical_refuses_the_project_folder_as_its_site(project):
                                            ("..", "contains the project folder"), ("content", "is its docs_dir")])
 def test_build_refuses_an_out_folder_over_the_sources(project, out, what):
     before = _snapshot(project)
-    result = run([*COACHBOOK, "build", "--out", out, "--quiet"], project)
+    result = cli("build", "--out", out, "--quiet", cwd=project)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"coachbook: error: --out {out}: {what} (") and result.stderr.count("\n") == 1
     assert _snapshot(project) == before

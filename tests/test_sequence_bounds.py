@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from coachbook.model.sequences import MAX_EVENTS, MAX_SPAN_DAYS
-from conftest import MODEL_IDS, mkdocs, run
+from conftest import MODEL_IDS, cli, mkdocs
 
 MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
-COACHBOOK = [sys.executable, "-m", "coachbook"]
 HEADER = "id: long\ntitle: A long series\nsummary: Too long to follow.\nentries:\n"
 
 
@@ -44,7 +42,7 @@ def _errors(stderr: str) -> list[str]:
 @pytest.mark.parametrize("command", [["check"], ["build", "--out", "kits"]])
 def test_a_sequence_of_centuries_fails_with_one_positioned_line(project, command):
     _write(project, *CENTURIES)
-    result = run([*COACHBOOK, *command], project)
+    result = cli(*command, cwd=project)
     assert result.returncode == 1, result.stderr
     errors = _errors(result.stderr)
     assert len(errors) == 1 and errors[0].startswith(TOO_LONG), result.stderr
@@ -62,7 +60,7 @@ def test_mkdocs_refuses_a_sequence_of_centuries(project):
 
 def test_a_wait_past_ten_years_points_at_its_after_days(project):
     _write(project, _entry(0), _entry(MAX_SPAN_DAYS), _entry(1))
-    result = run([*COACHBOOK, "check"], project)
+    result = cli("check", cwd=project)
     assert result.returncode == 1
     # The third entry's after_days: line 4 + 2 x 2 lines of earlier entries + 2.
     assert _errors(result.stderr) == ["sequences/long.yaml:10:17: entries[2].after_days: the sequence must end at most "
@@ -71,7 +69,7 @@ def test_a_wait_past_ten_years_points_at_its_after_days(project):
 
 def test_one_conversation_too_many_points_at_its_count(project):
     _write(project, *[_entry(0, 100, 1)] * 5, _entry(0, 2, 1))
-    result = run([*COACHBOOK, "check"], project)
+    result = cli("check", cwd=project)
     assert result.returncode == 1
     [error] = _errors(result.stderr)
     assert error.startswith("sequences/long.yaml:33:14: entries[5].repeat.count: a sequence holds at most "
@@ -80,7 +78,7 @@ def test_one_conversation_too_many_points_at_its_count(project):
 
 def test_a_sequence_at_the_limits_passes(project):
     _write(project, *AT_THE_LIMITS)
-    result = run([*COACHBOOK, "check"], project)
+    result = cli("check", cwd=project)
     assert result.returncode == 0, result.stderr
     from coachbook.model.loader import locate_sequences
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import cli, run
 
-COACHBOOK = [sys.executable, "-m", "coachbook"]
 ENV_LINE = "site_url: !ENV [SITE_URL]"  # line 5 of the repository's mkdocs.yml; the value starts at column 11
 PLACE = "mkdocs.yml:5:11: site_url: "
 
@@ -57,7 +56,7 @@ def test_every_command_refuses_a_bad_site_url_in_one_line(project, command, case
     line, variable = BAD[case]
     _configure(project, line)
     before = _files(project)
-    result = run([*COACHBOOK, *COMMANDS[command]], project, SITE_URL=variable)
+    result = cli(*COMMANDS[command], cwd=project, SITE_URL=variable)
     assert result.returncode == 2, result.stderr
     assert _one_line(result.stderr).startswith(PLACE + "must be an http(s) address"), result.stderr
     assert _files(project) == before  # `new` wrote no model and no schema copy
@@ -68,7 +67,7 @@ def test_zensical_refuses_a_bad_site_url_before_building(project, case):
     pytest.importorskip("zensical")
     line, variable = BAD[case]
     _configure(project, line)
-    result = run([*COACHBOOK, "zensical"], project, SITE_URL=variable)
+    result = cli("zensical", cwd=project, SITE_URL=variable)
     assert result.returncode == 2, result.stderr + result.stdout
     assert _one_line(result.stderr).startswith(PLACE), result.stderr
     assert not (project / "site").exists()
@@ -93,7 +92,7 @@ def test_mkdocs_refuses_a_bad_site_url(project, case):
 
 @pytest.mark.parametrize("url", ["https://example.org/playbook/", "http://127.0.0.1:8000/", ""])
 def test_a_good_site_url_or_none_passes(project, url):
-    result = run([*COACHBOOK, "check"], project, SITE_URL=url)
+    result = cli("check", cwd=project, SITE_URL=url)
     assert result.returncode == 0, result.stderr
 
 
@@ -102,7 +101,7 @@ def test_a_bad_site_url_in_a_parent_config_names_that_file(project):
     config = project / "mkdocs.yml"
     config.write_text("INHERIT: base.yml\n" + config.read_text(encoding="utf-8").replace(ENV_LINE + "\n", ""),
                       encoding="utf-8")
-    result = run([*COACHBOOK, "check"], project)
+    result = cli("check", cwd=project)
     assert result.returncode == 2
     assert _one_line(result.stderr).startswith("base.yml:2:11: site_url: "), result.stderr
 

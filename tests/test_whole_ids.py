@@ -4,21 +4,19 @@ final newline), after which the id became a broken file name, anchor or address.
 from __future__ import annotations
 
 import ast
-import sys
 from pathlib import Path
 
 import pytest
 
 from coachbook.project import load_project
-from conftest import MODEL_IDS, REPO, VALID, run
+from conftest import MODEL_IDS, REPO, VALID, cli
 
-COACHBOOK = [sys.executable, "-m", "coachbook"]
 PACKAGE = REPO / "coachbook"
 MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
 
 
 def _check(project: Path, *paths: str):
-    result = run([*COACHBOOK, "check", *paths], project)
+    result = cli("check", *paths, cwd=project)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -67,7 +65,7 @@ def test_a_colour_is_matched_whole(project, colour, kept):
 
 
 def test_new_refuses_an_id_with_a_final_newline_and_writes_nothing(tmp_path):
-    result = run([*COACHBOOK, "new", "a\n"], tmp_path)
+    result = cli("new", "a\n", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["coachbook: error: model id must be lowercase letters, digits and single "
                                           "hyphens (got 'a\\n')"]
