@@ -11,7 +11,6 @@ import functools
 import importlib.util
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,21 +96,13 @@ class _SubPathHandler(SimpleHTTPRequestHandler):
         pass
 
 
-class _SharedPortServer(ThreadingHTTPServer):
-    """A server that may share its port: each xdist worker serves the one site build, made for one address."""
-
-    def server_bind(self):
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        super().server_bind()
-
-
 @contextmanager
 def serve(root: Path, url: str) -> Iterator[str]:
     """Serve `root` at `url` (http://127.0.0.1:PORT/sub/path/) from a background thread."""
     parts = urlsplit(url)
     assert parts.hostname == "127.0.0.1" and parts.path.endswith("/"), url
     handler = type("Handler", (_SubPathHandler,), {"prefix": parts.path})
-    server = _SharedPortServer((parts.hostname, parts.port), functools.partial(handler, directory=str(root)))
+    server = ThreadingHTTPServer((parts.hostname, parts.port), functools.partial(handler, directory=str(root)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()

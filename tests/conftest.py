@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -305,8 +306,40 @@ def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> 
     return folder, written["value"]
 
 
+SITE_ADDRESS = "coachbook_site_url"
+"""The key under which xdist's controller hands its workers the address it serves the session's site at."""
+_served_url: str | None = None
+"""In an xdist worker: where the controller serves the session's site (None: this process serves it itself)."""
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own, which makes the temporary folders
+def pytest_configure(config):
+    """Under xdist, the controller serves the session's site for every worker, from the run's start to its end.
+
+    A server in each worker, sharing the port, closed with the first worker to finish, and the kernel reset the
+    connections it had queued for it: the other worker's last pages lost a file now and then."""
+    global _served_url
+    if hasattr(config, "workerinput"):
+        _served_url = config.workerinput.get(SITE_ADDRESS)
+    elif config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None):
+        from browser import serve
+
+        root = config._tmp_path_factory.getbasetemp() / "built_site" / "site"  # `shared_folder` of the workers
+        served = contextlib.ExitStack()
+        config.coachbook_site_url = served.enter_context(serve(root, f"http://127.0.0.1:{free_port()}/playbook/"))
+        config.add_cleanup(served.close)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist's controller tells each worker where the site is served."""
+    url = getattr(node.config, "coachbook_site_url", None)
+    if url:
+        node.workerinput[SITE_ADDRESS] = url
+
+
 def _build_site(folder: Path, cache: Path) -> dict[str, str]:
-    url = f"http://127.0.0.1:{free_port()}/playbook/"
+    url = _served_url or f"http://127.0.0.1:{free_port()}/playbook/"
     result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")],
                              REPO, cache, SITE_URL=url)
     assert result.returncode == 0, result.stderr
@@ -413,6 +446,10 @@ def site_url(browser, built_site):
     `browser` comes first: without one, the tests skip before waiting on the site build."""
     from browser import serve
 
+    if _served_url:  # the xdist controller serves it
+        assert built_site.url == _served_url
+        yield _served_url
+        return
     with serve(built_site.root, built_site.url) as url:
         yield url
 

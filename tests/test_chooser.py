@@ -175,6 +175,32 @@ def matchmaker_ready(page) -> None:
     expect(page.locator("form#cb-match")).to_be_visible()
 
 
+@pytest.fixture(scope="module")
+def matchmaker(browser, site_url):
+    """One chooser page for the tests that only type and filter (a page load and a context each cost a second),
+    with its traffic since it opened. Each test gets it as "Show all" leaves it: the full grouped list, no query."""
+    context = browser.new_context(viewport=DESKTOP, base_url=site_url)
+    page = context.new_page()
+    traffic = Traffic()
+    traffic.watch(page)
+    assert page.goto(chooser_path(None)).status == 200
+    matchmaker_ready(page)
+    yield page, traffic
+    context.close()
+
+
+@pytest.fixture
+def shown_in_full(matchmaker):
+    """The shared chooser, reset with "Show all" after the test before (whatever it left), its whole list checked."""
+    page, traffic = matchmaker
+    page.locator("button.cb-match-reset").click()
+    expect(page.locator(".cb-group-heading").first).to_be_visible()
+    expect(page.locator("#cb-match-q")).to_have_value("")
+    expect(page).to_have_url(re.compile(r"/choose/$"))
+    assert sorted(shown_ids(page)) == sorted(MODEL_IDS)
+    return page, traffic
+
+
 def shown(page) -> list[dict]:
     return page.evaluate(SHOWN)
 
@@ -202,9 +228,8 @@ FILTERS = ([("lead", who, lambda m, who=who: m.led_by == who) for who in ("manag
 
 @needs_browser
 @pytest.mark.parametrize(("name", "value", "keeps"), FILTERS, ids=[f"{name}={value}" for name, value, _ in FILTERS])
-def test_each_filter_narrows_the_cards(open_page, name, value, keeps):
-    page, traffic = open_page(chooser_path(None))
-    matchmaker_ready(page)
+def test_each_filter_narrows_the_cards(shown_in_full, name, value, keeps):
+    page, traffic = shown_in_full
     if name == "tag":
         page.locator(f'input[name="tag"][value="{value}"]').check()
     else:
@@ -223,9 +248,8 @@ def test_each_filter_narrows_the_cards(open_page, name, value, keeps):
 
 
 @needs_browser
-def test_filters_combine_and_every_tag_ticked_must_be_there(open_page):
-    page, _ = open_page(chooser_path(None))
-    matchmaker_ready(page)
+def test_filters_combine_and_every_tag_ticked_must_be_there(shown_in_full):
+    page, _ = shown_in_full
     page.locator('select[name="lead"]').select_option("manager")
     page.locator('select[name="time"]').select_option("30")
     for tag in ("performance", "coaching"):
@@ -243,10 +267,9 @@ def situations(model_id: str) -> list[str]:
 
 @needs_browser
 @pytest.mark.parametrize("model_id", MODEL_IDS)
-def test_a_situation_ranks_its_model_first_and_says_why(open_page, model_id):
+def test_a_situation_ranks_its_model_first_and_says_why(shown_in_full, model_id):
     assert model_id in SITUATIONS, f"write a situation or two for {model_id} in SITUATIONS"
-    page, traffic = open_page(chooser_path(None))
-    matchmaker_ready(page)
+    page, traffic = shown_in_full
     use_lines = [data_text(line) for line in MODELS[model_id].use_when]
     for text in situations(model_id):
         cards = type_situation(page, text)
@@ -260,9 +283,8 @@ def test_a_situation_ranks_its_model_first_and_says_why(open_page, model_id):
 
 @needs_browser
 @pytest.mark.parametrize("model_id", [m for m in MODEL_IDS if MODELS[m].avoid_when])
-def test_an_avoid_when_situation_puts_the_model_last_with_its_line(open_page, model_id):
-    page, _ = open_page(chooser_path(None))
-    matchmaker_ready(page)
+def test_an_avoid_when_situation_puts_the_model_last_with_its_line(shown_in_full, model_id):
+    page, _ = shown_in_full
     avoid_lines = [data_text(line) for line in MODELS[model_id].avoid_when]
     for text in ([MISFITS[model_id]] if model_id in MISFITS else []) + avoid_lines:
         cards = type_situation(page, text)
@@ -275,9 +297,8 @@ def test_an_avoid_when_situation_puts_the_model_last_with_its_line(open_page, mo
 
 
 @needs_browser
-def test_words_nobody_used_match_nothing_and_say_so(open_page):
-    page, _ = open_page(chooser_path(None))
-    matchmaker_ready(page)
+def test_words_nobody_used_match_nothing_and_say_so(shown_in_full):
+    page, _ = shown_in_full
     assert type_situation(page, "zebra xylophone quasar") == []
     status_says(page, 0)
 

@@ -90,8 +90,8 @@ def test_a_stored_value_the_chooser_did_not_write_is_ignored_and_replaced(choose
     expect(page.locator("#cb-matches article.cb-choice:not([hidden])").first).to_have_attribute(
         "data-cb-model", "okr-career-growth")
 
-    page.goto("choose/")
-    expect(page.locator(".cb-mine-list a.cb-mine-link")).to_have_text([TITLES[first]])
+    # Cleared in the same page, from what the page made of the stored value (after a reload the page reads a list
+    # it wrote itself, whatever was there before: test_chooser's favourites test covers that).
     page.locator("#my-conversations .cb-mine-clear").click()
     expect(page.locator(".cb-mine-empty")).to_be_visible()
     expect(star(page, first)).to_have_attribute("aria-pressed", "false")
