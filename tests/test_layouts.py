@@ -15,6 +15,7 @@ from coachbook.kits.layouts import kit_document
 from coachbook.kits.catalog import PAPERS
 from coachbook.model.loader import load_model, translation_language
 
+from card_boxes import assert_cards_fit
 from conftest import MODEL_FILES, REPO, TRANSLATION_FILES  # a new model file is covered with no change here
 from hostile import dump_yaml, hostile_model
 
@@ -54,6 +55,8 @@ def guide_and_cards(model, paper: str, language: str = DEFAULT_LANGUAGE):
     assert 1 <= guide.coachbook_layouts <= 2, f"the guide took {guide.coachbook_layouts} layouts"
     cards = kit_document(model, "cards", paper, language)
     assert kit_cards.card_overflows(cards) == {}
+    assert len(cards.pages) % 2 == 0  # every sheet a front and its back
+    assert assert_cards_fit(cards) >= 2 * model.question_count
     assert 1 <= cards.coachbook_layouts <= 2, f"the cards took {cards.coachbook_layouts} layouts"
     return guide, cards
 
