@@ -352,7 +352,9 @@ def test_screenshot(open_page, screenshot_dir, name, device):
     # PNG header: the width is big-endian at bytes 16..20.
     width = int.from_bytes(png[16:20], "big")
     assert png.startswith(b"\x89PNG") and width == (PHONE["width"] * 2 if device == "phone" else DESKTOP["width"])
-    if name != "questions":  # the question bank is tens of thousands of pixels long
+    # Whole pages are for a person to look at: made when one asked for them (the question bank, tens of thousands of
+    # pixels long, never), not into a temporary folder on every run.
+    if name != "questions" and os.environ.get("COACHBOOK_SCREENSHOTS"):
         page.screenshot(path=screenshot_dir / f"{name}-{device}-full.png", full_page=True)
 
 
