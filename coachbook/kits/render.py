@@ -19,9 +19,10 @@ from weasyprint.text.ffi import pango
 from ..branding import Branding
 from ..files import owned_folder_prefix
 from ..model.schema import ConversationModel
+from .cards import Deck
 from .document import kit_pdf
 from .jobs import Job, PackJob, layout_groups
-from .layouts import kit_document
+from .layouts import kit_layout
 from .pack import KitLayout, render_pack
 
 # Writes a rendered PDF to its place (a cache entry), in the worker that rendered it.
@@ -42,16 +43,20 @@ def pango_version() -> str:
 
 
 class _Layouts:
-    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes)."""
+    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes).
+
+    A large deck of cards is kept fitted but not laid out (a `cards.Deck`): the cards kit and the pack that holds
+    them each lay it out again, a chunk at a time, so the group never holds the whole deck's layout.
+    """
 
     def __init__(self, paper: str, language: str, branding: Branding | None):
         self.paper, self.language, self.branding = paper, language, branding
-        self.documents: dict[tuple[str, str], Document] = {}
+        self.documents: dict[tuple[str, str], Document | Deck] = {}
 
-    def __call__(self, model: ConversationModel, kit: str) -> Document:
+    def __call__(self, model: ConversationModel, kit: str) -> Document | Deck:
         key = (model.model_dump_json(), kit)
         if key not in self.documents:
-            self.documents[key] = kit_document(model, kit, self.paper, self.language, branding=self.branding)
+            self.documents[key] = kit_layout(model, kit, self.paper, self.language, branding=self.branding)
         return self.documents[key]
 
 
