@@ -12,10 +12,11 @@ import re
 import tracemalloc
 
 import pypdf
+import pytest
 import yaml
 
 from coachbook.kits import cards
-from coachbook.kits.document import kit_pdf
+from coachbook.kits.document import RENDER_OPTIONS, kit_pdf
 from coachbook.kits.joining import join_pdfs
 from coachbook.kits.layouts import kit_document
 from coachbook.kits.pack import pack_document, render_pack
@@ -118,12 +119,16 @@ def structure(pdf: bytes) -> dict:
             assert annotation.idnum in [kid.get_object().raw_get("/Obj").idnum for kid in element["/K"]
                                         if isinstance(kid, pypdf.generic.IndirectObject)]
             annotations.append(key)
-    reached, kids = 0, list(document["/K"])
-    while kids:  # down from the Document element
+    # Down from the Document element. (WeasyPrint 70 leaves some text spans out of their parent's kids, in one
+    # document as in a joined one: those are found from their marked content only, as checked above.)
+    reached, pages_reached, kids = 0, set(), list(document["/K"])
+    while kids:
         kid = kids.pop().get_object()
         if isinstance(kid, pypdf.generic.DictionaryObject) and kid.get("/Type") == "/StructElem":
             reached += 1
+            pages_reached.add(pages[kid.raw_get("/Pg").idnum])
             kids += kid["/K"]
+    assert pages_reached == set(range(len(reader.pages)))
     return {
         "StructParents": [page["/StructParents"] for page in reader.pages], "keys": sorted(entries),
         "annotations": annotations,
@@ -177,12 +182,8 @@ def test_joining_refuses_a_part_with_what_it_cannot_join():
     """Form fields (which the cards never have) need the catalog's /AcroForm: refused, never joined without it."""
     model = deck(2, long=False)
     worksheet = kit_pdf(kit_document(model, "worksheet", "a4"), model, "worksheet", "a4")
-    try:
+    with pytest.raises(ValueError, match="/AcroForm"):
         join_pdfs([worksheet, worksheet], b"0" * 32)
-    except ValueError as error:
-        assert "/AcroForm" in str(error)
-    else:
-        raise AssertionError("a worksheet's form fields were joined without their /AcroForm")
 
 
 def test_a_pack_holding_a_chunked_deck_is_written_in_runs_with_the_pages_of_one_document():
@@ -195,7 +196,7 @@ def test_a_pack_holding_a_chunked_deck_is_written_in_runs_with_the_pages_of_one_
 
     whole = pack_document([model], "a4", 2, layout=layout)
     identifier = b"0123456789abcdef0123456789abcdef"
-    one = whole.write_pdf(pdf_identifier=identifier, pdf_forms=False, pdf_variant="pdf/ua-1")
+    one = whole.write_pdf(pdf_identifier=identifier, **{**RENDER_OPTIONS, "pdf_forms": False})  # as render_pack
     joined = render_pack([model], "a4", 2, layout=layout)
     assert joined == render_pack([model], "a4", 2, layout=layout)
     texts = pages(joined)

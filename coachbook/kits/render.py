@@ -108,9 +108,10 @@ def start_worker(parent: int) -> None:
     threading.Thread(target=watch, name="coachbook-parent-watch", daemon=True).start()
 
 
-# What one worker may hold at its peak: a group's kit layouts, the cards of a large deck (laid out in chunks,
-# their pages kept for the PDF, about 0.5 MB a card) and the interpreter with WeasyPrint and its fonts (about 0.1 GB):
-# 1 GiB covers a 1,000-question model's cards. A build starts no more workers than the memory the machine has
+# What one worker may hold at its peak: a group's kit layouts, one chunk of a large deck's cards (a deck is laid out,
+# written and let go a chunk at a time: 358 MB at the peak for the cards of a 6,350-question model, the largest under
+# the 1 MB file limit) and the interpreter with WeasyPrint and its fonts (about 0.1 GB): 1 GiB covers the cards of
+# any valid model. A build starts no more workers than the memory the machine has
 # free (MemAvailable) holds at that, so parallel renders never push it into swap or the OOM killer.
 WORKER_MEMORY = 1024 ** 3
 MEMINFO = Path("/proc/meminfo")
