@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from coachbook.kits import render as kit_render
 from coachbook.model import schema
 from coachbook.kits.cache import KitCache
-from coachbook.kits.layouts import kit_document
+from coachbook.kits.layouts import kit_layout
 from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.kits.pack import PACK_KITS, agenda, render_pack
@@ -176,9 +176,9 @@ def test_a_pack_rendered_with_its_kits_reuses_their_layouts_and_matches_a_pack_r
 
     def counted(model, kit, *args, **options):
         layouts.append(kit)
-        return kit_document(model, kit, *args, **options)
+        return kit_layout(model, kit, *args, **options)
 
-    monkeypatch.setattr(kit_render, "kit_document", counted)
+    monkeypatch.setattr(kit_render, "kit_layout", counted)
     jobs = [*kit_jobs([model], KITS, ["a4"]), *pack_jobs([model], ["a4"])]
     with KitCache(tmp_path / "cache") as cache:
         entries = {job.kit: entry for job, entry in cache.render(jobs, workers=1)}

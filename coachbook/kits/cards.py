@@ -4,8 +4,10 @@ predicted from one layout's boxes so that a second layout fits."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import re
+from collections.abc import Iterator
 
 from weasyprint import Document
 
@@ -15,6 +17,7 @@ from ..text import plain_text
 from .boxes import MM, PT, in_flow, predicted_height
 from .catalog import PAPER_SIZES_MM
 from .document import lay_out, template_html
+from .joining import PdfJoin
 
 CARD_COLUMNS, CARD_ROWS = 2, 3
 CARD_WIDTH_MM, CARD_HEIGHT_MM, CARD_GAP_MM = 88.0, 76.0, 8.0
@@ -325,12 +328,21 @@ def cards_document(model: ConversationModel, paper: str, language: str, branding
     split) from their measured text once, so a second layout fits (a loop remains for a wrong prediction).
 
     A deck of more than `chunk_cards` cards (default CHUNK_CARDS) is fitted and laid out in chunks of whole
-    sheets, whose pages make one document: see `_chunked_document`.
+    sheets, whose pages are joined here into one document, all of them held at once: `cards_layout` gives the
+    deck that writes its PDF chunk by chunk instead.
     """
+    layout = cards_layout(model, paper, language, branding, chunk_cards)
+    return layout.document() if isinstance(layout, Deck) else layout
+
+
+def cards_layout(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+                 chunk_cards: int | None = None) -> Document | Deck:
+    """The cards as `cards_document` lays them out, except a deck of more than `chunk_cards` cards: that is a
+    `Deck`, fitted, whose chunks are laid out only when its PDF is written, one at a time."""
     chunk_cards = chunk_cards or CHUNK_CARDS
     cards = _initial_cards(model)
     if len(cards) > chunk_cards:
-        return _chunked_document(model, paper, language, branding, cards, chunk_cards)
+        return _chunked_deck(model, paper, language, branding, cards, chunk_cards)
     _, document, layouts = _fit(model, paper, language, branding, cards)
     document.coachbook_layouts = layouts
     return document
@@ -338,40 +350,78 @@ def cards_document(model: ConversationModel, paper: str, language: str, branding
 
 # Above this many cards a deck is fitted and laid out in chunks of this many (20 whole sheets): a
 # WeasyPrint layout of a whole deck held about 1 MB per card while it was made, two of them alive at
-# once while fitting, so a 4,620-card deck passed 4.6 GB. No shipped model comes near it (they keep
-# the single layout and their bytes).
+# once while fitting, so a 4,620-card deck passed 4.6 GB; and the chunks' laid-out pages, kept for one
+# PDF, still held about 0.5 MB per card. Now each chunk is written to PDF and let go before the next is
+# laid out (Deck). No shipped model comes near it (they keep the single layout and their bytes).
 CHUNK_CARDS = 20 * CARD_COLUMNS * CARD_ROWS
 
 
-def _chunked_document(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-                      cards: list[Card], chunk_cards: int) -> Document:
-    """A large deck, fitted chunk by chunk on its fronts alone, then laid out chunk by chunk with its final page
-    and sheet numbers (known once every card is fitted), the chunks' pages joined into one document.
+class Deck:
+    """A large deck, fitted, as the HTML of its chunks (whole sheets each, with the deck's page and sheet
+    numbers): a chunk is laid out only when it is needed, and dropped before the next one is laid out.
 
-    Only one chunk's fitting layouts are alive at a time; the laid-out pages kept for the PDF take about
-    half a megabyte per card. Each chunk holds whole sheets (a front page, then its back), so the pages
-    keep their order for duplex printing and every front stays an odd page.
+    It writes its PDF as a Document does (`write_pdf`), chunk by chunk, the chunks' PDFs joined into one
+    (kits/joining.py), so its peak memory is one chunk's layout, not the deck's.
+    """
+
+    def __init__(self, chunks: list[str], paper: str, branding: Branding | None, layouts: int):
+        self.chunks, self.paper, self.branding = chunks, paper, branding
+        # The most layouts any card took: its chunk's fitting rounds (on fronts alone) and the final layout.
+        self.coachbook_layouts = layouts
+
+    @property
+    def coachbook_html(self) -> str:
+        return "\n".join(self.chunks)
+
+    def documents(self) -> Iterator[Document]:
+        """Each chunk laid out, in order; the caller lets go of one before it asks for the next."""
+        for html in self.chunks:
+            # A layout is a web of reference cycles (each box and its parent): let go of, it is freed only by a
+            # full collection, which Python makes seldom, so dead chunks piled up and the peak grew with the deck.
+            gc.collect()
+            yield lay_out(html, self.paper, self.branding)
+
+    def document(self) -> Document:
+        """The whole deck as one document, every chunk's pages held at once (for a deck small enough to look at)."""
+        documents = list(self.documents())
+        document = documents[0].copy([page for part in documents for page in part.pages])
+        document.coachbook_layouts, document.coachbook_html = self.coachbook_layouts, self.coachbook_html
+        return document
+
+    def write_pdf(self, pdf_identifier: bytes, **options) -> bytes:
+        """The deck's PDF (as `Document.write_pdf` with these options), written chunk by chunk and joined: one
+        chunk's layout is alive at a time."""
+        join = PdfJoin(pdf_identifier)
+        for document in self.documents():
+            join.add(document.write_pdf(pdf_identifier=pdf_identifier, **options))
+            del document  # before the next chunk is laid out
+        return join.write()
+
+
+def _chunked_deck(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+                  cards: list[Card], chunk_cards: int) -> Deck:
+    """A large deck, fitted chunk by chunk on its fronts alone, then cut into chunks of whole sheets with their
+    final page and sheet numbers (known once every card is fitted).
+
+    Only one chunk's fitting layouts are alive at a time. Each chunk holds whole sheets (a front page, then
+    its back), so the pages keep their order for duplex printing and every front stays an odd page.
     """
     fitted: list[Card] = []
     rounds = 0
     for start in range(0, len(cards), chunk_cards):
-        chunk, _, layouts = _fit(model, paper, language, branding, cards[start:start + chunk_cards], backs=False)
+        chunk, last, layouts = _fit(model, paper, language, branding, cards[start:start + chunk_cards], backs=False)
         fitted += chunk
         rounds = max(rounds, layouts)
+        del last
+        gc.collect()  # the chunk's last layout, freed before the next chunk's (see Deck.documents)
     fitted = _renumber(fitted)
     per_sheet = CARD_COLUMNS * CARD_ROWS
     chunk_cards = max(per_sheet, chunk_cards // per_sheet * per_sheet)
     total_pages = 2 * -(-len(fitted) // per_sheet)
-    documents = []
-    for start in range(0, len(fitted), chunk_cards):
-        html = _cards_html(model, paper, language, branding, fitted[start:start + chunk_cards],
-                           first_sheet=start // per_sheet, page_total=total_pages)
-        documents.append(lay_out(html, paper, branding))
-    document = documents[0].copy([page for part in documents for page in part.pages])
-    # The most layouts any card took: its chunk's fitting rounds (on fronts alone) and the final layout.
-    document.coachbook_layouts = rounds + 1
-    document.coachbook_html = "\n".join(part.coachbook_html for part in documents)
-    return document
+    chunks = [_cards_html(model, paper, language, branding, fitted[start:start + chunk_cards],
+                          first_sheet=start // per_sheet, page_total=total_pages)
+              for start in range(0, len(fitted), chunk_cards)]
+    return Deck(chunks, paper, branding, rounds + 1)
 
 
 def _fit(model: ConversationModel, paper: str, language: str, branding: Branding | None, cards: list[Card],

@@ -10,7 +10,7 @@ from weasyprint import Document
 from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import WHEN, ConversationModel
-from .cards import cards_document
+from .cards import Deck, cards_document, cards_layout
 from .catalog import check_kit
 from .document import kit_pdf, lay_out, template_html
 from .guide import guide_document
@@ -45,6 +45,8 @@ def kit_document(model: ConversationModel, kit: str, paper: str, language: str =
 
     `document.coachbook_layouts` says how many WeasyPrint layouts the kit took (the benchmark reads it):
     1 for the worksheet and the checklist, at most 2 for the guide and the cards in every case we know of.
+    A large deck's chunks are laid out and joined into this one document, every page held at once: `kit_layout`
+    and `render_kit` write a deck chunk by chunk instead.
 
     No branding: Coachbook's own look.
     """
@@ -52,15 +54,25 @@ def kit_document(model: ConversationModel, kit: str, paper: str, language: str =
     return LAYOUTS[kit](model, paper, language, branding)
 
 
+def kit_layout(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+               branding: Branding | None = None) -> Document | Deck:
+    """The kit as `kit_document` lays it out, except the cards of a large deck: those are a `cards.Deck`, which
+    writes its PDF chunk by chunk (`kit_pdf` takes either), never holding the whole deck's layout."""
+    if kit == "cards":
+        check_kit(kit, paper)
+        return cards_layout(model, paper, language, branding)
+    return kit_document(model, kit, paper, language, branding=branding)
+
+
 def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
              branding: Branding | None = None) -> str:
-    """The final HTML of a kit (after fitting), as handed to WeasyPrint."""
-    return kit_document(model, kit, paper, language, branding=branding).coachbook_html
+    """The final HTML of a kit (after fitting), as handed to WeasyPrint (a large deck's chunks one after the other)."""
+    return kit_layout(model, kit, paper, language, branding=branding).coachbook_html
 
 
 def render_kit(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
                branding: Branding | None = None) -> bytes:
     """The kit as PDF bytes; the same model, kit, paper, language and branding always give the same bytes."""
-    return kit_pdf(kit_document(model, kit, paper, language, branding=branding), model, kit, paper, language,
+    return kit_pdf(kit_layout(model, kit, paper, language, branding=branding), model, kit, paper, language,
                    branding=branding)
 

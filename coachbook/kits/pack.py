@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from weasyprint import Document
@@ -16,13 +16,15 @@ from ..model.schema import ConversationModel, Step
 from ..text import plain_text
 from .catalog import MAX_COPIES
 from .document import RENDER_OPTIONS, pdf_identifier, source_credit, template_document
-from .layouts import kit_document
+from .cards import Deck
+from .joining import join_pdfs
+from .layouts import kit_layout
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
 PACK_KITS = ("worksheet", "cards", "checklist")
 PACK_TEMPLATE = "pack.html"
 # Lays out one kit of one model, on the paper, in the language and with the branding of the pack at hand.
-KitLayout = Callable[[ConversationModel, str], Document]
+KitLayout = Callable[[ConversationModel, str], "Document | Deck"]
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,26 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
     The worksheet's pages are the fillable worksheet's, without their form fields, whose names would
-    repeat in every copy.
+    repeat in every copy. Every page is held at once, a large deck's too: `render_pack` writes a pack
+    without holding a large deck's layout.
     """
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout)
+    # The cover comes first, so the pack carries its title and metadata.
+    return cover.copy([page for run in runs for page in run])
+
+
+def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, language: str,
+               branding: Branding | None, layout: KitLayout | None) -> tuple[Document, Iterator[list[Page]]]:
+    """The pack's cover document (its first pages and its metadata) and all the pack's pages in order, in runs:
+    each chunk of a large deck (`cards.Deck`) is a run of its own, laid out only when the run is reached, and
+    the pages between them make one run. Let go of a run before asking for the next."""
     if not models:
         raise ValueError("a pack needs at least one model")
     if not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies must be 1 to {MAX_COPIES} (got {copies})")
     if layout is None:
-        def layout(model: ConversationModel, kit: str) -> Document:
-            return kit_document(model, kit, paper, language, branding=branding)
+        def layout(model: ConversationModel, kit: str) -> Document | Deck:
+            return kit_layout(model, kit, paper, language, branding=branding)
     context = {
         "models": list(models), "agenda": agenda(models, language), "copies": copies, "kit": "pack",
         "kit_title": messages(language)["kits"]["pack"], "credits": [source_credit(model, language) for model in models],
@@ -99,16 +112,27 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     }
     # One layout gives the cover, the agenda and, last, the blank page.
     cover = template_document(PACK_TEMPLATE, paper, language, branding=branding, **context)
-    *pages, blank = cover.pages
-    for model in models:
-        worksheet = without_form_fields(layout(model, "worksheet").pages)
-        cards, checklist = (layout(model, kit).pages for kit in PACK_KITS[1:])
-        for part in [worksheet] * copies + [cards, checklist]:
-            if len(pages) % 2:
-                pages.append(blank)
-            pages += part
-    # The cover comes first, so the pack carries its title and metadata.
-    return cover.copy(pages)
+
+    def runs() -> Iterator[list[Page]]:
+        *pages, blank = cover.pages
+        done = 0  # pages in the runs given before `pages`
+        for model in models:
+            worksheet = without_form_fields(layout(model, "worksheet").pages)
+            cards, checklist = (layout(model, kit) for kit in PACK_KITS[1:])
+            for part in [worksheet] * copies + [cards if isinstance(cards, Deck) else cards.pages, checklist.pages]:
+                if (done + len(pages)) % 2:
+                    pages.append(blank)
+                if isinstance(part, Deck):
+                    yield pages
+                    done, pages = done + len(pages), []
+                    for chunk in part.documents():
+                        done += len(chunk.pages)
+                        yield chunk.pages
+                        del chunk  # before the next chunk is laid out
+                else:
+                    pages += part
+        yield pages
+    return cover, runs()
 
 
 def without_form_fields(pages: Sequence[Page]) -> list[Page]:
@@ -136,9 +160,17 @@ def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1
                 branding: Branding | None = None, layout: KitLayout | None = None) -> bytes:
     """The pack as PDF bytes; the same models, paper, copies, language and branding always give the same bytes.
 
-    `layout`: the kits' layouts to reuse (as `pack_document`).
+    `layout`: the kits' layouts to reuse (as `pack_document`). A pack that holds a large deck is written run by
+    run (see `_pack_runs`), each run's pages with the cover's metadata, and the runs' PDFs joined: it never holds
+    the deck's layout. Any other pack is written as one document.
     """
     identifier = pdf_identifier(
         [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], language, branding)
-    return pack_document(models, paper, copies, language, branding=branding, layout=layout).write_pdf(
-        pdf_identifier=identifier, **{**RENDER_OPTIONS, "pdf_forms": False})
+    options = {**RENDER_OPTIONS, "pdf_forms": False}
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout)
+    parts = []
+    for run in runs:
+        if run:
+            parts.append(cover.copy(run).write_pdf(pdf_identifier=identifier, **options))
+        del run  # a deck's chunk, before the next is laid out
+    return parts[0] if len(parts) == 1 else join_pdfs(parts, identifier)

@@ -19,9 +19,10 @@ from weasyprint.text.ffi import pango
 from ..branding import Branding
 from ..files import owned_folder_prefix
 from ..model.schema import ConversationModel
+from .cards import Deck
 from .document import kit_pdf
 from .jobs import Job, PackJob, layout_groups
-from .layouts import kit_document
+from .layouts import kit_layout
 from .pack import KitLayout, render_pack
 
 # Writes a rendered PDF to its place (a cache entry), in the worker that rendered it.
@@ -42,16 +43,20 @@ def pango_version() -> str:
 
 
 class _Layouts:
-    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes)."""
+    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes).
+
+    A large deck of cards is kept fitted but not laid out (a `cards.Deck`): the cards kit and the pack that holds
+    them each lay it out again, a chunk at a time, so the group never holds the whole deck's layout.
+    """
 
     def __init__(self, paper: str, language: str, branding: Branding | None):
         self.paper, self.language, self.branding = paper, language, branding
-        self.documents: dict[tuple[str, str], Document] = {}
+        self.documents: dict[tuple[str, str], Document | Deck] = {}
 
-    def __call__(self, model: ConversationModel, kit: str) -> Document:
+    def __call__(self, model: ConversationModel, kit: str) -> Document | Deck:
         key = (model.model_dump_json(), kit)
         if key not in self.documents:
-            self.documents[key] = kit_document(model, kit, self.paper, self.language, branding=self.branding)
+            self.documents[key] = kit_layout(model, kit, self.paper, self.language, branding=self.branding)
         return self.documents[key]
 
 
@@ -103,9 +108,10 @@ def start_worker(parent: int) -> None:
     threading.Thread(target=watch, name="coachbook-parent-watch", daemon=True).start()
 
 
-# What one worker may hold at its peak: a group's kit layouts, the cards of a large deck (laid out in chunks,
-# their pages kept for the PDF, about 0.5 MB a card) and the interpreter with WeasyPrint and its fonts (about 0.1 GB):
-# 1 GiB covers a 1,000-question model's cards. A build starts no more workers than the memory the machine has
+# What one worker may hold at its peak: a group's kit layouts, one chunk of a large deck's cards (a deck is laid out,
+# written and let go a chunk at a time: 358 MB at the peak for the cards of a 6,350-question model, the largest under
+# the 1 MB file limit) and the interpreter with WeasyPrint and its fonts (about 0.1 GB): 1 GiB covers the cards of
+# any valid model. A build starts no more workers than the memory the machine has
 # free (MemAvailable) holds at that, so parallel renders never push it into swap or the OOM killer.
 WORKER_MEMORY = 1024 ** 3
 MEMINFO = Path("/proc/meminfo")
