@@ -32,6 +32,14 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _command_line(pid: int) -> bytes:
+    """The command line of `pid`, or nothing once it has ended (a child may end between listing and reading)."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return b""
+
+
 def _running(pid: int) -> bool:
     """Whether `pid` is a process that has not ended (a zombie has ended, waiting only to be reaped)."""
     try:
@@ -53,8 +61,7 @@ def test_a_killed_build_leaves_no_worker_and_the_next_build_removes_its_folder(t
         workers: set[int] = set()
         while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
             time.sleep(0.2)
-            workers = {pid for pid in _children(build.pid)
-                       if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")}
+            workers = {pid for pid in _children(build.pid) if b"spawn_main" in _command_line(pid)}
         assert len(workers) >= 2, "the build started no workers"
         time.sleep(2)  # rendering, well inside the first kits
         started = _children(build.pid)  # the workers and multiprocessing's resource tracker
