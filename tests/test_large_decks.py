@@ -110,9 +110,12 @@ def structure(pdf: bytes) -> dict:
                 if element is document:
                     break
             assert element is document, f"page {number + 1}: marked content {mcid} does not lead to the Document"
-    annotations = []
+    annotations, keyless = [], 0
     for number, page in enumerate(reader.pages):
         for annotation in page.get("/Annots") or []:
+            if "/StructParent" not in annotation.get_object():  # see test_a_pack_holding_a_chunked_deck...
+                keyless += 1
+                continue
             key = annotation.get_object()["/StructParent"]
             element = entries[key].get_object()
             assert element["/S"] == "/Link" and pages[element.raw_get("/Pg").idnum] == number
@@ -131,7 +134,7 @@ def structure(pdf: bytes) -> dict:
     assert pages_reached == set(range(len(reader.pages)))
     return {
         "StructParents": [page["/StructParents"] for page in reader.pages], "keys": sorted(entries),
-        "annotations": annotations,
+        "annotations": annotations, "annotations without a key": keyless,
         "elements reached": reached, "marked content": sum(len(entries[page["/StructParents"]]) for page in reader.pages),
         "Lang": reader.root_object["/Lang"], "MarkInfo": reader.root_object["/MarkInfo"],
         "ViewerPreferences": reader.root_object["/ViewerPreferences"],
@@ -187,7 +190,10 @@ def test_joining_refuses_a_part_with_what_it_cannot_join():
 
 
 def test_a_pack_holding_a_chunked_deck_is_written_in_runs_with_the_pages_of_one_document():
-    model = deck(14)
+    """With links in the worksheet's and the cards' questions. (WeasyPrint 70 tags a link once per box, and the
+    worksheet copies share their boxes: the first copy's links get no key, and the keys of their elements name the
+    last copy's links. A joined pack keeps that as one document has it.)"""
+    model = deck(14, links=True)
 
     def layout(model: ConversationModel, kit: str):
         if kit == "cards":
@@ -209,6 +215,7 @@ def test_a_pack_holding_a_chunked_deck_is_written_in_runs_with_the_pages_of_one_
     # The cover's, the worksheets' and the checklist's bookmarks, and the agenda's link target, on their pages.
     assert len([item for item in joined_tags["outline"] if not isinstance(item, list)]) == 2 + 2 + 1
     assert joined_tags["destinations"]
+    assert joined_tags["annotations"] and joined_tags["annotations without a key"]
     assert {key: value for key, value in joined_tags.items() if key != "ID"} == {
         key: value for key, value in one_tags.items() if key != "ID"}
 

@@ -33,7 +33,7 @@ class PdfJoin:
 
     The joined file has every part's pages in order; one structure tree whose Document element holds every
     part's elements in order, with a parent tree numbered as WeasyPrint numbers one document's: pages 0 to n - 1
-    (each page's /StructParents), then the annotations (their /StructParent), in order; the parts' outlines one
+    (each page's /StructParents), then the annotations' keys (their /StructParent), in order; the parts' outlines one
     after the other (each part's top-level items at the top level, so a part must start at a top-level heading);
     and their named destinations in one sorted list. Its catalog entries (/Lang, /MarkInfo, /ViewerPreferences,
     the XMP /Metadata) and its /Info are the first part's, and its /ID is [identifier, MD5 of the parts]: the same
@@ -54,9 +54,10 @@ class PdfJoin:
         self._pages: list[int] = []  # the pages' object numbers, in order
         self._page_entries: list[bytes] = []  # each page's parent tree entry, written out
         self._kids: list[int] = []  # the Document element's kids
-        # Written last: the annotations, once their keys are known, and the outline's top-level items, once their
-        # neighbours in the next part are known.
-        self._annotations: list[tuple[int, DictionaryObject, bytes]] = []
+        # The parent tree's keys after the pages' (WeasyPrint's annotation keys), in order: each one's entry, written
+        # out, and the annotations that name it, written last, once the pages are counted and the keys known.
+        self._slots: list[tuple[bytes, list[tuple[int, DictionaryObject]]]] = []
+        # Written last too: the outline's top-level items, once their neighbours in the next part are known.
         self._outline: list[tuple[int, DictionaryObject]] = []
         self._outline_root: int | None = None  # the outline's own object, once a part has an outline
         self._outline_count = 0
@@ -141,7 +142,7 @@ class PdfJoin:
             if "/Info" in reader.trailer:
                 self._info = number(reader.trailer.raw_get("/Info"))
             self._output.write(f"%{reader.pdf_header.lstrip('%')}\n".encode() + b"%\xf0\x9f\x96\xa4\n")
-        held: list[tuple[int, DictionaryObject, int]] = []  # this part's annotations, with their keys
+        held: dict[int, list[tuple[int, DictionaryObject]]] = {}  # this part's annotations, by their keys
 
         def write_reached() -> None:
             while queue:
@@ -150,7 +151,7 @@ class PdfJoin:
                 if reference.idnum in pages:
                     value[NameObject("/StructParents")] = NumberObject(page_numbers[reference.idnum])
                 if reference.idnum in annotations:
-                    held.append((numbers[reference.idnum], value, annotations[reference.idnum]))
+                    held.setdefault(annotations[reference.idnum], []).append((numbers[reference.idnum], value))
                 elif reference.idnum in tops:
                     self._outline.append((numbers[reference.idnum], value))
                 else:
@@ -163,21 +164,22 @@ class PdfJoin:
         nums = parent_tree["/Nums"]
         entries = {int(nums[index]): nums[index + 1] for index in range(0, len(nums), 2)}
         self._page_entries += [_written(renumber(entries.pop(key))) for key in pages.values()]
-        # The annotations keep their order in the part (WeasyPrint numbers them as it tags the pages).
-        self._annotations += [(object_number, annotation, _written(renumber(entries.pop(key))))
-                              for object_number, annotation, key in sorted(held, key=lambda item: item[2])]
-        count = len(held)
+        # The other keys, in their order: WeasyPrint numbers its annotations after the pages as it tags them. A key
+        # may be named by no annotation: a pack's worksheet copies share their boxes, and with them their links'
+        # elements, whose first copy's keys name the last copy's annotations; those are kept as they are.
+        self._slots += [(_written(renumber(entries.pop(key))), held.pop(key, [])) for key in sorted(entries)]
         write_reached()
-        if entries or len(held) > count:
-            raise ValueError("cannot join a PDF whose parent tree does not match its pages and annotations")
+        if held:
+            raise ValueError("cannot join a PDF whose annotations name keys its parent tree does not have")
 
     def write(self) -> bytes:
         """The joined PDF."""
         if not self._pages:
             raise ValueError("nothing to join")
-        for index, (object_number, annotation, _) in enumerate(self._annotations, start=len(self._pages)):
-            annotation[NameObject("/StructParent")] = NumberObject(index)
-            self._write(object_number, annotation)
+        for key, (_, named_by) in enumerate(self._slots, start=len(self._pages)):
+            for object_number, annotation in named_by:
+                annotation[NameObject("/StructParent")] = NumberObject(key)
+                self._write(object_number, annotation)
         catalog = dict(self._catalog)
         if self._outline:
             for index, (object_number, item) in enumerate(self._outline):
@@ -200,7 +202,7 @@ class PdfJoin:
                     + b"".join(b" " + key.encode() + b" " + value for key, value in catalog.items()) + b" >>")
         self._write(PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self._pages), _references(self._pages)))
         self._write(STRUCT_TREE_ROOT, b"<< /Type /StructTreeRoot /ParentTree 4 0 R /K [5 0 R] >>")
-        entries = [*self._page_entries, *(entry for _, _, entry in self._annotations)]
+        entries = [*self._page_entries, *(entry for entry, _ in self._slots)]
         self._write(PARENT_TREE, b"<< /Nums [%s] >>" % b" ".join(b"%d %s" % item for item in enumerate(entries)))
         self._write(DOCUMENT, b"<< /Type /StructElem /S /Document /K [%s] /P 3 0 R >>" % _references(self._kids))
         self._flush()
