@@ -20,17 +20,16 @@ def module_name(path: Path) -> str:
 
 
 def module_imports(source: str, name: str, modules: set[str], package: bool = False) -> set[str]:
-    """The package's modules that the module `name` (of this source) imports when it is loaded: its module-level
-    imports, those under `if TYPE_CHECKING:` left out (they never run), relative ones resolved; `package`: an __init__."""
+    """The package's modules that the module `name` (of this source) imports at module level, relative ones resolved;
+    `package`: an __init__. Those under `if TYPE_CHECKING:` count too: a module that names another's type depends on
+    it, and such an import hid a cycle (kits.document named cards.Deck, which imports kits.document)."""
     anchor = name.split(".") if package else name.split(".")[:-1]
     found = set()
 
     def visit(statements) -> None:
         for node in statements:
             if isinstance(node, ast.If):
-                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
-                    visit(node.body)
-                visit(node.orelse)
+                visit([*node.body, *node.orelse])
             elif isinstance(node, ast.Try):
                 visit([*node.body, *node.orelse, *node.finalbody, *(s for h in node.handlers for s in h.body)])
             elif isinstance(node, ast.Import):
@@ -82,14 +81,15 @@ def test_the_circle_finder_finds_a_circle():
     assert cycles(graph) == [["a", "b", "c", "a"]]
 
 
-def test_relative_imports_are_resolved_and_only_the_ones_that_run_on_loading_count():
+def test_relative_imports_are_resolved_and_module_level_ones_count_type_checking_too():
     modules = {"coachbook", "coachbook.kits", "coachbook.kits.catalog", "coachbook.kits.jobs", "coachbook.i18n",
                "coachbook.kits.render", "coachbook.kits.cache", "coachbook.kits.pack"}
     source = ("from . import catalog\nfrom .jobs import KitJob\nfrom ..i18n import messages\nimport coachbook\n"
               "if TYPE_CHECKING:\n    from .render import render_jobs\n"
               "def late():\n    from . import cache\n")
     assert module_imports(source, "coachbook.kits.example", modules) == {
-        "coachbook", "coachbook.kits", "coachbook.kits.catalog", "coachbook.kits.jobs", "coachbook.i18n"}
+        "coachbook", "coachbook.kits", "coachbook.kits.catalog", "coachbook.kits.jobs", "coachbook.i18n",
+        "coachbook.kits.render"}
     assert module_imports("from .pack import x", "coachbook.kits", modules, package=True) == {"coachbook.kits.pack"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML, Document
@@ -18,9 +18,6 @@ from ..model.schema import ConversationModel
 from ..text import css_string, inline_html, plain_text
 from .catalog import PAPER_SIZES_MM, build_date
 from .fetcher import ASSETS_URL, FETCHER, PACKAGE_DIR, fetcher_for, logo_file_name
-
-if TYPE_CHECKING:
-    from .cards import Deck
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
 
@@ -121,7 +118,14 @@ def lay_out(html: str, paper: str, branding: Branding | None, forms: bool = True
     return document
 
 
-def kit_pdf(document: Document | Deck, model: ConversationModel, kit: str, paper: str,
+class PdfWriter(Protocol):
+    """What a kit's layout is to `kit_pdf`: a WeasyPrint Document, or a large deck (`cards.Deck`) that writes its
+    chunks one at a time and joins them. Named by what it does, so that this module need not know the cards."""
+
+    def write_pdf(self, *, pdf_identifier: bytes, **options) -> bytes: ...
+
+
+def kit_pdf(document: PdfWriter, model: ConversationModel, kit: str, paper: str,
             language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None) -> bytes:
     """A kit's PDF bytes from its layout (`kit_layout` or `kit_document` with the same arguments), which a pack may
     share; a large deck (`cards.Deck`) writes its chunks one at a time and joins them."""
