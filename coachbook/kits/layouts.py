@@ -10,13 +10,14 @@ from weasyprint import Document
 from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import WHEN, ConversationModel
-from .cards import Deck, cards_document, cards_layout
+from .cards import Deck, cards_layout
 from .catalog import check_kit
 from .document import kit_pdf, lay_out, template_html
 from .guide import guide_document
 
-# Lays out one kit of a model on a paper, in a language, with a branding (None: Coachbook's own look).
-Layout = Callable[[ConversationModel, str, str, "Branding | None"], Document]
+# Lays out one kit of a model on a paper, in a language, with a branding (None: Coachbook's own look): a Document,
+# or for the cards of a large deck a `cards.Deck`, laid out a chunk at a time when its PDF is written.
+Layout = Callable[[ConversationModel, str, str, "Branding | None"], "Document | Deck"]
 
 
 def worksheet_document(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
@@ -35,18 +36,18 @@ def checklist_document(model: ConversationModel, paper: str, language: str, bran
 
 # Every kit of catalog.KITS, laid out from its template `templates/kits/<kit>.html`.
 LAYOUTS: dict[str, Layout] = {
-    "worksheet": worksheet_document, "cards": cards_document, "checklist": checklist_document, "guide": guide_document,
+    "worksheet": worksheet_document, "cards": cards_layout, "checklist": checklist_document, "guide": guide_document,
 }
 
 
-def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
-                 branding: Branding | None = None) -> Document:
-    """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`.
+def kit_layout(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+               branding: Branding | None = None) -> Document | Deck:
+    """The laid-out kit, after any fitting (card sizes, one-page guide), with the UI strings of `language`; the
+    cards of a large deck are a `cards.Deck`, which writes its PDF chunk by chunk (`kit_pdf` takes either), never
+    holding the whole deck's layout.
 
-    `document.coachbook_layouts` says how many WeasyPrint layouts the kit took (the benchmark reads it):
-    1 for the worksheet and the checklist, at most 2 for the guide and the cards in every case we know of.
-    A large deck's chunks are laid out and joined into this one document, every page held at once: `kit_layout`
-    and `render_kit` write a deck chunk by chunk instead.
+    `coachbook_layouts` says how many WeasyPrint layouts the kit took (the benchmark reads it): 1 for the worksheet
+    and the checklist, at most 2 for the guide and the cards in every case we know of.
 
     No branding: Coachbook's own look.
     """
@@ -54,14 +55,12 @@ def kit_document(model: ConversationModel, kit: str, paper: str, language: str =
     return LAYOUTS[kit](model, paper, language, branding)
 
 
-def kit_layout(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
-               branding: Branding | None = None) -> Document | Deck:
-    """The kit as `kit_document` lays it out, except the cards of a large deck: those are a `cards.Deck`, which
-    writes its PDF chunk by chunk (`kit_pdf` takes either), never holding the whole deck's layout."""
-    if kit == "cards":
-        check_kit(kit, paper)
-        return cards_layout(model, paper, language, branding)
-    return kit_document(model, kit, paper, language, branding=branding)
+def kit_document(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
+                 branding: Branding | None = None) -> Document:
+    """The kit as `kit_layout` lays it out, as one document: a large deck's chunks are laid out and joined into it,
+    every page held at once (`render_kit` writes a deck chunk by chunk instead)."""
+    layout = kit_layout(model, kit, paper, language, branding=branding)
+    return layout.document() if isinstance(layout, Deck) else layout
 
 
 def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
