@@ -388,6 +388,15 @@ def shared_kit_cache(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_pdf_texts(tmp_path_factory):
+    """The texts of the PDFs the tests read, extracted by whichever worker reads a PDF first (see pdf_texts)."""
+    import pdf_texts
+
+    pdf_texts.shared_folder = shared_folder(tmp_path_factory) / "pdf-texts"
+    pdf_texts.shared_folder.mkdir(exist_ok=True)
+
+
 @pytest.fixture(scope="session")
 def models():
     return {path.stem: load_model(path) for path in MODEL_FILES}

@@ -18,7 +18,7 @@ from coachbook.model.loader import ignored_folder_message, load_library
 from coachbook.kits.jobs import KitJob, check_output_paths
 from coachbook.text import normalized
 from conftest import build_kits, run
-from test_languages import pdf_text
+from pdf_texts import page_texts, pdf_text
 
 MODEL_ID = "entwicklungsgespraech"
 ORGANIZATION = "Beispiel GmbH"
@@ -236,7 +236,7 @@ def test_each_guide_is_in_its_language_with_its_labels(project, name, language, 
 def test_each_pack_has_its_cover_and_agenda_in_its_language(project, name, language):
     path = project / "kits" / "packs" / name
     assert lang(path) == language
-    pages = [normalized(page.extract_text()) for page in pypdf.PdfReader(path).pages]
+    pages = [normalized(text) for text in page_texts(path)]
     t = messages(language)["pack"]
     cover, agenda = pages[0].casefold(), pages[1]
     for label in (messages(language)["kits"]["pack"], t["date"], t["facilitator"], t["contents"], t["sources"],

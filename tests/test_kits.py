@@ -18,6 +18,7 @@ from coachbook.kits.catalog import KITS, PAPERS, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 
+import pdf_texts
 from card_boxes import assert_cards_fit
 from conftest import MODEL_IDS, REPO, build_ahead, session_build, session_command  # found at collection time: a new model file is covered with no change here
 
@@ -52,10 +53,9 @@ def kit_path(kits_dir: Path, model_id: str, kit: str, paper: str) -> Path:
     return kits_dir / model_id / kit_filename(model_id, kit, paper)
 
 
-@functools.cache
 def page_texts(path: Path) -> tuple[str, ...]:
-    """The normalized text pypdf extracts from each page (cached: extraction is slow)."""
-    return tuple(normalized(page.extract_text()) for page in pypdf.PdfReader(path).pages)
+    """The normalized text pypdf extracts from each page."""
+    return tuple(normalized(text) for text in pdf_texts.page_texts(path))
 
 
 def required_texts(kit: str, conversation) -> list[str]:

@@ -5,7 +5,6 @@ is complete in every shipped language."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import string
 import sys
@@ -21,6 +20,7 @@ from coachbook.model import lint
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import normalized
 from conftest import REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, missing_texts, page_text, run
+from pdf_texts import page_texts, pdf_text
 from test_kits import required_texts
 
 # A second step, so that a translation can lack one.
@@ -60,12 +60,6 @@ def flat_keys(catalog: dict, prefix: str = "") -> dict[str, str]:
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def pdf_text(path: Path) -> str:
-    """The kit's text as pypdf extracts it, with automatic hyphenation (U+2010 at a line end) undone."""
-    text = " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
-    return normalized(re.sub("\u2010\\s+", "", text))
 
 
 # --- the UI catalog -------------------------------------------------------------------------
@@ -319,11 +313,11 @@ def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site,
         assert normalized(ui).casefold() in text.casefold()
         assert normalized(t["kit"]["source"]) in text
         # The page-margin texts (page numbers, the card sheets' printing notes) are the kit's language too.
-        first_page = normalized(reader.pages[0].extract_text())
+        first_page = normalized(page_texts(path)[0])
         assert normalized(fill(t["kit"]["page_count"], page=1, pages=len(reader.pages))) in first_page
         if kit == "cards":
             assert normalized(t["kit"]["cards_running_fronts"]) in first_page
-            assert normalized(t["kit"]["cards_running_backs"]) in normalized(reader.pages[1].extract_text())
+            assert normalized(t["kit"]["cards_running_backs"]) in normalized(page_texts(path)[1])
 
 
 def test_kits_build_for_one_language_with_lang(tmp_path):

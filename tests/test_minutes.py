@@ -7,7 +7,6 @@ import functools
 import re
 from pathlib import Path
 
-import pypdf
 import pytest
 from bs4 import BeautifulSoup
 
@@ -17,6 +16,7 @@ from coachbook.model.loader import load_model
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, REPO, TRANSLATIONS
+from pdf_texts import page_texts, pdf_text
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
@@ -48,13 +48,6 @@ def kit_of(root: Path, model_id: str, kit: str, paper: str, language: str | None
     if language:
         name = name.removesuffix(".pdf") + f".{language}.pdf"
     return root / "kits" / model_id / name
-
-
-@functools.cache
-def pdf_text(path: Path) -> str:
-    """The PDF's text as pypdf extracts it, with automatic hyphenation (U+2010 at a line end) undone."""
-    text = " ".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
-    return normalized(re.sub("\u2010\\s+", "", text))
 
 
 def shows_minutes(text: str, title: str, length: str) -> bool:
@@ -144,8 +137,8 @@ def test_the_worksheet_and_the_guide_show_each_steps_minutes_and_each_stages_tot
 @every_shipped
 def test_the_packs_agenda_lists_each_step_with_its_minutes(built_site, model_id, language):
     model, lang = shipped_model(model_id, language), language or DEFAULT_LANGUAGE
-    pages = pypdf.PdfReader(kit_of(built_site.root, model_id, "pack", "a4", language)).pages
-    agenda = normalized(re.sub("\u2010\\s+", "", " ".join(page.extract_text() for page in pages[1:3])))
+    pages = page_texts(kit_of(built_site.root, model_id, "pack", "a4", language))
+    agenda = normalized(re.sub("\u2010\\s+", "", " ".join(pages[1:3])))
     assert agenda.startswith(messages(lang)["pack"]["agenda"])
     missing = [step.title for step in during_steps(model)
                if not shows_minutes(agenda, step.title, duration_text(step.minutes, lang, "short"))]

@@ -69,7 +69,10 @@ def test_a_killed_build_leaves_no_worker_and_the_next_build_removes_its_folder(t
         assert len(stale) == 1 and build.poll() is None
         build.send_signal(signal.SIGKILL)
         build.wait()
-        time.sleep(10)
+        # A worker checks for its build twice a second (render.PARENT_CHECK_SECONDS): all gone well within 10 s.
+        deadline = time.monotonic() + 10
+        while any(_running(pid) for pid in started) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert [pid for pid in started if _running(pid)] == []
     finally:
         if build.poll() is None:
