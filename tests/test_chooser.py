@@ -178,11 +178,15 @@ def matchmaker_ready(page) -> None:
 @pytest.fixture(scope="module")
 def matchmaker(browser, site_url):
     """One chooser page for the tests that only type and filter (a page load and a context each cost a second),
-    with its traffic since it opened. Each test gets it as "Show all" leaves it: the full grouped list, no query."""
+    with its traffic since it opened. Each test gets it as "Show all" leaves it: the full grouped list, no query.
+
+    Its timers are Playwright's: the matchmaker says its count once the reader pauses (400 ms after
+    the last change, for screen readers), and the tests move the clock on instead of sleeping through each pause."""
     context = browser.new_context(viewport=DESKTOP, base_url=site_url)
     page = context.new_page()
     traffic = Traffic()
     traffic.watch(page)
+    page.clock.install()  # before the page loads: the theme's scripts clear timers they set at the start
     assert page.goto(chooser_path(None)).status == 200
     matchmaker_ready(page)
     yield page, traffic
@@ -194,6 +198,7 @@ def shown_in_full(matchmaker):
     """The shared chooser, reset with "Show all" after the test before (whatever it left), its whole list checked."""
     page, traffic = matchmaker
     page.locator("button.cb-match-reset").click()
+    page.clock.run_for(PAUSE_MS)  # the form's reset applies once its fields are reset, on a timer
     expect(page.locator(".cb-group-heading").first).to_be_visible()
     expect(page.locator("#cb-match-q")).to_have_value("")
     expect(page).to_have_url(re.compile(r"/choose/$"))
@@ -209,7 +214,13 @@ def shown_ids(page) -> list[str]:
     return [card["id"] for card in shown(page)]
 
 
+PAUSE_MS = 1000
+"""A reader's pause, longer than the matchmaker waits before it says its count."""
+
+
 def status_says(page, count: int) -> None:
+    """After a pause, the status line says how many models fit (on the `matchmaker` page, whose clock the test moves)."""
+    page.clock.run_for(PAUSE_MS)
     forms = LABELS["matches"]
     expected = (forms["one"] if count == 1 else forms["other"]).format(n=count) if count else LABELS["no_match"]
     expect(page.locator("#cb-match-status")).to_have_text(expected)
