@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import errno
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,12 @@ def display_path(path: Path) -> str:
         return os.path.relpath(where) if where.is_relative_to(Path.cwd().resolve()) else str(path)
     except (OSError, ValueError):
         return str(path)
+
+
+def unknown_model_hint(name: str, model_ids: Collection[str]) -> str:
+    """What to tell of a model id that names no model: the id it was most likely meant to be, else every id there is."""
+    close = difflib.get_close_matches(name, sorted(model_ids), n=1)
+    return f"did you mean '{close[0]}'?" if close else "known: " + (", ".join(sorted(model_ids)) or "none")
 
 
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}  # faults of where a file is written

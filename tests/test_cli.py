@@ -15,7 +15,7 @@ import pytest
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
 from coachbook.kits.catalog import KITS, PAPERS
-from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, run
+from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
 
@@ -139,6 +139,16 @@ def test_unknown_model_kit_or_paper_is_one_line_and_exit_2(tmp_path):
         result = build_kits(*args, "--out", str(tmp_path))
         assert result.returncode == 2
         assert result.stderr.count("\n") == 1 and words in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_misspelled_model_gets_the_id_it_was_meant_to_be(tmp_path):
+    meant = MODEL_IDS[0]
+    typo = meant[:-2] + meant[-1]  # a letter left out
+    result = cli("build", "--model", typo, "--model", "zzz", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"coachbook: error: unknown model '{typo}' (did you mean '{meant}'?), 'zzz' (known: {', '.join(sorted(MODEL_IDS))})"]
     assert not list(tmp_path.iterdir())
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from .. import __version__
 from ..kits.output import PACKS_FOLDER, build_kits
 from ..errors import (ConfigError, InvalidContent, RenderFailed, UnsafePath, UsageError, ZensicalFailed, display_path,
-                      os_error_line)
+                      os_error_line, unknown_model_hint)
 from ..files import copy_atomically, write_atomically
 from ..kits.cache import KitCache
 from ..i18n import DEFAULT_LANGUAGE
@@ -230,7 +230,7 @@ def _check_model_ids(wanted: list[str], models) -> None:
     known = {model.id for model in models}
     unknown = [name for name in wanted if name not in known]
     if unknown:
-        raise UsageError(f"unknown model {', '.join(repr(n) for n in unknown)} (known: {', '.join(sorted(known)) or 'none'})")
+        raise UsageError("unknown model " + ", ".join(f"{name!r} ({unknown_model_hint(name, known)})" for name in unknown))
 
 
 def _pack(options: argparse.Namespace) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ContentError, InvalidContent, display_path
+from ..errors import ContentError, InvalidContent, display_path, unknown_model_hint
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
 from .schema import HIDDEN_CHARACTERS, SLUG_PATTERN, ConversationModel, WholeNumberText, hidden_character
 from .sequences import ConversationSequence
@@ -505,9 +505,7 @@ def _check_model_ids(document: _Document, model_ids: Collection[str]) -> None:
         model = entry.get("model") if isinstance(entry, dict) else None
         if isinstance(model, str) and SLUG_PATTERN.fullmatch(model) and model not in model_ids:
             path = ("entries", index, "model")
-            close = difflib.get_close_matches(model, sorted(model_ids), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "known: " + (", ".join(sorted(model_ids)) or "none")
-            document.error(document.position_of(path), path, f"unknown model '{model}' ({hint})")
+            document.error(document.position_of(path), path, f"unknown model '{model}' ({unknown_model_hint(model, model_ids)})")
 
 
 def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE, languages: Collection[str] = ()
