@@ -79,8 +79,10 @@ CASES = [
     ("id not stem", "id: sample", "id: other", "1:5: id: must equal the file name 'sample' (got 'other')"),
     ("duplicate step id", "      - id: open", "      - id: talk",
      "14:13: stages[0].steps[0].id: duplicate id 'talk' (already used at line 10); stage and step ids must be unique in a model"),
-    ("syntax error", "title: Sample talk", "title: [unclosed", "3:8: YAML syntax: expected ',' or ']', but got ':'"),
-    ("tab indentation", "  title: Our own", "\ttitle: Our own", "5:1: YAML syntax: found character '\\t' that cannot start any token"),
+    ("syntax error", "title: Sample talk", "title: [unclosed",
+     "2:8: YAML syntax: the [ list that starts here is not closed before line 3: end it with ], or put an item with a ':' "
+     "in quotes"),
+    ("tab indentation", "  title: Our own", "\ttitle: Our own", "5:1: YAML syntax: a tab cannot indent YAML; use spaces"),
     ("anchor and alias", "summary: A short talk.", "summary: &s A short talk.\ncadence: *s",
      "3:10: anchors (&s) are not allowed: write the text out"),
     ("explicit tag", "summary: A short talk.", "summary: !!python/name:os.system x", "3:10: YAML tags (tag:yaml.org,2002:python/name:os.system) are not allowed"),

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, InvalidContent, display_path, unknown_model_hint
+from .yaml_syntax import Position, syntax_problem
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
 from .schema import HIDDEN_CHARACTERS, SLUG_PATTERN, ConversationModel, WholeNumberText, hidden_character
 from .sequences import ConversationSequence
@@ -29,9 +30,6 @@ FORBIDDEN_CHARACTERS = re.compile(
     "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|" + HIDDEN_CHARACTERS.pattern)
 LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as editors split lines: not at NEL, LS or PS
 PLAIN_KEY = re.compile(r"[^\s:.\[\]'\"]+")
-UNCLOSED = {"a quoted scalar": "the quoted text", "a flow sequence": "the [ list", "a flow mapping": "the { mapping"}
-
-Position = tuple[int, int]
 FieldPath = tuple[typing.Union[str, int], ...]
 
 
@@ -332,18 +330,9 @@ def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[Base
                 data = document.data = document.to_data(nodes[0]) if nodes and nodes[0] is not None else None
                 value = _validate(data, document, schema, keys)
         except yaml.MarkedYAMLError as problem:
-            mark, message = problem.problem_mark or problem.context_mark, f"{problem.problem or problem.context}"
-            if problem.context_mark and mark and mark.index >= len(text.rstrip()):
-                # The file ends inside a quote or bracket: point at where it opens, not past the last line.
-                inside = (problem.context or "").removeprefix("while scanning ").removeprefix("while parsing ")
-                inside = UNCLOSED.get(inside, inside)
-                mark, message = problem.context_mark, f"the file ends inside {inside} that starts here; close it"
-            elif message.endswith("but got '?'"):  # PyYAML ends plain text at a '?' inside [ ] or { }
-                message += ": put text with a '?' inside [ ] or { } in quotes"
-            elif (problem.context or "").endswith("; first occurrence") and problem.context_mark:
-                message = f"{problem.context.split(';')[0]} (first at line {problem.context_mark.line + 1})"
+            position, message = syntax_problem(problem, text)
             document.errors.clear()
-            document.error(_position(mark) if mark else (1, 1), (), f"YAML syntax: {message}")
+            document.error(position, (), f"YAML syntax: {message}")
         except yaml.YAMLError as problem:  # any other YAML error: still one line, never a traceback
             document.error((1, 1), (), "YAML: " + " ".join(str(problem).split()))
     return value, document
