@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ContentError, InvalidContent, display_path, unknown_model_hint
-from .yaml_syntax import Position, syntax_problem
+from .yaml_syntax import Position, mark_position, syntax_problem
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG, has_catalog
 from .schema import HIDDEN_CHARACTERS, SLUG_PATTERN, ConversationModel, WholeNumberText, hidden_character
 from .sequences import ConversationSequence
@@ -38,10 +38,6 @@ class _NoImplicitTypesLoader(yaml.SafeLoader):
 
 
 _NoImplicitTypesLoader.yaml_implicit_resolvers = {}
-
-
-def _position(mark: yaml.Mark) -> Position:
-    return mark.line + 1, mark.column + 1
 
 
 def format_field_path(path: FieldPath) -> str:
@@ -77,7 +73,7 @@ class _Document:
         depth = 0
         documents = 0
         for event in yaml.parse(text, Loader=_NoImplicitTypesLoader):
-            position = _position(event.start_mark)
+            position = mark_position(event.start_mark)
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents == 2:
@@ -104,7 +100,7 @@ class _Document:
         return True
 
     def to_data(self, node: yaml.Node, path: FieldPath = ()) -> object:
-        self.value_positions.setdefault(path, _position(node.start_mark))
+        self.value_positions.setdefault(path, mark_position(node.start_mark))
         if id(node) in self.converted:  # an alias (already reported): never expand, it may be recursive
             self.alias_paths.add(path)
             return None
@@ -112,7 +108,7 @@ class _Document:
         if isinstance(node, yaml.MappingNode):
             data: dict[str, object] = {}
             for key_node, value_node in node.value:
-                key_position = _position(key_node.start_mark)
+                key_position = mark_position(key_node.start_mark)
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.error(key_position, path, "a key must be plain text")
                     continue
@@ -494,7 +490,8 @@ def _check_model_ids(document: _Document, model_ids: Collection[str]) -> None:
         model = entry.get("model") if isinstance(entry, dict) else None
         if isinstance(model, str) and SLUG_PATTERN.fullmatch(model) and model not in model_ids:
             path = ("entries", index, "model")
-            document.error(document.position_of(path), path, f"unknown model '{model}' ({unknown_model_hint(model, model_ids)})")
+            hint = unknown_model_hint(model, model_ids)
+            document.error(document.position_of(path), path, f"unknown model '{model}' ({hint})")
 
 
 def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE, languages: Collection[str] = ()

@@ -14,6 +14,11 @@ KEY = re.compile(r"\s*(?:-\s+)?([^\s:#][^:#]*?):(?:\s|$)")
 """A line's key (after a list item's `- `, if any): the text before its first `: `."""
 
 
+def mark_position(mark: yaml.Mark) -> Position:
+    """A PyYAML mark as the 1-based line and column an editor shows."""
+    return mark.line + 1, mark.column + 1
+
+
 def syntax_problem(problem: yaml.MarkedYAMLError, text: str) -> tuple[Position, str]:
     """Where a syntax problem is to be fixed (1-based line and column) and what is wrong there, in words."""
     lines = text.splitlines()
@@ -27,40 +32,39 @@ def syntax_problem(problem: yaml.MarkedYAMLError, text: str) -> tuple[Position, 
     def line(index: int) -> str:
         return lines[index] if 0 <= index < len(lines) else ""
 
-    def at(where: yaml.Mark) -> Position:
-        return where.line + 1, where.column + 1
-
     if opened and mark.index >= len(text.rstrip()):
         # The file ends inside a quote or bracket: point at where it opens, not past the last line.
-        return at(opened), f"the file ends inside {UNCLOSED.get(inside, inside)} that starts here; close it"
+        return mark_position(opened), f"the file ends inside {UNCLOSED.get(inside, inside)} that starts here; close it"
     if "'\\t'" in found:  # "found character '\t' that cannot start any token"
         if not line(mark.line)[:mark.column].strip():
-            return at(mark), "a tab cannot indent YAML; use spaces"
-        return at(mark), "a tab is not allowed here in YAML; use a space"
+            return mark_position(mark), "a tab cannot indent YAML; use spaces"
+        return mark_position(mark), "a tab is not allowed here in YAML; use a space"
     if found.endswith("but got '?'"):  # PyYAML ends plain text at a '?' inside [ ] or { }
-        return at(mark), f"{found}: put text with a '?' inside [ ] or {{ }} in quotes"
+        return mark_position(mark), f"{found}: put text with a '?' inside [ ] or {{ }} in quotes"
     if inside in CLOSER and opened and found.startswith("expected ','"):
-        return at(opened), (f"{UNCLOSED[inside]} that starts here is not closed before line {mark.line + 1}: end it "
-                            f"with {CLOSER[inside]}, or put an item with a ':' in quotes")
+        return mark_position(opened), (f"{UNCLOSED[inside]} that starts here is not closed before line "
+                                       f"{mark.line + 1}: end it with {CLOSER[inside]}, or put an item with a ':' "
+                                       "in quotes")
     if found == "could not find expected ':'" and opened:
         if re.match(r"\s*(?:-\s+)?[^\s:#'\"]+:\S", line(opened.line)):
-            return at(opened), "put a space after the key's ':' (`title: Our talk`): without one, it is no key"
-        return at(opened), "this line needs a ':' after its key (`title: Our talk`), or '- ' before it if it is a " \
-                           "list item"
+            return mark_position(opened), ("put a space after the key's ':' (`title: Our talk`): without one, it is "
+                                           "no key")
+        return mark_position(opened), ("this line needs a ':' after its key (`title: Our talk`), or '- ' before it if "
+                                       "it is a list item")
     if found == "mapping values are not allowed here":
         return _misplaced_colon(mark, line)
     if found.startswith("expected <block end>") and opened:
         return _misaligned(mark, opened, line, found)
     if found.endswith("; first occurrence") and opened:
-        return at(mark), f"{found.split(';')[0]} (first at line {opened.line + 1})"
-    return at(mark), found
+        return mark_position(mark), f"{found.split(';')[0]} (first at line {opened.line + 1})"
+    return mark_position(mark), found
 
 
 def _misplaced_colon(mark: yaml.Mark, line) -> tuple[Position, str]:
     """A ': ' where no key may start: inside a value, or on a line indented under a key that has a value."""
     text = line(mark.line)
     key = KEY.match(text)
-    position = (mark.line + 1, mark.column + 1)
+    position = mark_position(mark)
     if key and key.end(1) < mark.column:
         return position, "a ': ' inside a value would start another key; put the value in quotes"
     above = mark.line - 1
@@ -76,7 +80,7 @@ def _misplaced_colon(mark: yaml.Mark, line) -> tuple[Position, str]:
 def _misaligned(mark: yaml.Mark, opened: yaml.Mark, line, found: str) -> tuple[Position, str]:
     """A line whose indentation matches none of the blocks it could belong to: name the keys above it that it could
     line up with, the nearest deeper one and the nearest shallower one."""
-    position = (mark.line + 1, mark.column + 1)
+    position = mark_position(mark)
     if "'-'" in found or "<block sequence start>" in found:
         first = line(opened.line)[opened.column:]
         key = KEY.match(first)
@@ -95,9 +99,12 @@ def _misaligned(mark: yaml.Mark, opened: yaml.Mark, line, found: str) -> tuple[P
         elif column < indent:
             shallower = (key.group(1).strip(), above, column)
             break
-    choices = [f"`{name}:` on line {above + 1} ({_spaces(column)})" for name, above, column in filter(None, (deeper, shallower))]
+    choices = [f"`{name}:` on line {above + 1} ({_spaces(column)})"
+               for name, above, column in filter(None, (deeper, shallower))]
+    if not choices:
+        return position, "this line's indentation lines up with no key above it"
     return position, (f"this line is indented by {_spaces(indent)}, which lines up with no key above it: line it up "
-                      f"with {' or '.join(choices)}" if choices else "this line's indentation lines up with no key above it")
+                      f"with {' or '.join(choices)}")
 
 
 def _spaces(count: int) -> str:
