@@ -331,8 +331,7 @@ def cards_document(model: ConversationModel, paper: str, language: str, branding
     sheets, whose pages are joined here into one document, all of them held at once: `cards_layout` gives the
     deck that writes its PDF chunk by chunk instead.
     """
-    layout = cards_layout(model, paper, language, branding, chunk_cards)
-    return layout.document() if isinstance(layout, Deck) else layout
+    return whole_document(cards_layout(model, paper, language, branding, chunk_cards))
 
 
 def cards_layout(model: ConversationModel, paper: str, language: str, branding: Branding | None,
@@ -396,6 +395,11 @@ class Deck:
             join.add(document.write_pdf(pdf_identifier=pdf_identifier, **options))
             del document  # before the next chunk is laid out
         return join.write()
+
+
+def whole_document(layout: Document | Deck) -> Document:
+    """A kit's layout as one document: a large deck's chunks laid out and joined, every page held at once."""
+    return layout.document() if isinstance(layout, Deck) else layout
 
 
 def _chunked_deck(model: ConversationModel, paper: str, language: str, branding: Branding | None,

@@ -10,7 +10,7 @@ from weasyprint import Document
 from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import WHEN, ConversationModel
-from .cards import Deck, cards_layout
+from .cards import Deck, cards_layout, whole_document
 from .catalog import check_kit
 from .document import kit_pdf, lay_out, template_html
 from .guide import guide_document
@@ -59,8 +59,7 @@ def kit_document(model: ConversationModel, kit: str, paper: str, language: str =
                  branding: Branding | None = None) -> Document:
     """The kit as `kit_layout` lays it out, as one document: a large deck's chunks are laid out and joined into it,
     every page held at once (`render_kit` writes a deck chunk by chunk instead)."""
-    layout = kit_layout(model, kit, paper, language, branding=branding)
-    return layout.document() if isinstance(layout, Deck) else layout
+    return whole_document(kit_layout(model, kit, paper, language, branding=branding))
 
 
 def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
