@@ -40,6 +40,7 @@ def page_texts(pdf: Path | bytes) -> tuple[str, ...]:
     return texts
 
 
-def pdf_text(pdf: Path | bytes) -> str:
-    """The whole PDF's text, normalized, with automatic hyphenation (U+2010 at a line end) undone."""
-    return normalized(re.sub("\u2010\\s+", "", " ".join(page_texts(pdf))))
+def pdf_text(pdf: Path | bytes, pages: slice = slice(None)) -> str:
+    """The PDF's text (of `pages`: all of them unless told), normalized, with automatic hyphenation (U+2010 at a
+    line end) undone."""
+    return normalized(re.sub("\u2010\\s+", "", " ".join(page_texts(pdf)[pages])))

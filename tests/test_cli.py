@@ -148,7 +148,8 @@ def test_a_misspelled_model_gets_the_id_it_was_meant_to_be(tmp_path):
     result = cli("build", "--model", typo, "--model", "zzz", "--out", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"coachbook: error: unknown model '{typo}' (did you mean '{meant}'?), 'zzz' (known: {', '.join(sorted(MODEL_IDS))})"]
+        f"coachbook: error: unknown model '{typo}' (did you mean '{meant}'?), "
+        f"'zzz' (known: {', '.join(sorted(MODEL_IDS))})"]
     assert not list(tmp_path.iterdir())
 
 

@@ -16,7 +16,7 @@ from coachbook.model.loader import load_model
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_FILES, REPO, TRANSLATIONS
-from pdf_texts import page_texts, pdf_text
+from pdf_texts import pdf_text
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
@@ -137,8 +137,7 @@ def test_the_worksheet_and_the_guide_show_each_steps_minutes_and_each_stages_tot
 @every_shipped
 def test_the_packs_agenda_lists_each_step_with_its_minutes(built_site, model_id, language):
     model, lang = shipped_model(model_id, language), language or DEFAULT_LANGUAGE
-    pages = page_texts(kit_of(built_site.root, model_id, "pack", "a4", language))
-    agenda = normalized(re.sub("\u2010\\s+", "", " ".join(pages[1:3])))
+    agenda = pdf_text(kit_of(built_site.root, model_id, "pack", "a4", language), slice(1, 3))
     assert agenda.startswith(messages(lang)["pack"]["agenda"])
     missing = [step.title for step in during_steps(model)
                if not shows_minutes(agenda, step.title, duration_text(step.minutes, lang, "short"))]
