@@ -1,5 +1,6 @@
-"""`mkdocs serve` survives mistakes: a broken model is reported with its position, the last good site stays
-served, and saving a fix rebuilds and reloads. A real server, on a free loopback port."""
+"""`mkdocs serve` survives mistakes: a broken model is reported with its position, in the terminal and on top of
+every page of the last good site it keeps serving, and saving a fix rebuilds and reloads. A real server, on a free
+loopback port."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from conftest import MODEL_FILES, MODEL_IDS, command_env, free_port
+from coachbook.i18n import messages
+from conftest import MODEL_FILES, MODEL_IDS, command_env, free_port, mkdocs
 
 WAIT = 60  # seconds: the longest we wait for anything the server does
 MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
 # Direct to the loopback server, whatever proxy the environment sets.
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+HOSTILE = "</div><script>alert(1)</script>"  # a value a banner must show as text
 # MkDocs injects this call (build epoch, request id) into every page it serves.
 LIVERELOAD = re.compile(r"livereload\((\d+), (\d+)\);")
 
@@ -112,6 +116,17 @@ def without_livereload(page: str) -> str:
     return LIVERELOAD.sub("", page)
 
 
+def problem_banner(page: str | BeautifulSoup):
+    """The banner of a failed rebuild on a served page (None without one)."""
+    soup = page if isinstance(page, BeautifulSoup) else BeautifulSoup(page, "html.parser")
+    return soup.select_one("body > .coachbook-serve-problems[role=alert]")
+
+
+def logged_message(line: str) -> str:
+    """A terminal line's message, without MkDocs' level column (`ERROR    -  `, or its indent on a record's next lines)."""
+    return re.sub(r"^([A-Z]+\s+-)?\s+", "", line)
+
+
 def test_a_broken_model_keeps_the_last_good_site_until_it_is_fixed(server, project):
     model = project / "models" / f"{MODEL}.yaml"
     good = model.read_text(encoding="utf-8")
@@ -120,8 +135,10 @@ def test_a_broken_model_keeps_the_last_good_site_until_it_is_fixed(server, proje
     lines = good.splitlines(keepends=True)
     title_line = next(number for number, line in enumerate(lines) if line.startswith("title: "))
 
-    # A list where text belongs: the error points at the `[`, after `title: `.
+    # A list where text belongs: the error points at the `[`, after `title: `. And a value that is markup.
     lines[title_line] = "title: [" + lines[title_line][len("title: "):].rstrip("\n") + "]\n"
+    led_by_line = next(number for number, line in enumerate(lines) if line.startswith("led_by: "))
+    lines[led_by_line] = f"led_by: '{HOSTILE}'\n"
     model.write_text("".join(lines), encoding="utf-8")
     position = f"models/{MODEL}.yaml:{title_line + 1}:8: title: "
     server.wait_for(lambda: any("still serving the last good site" in line for line in server.log), "failed rebuild")
@@ -129,12 +146,26 @@ def test_a_broken_model_keeps_the_last_good_site_until_it_is_fixed(server, proje
     assert len(errors) == 2, server.log
     assert position in errors[0]
     assert "coachbook: the rebuild failed; still serving the last good site" in errors[1]
+    # The problems as the terminal shows them: the first on MkDocs' ERROR line, the next indented below it.
+    problems = [logged_message(line) for line in server.log[server.log.index(errors[0]):server.log.index(errors[1])]]
+    assert len(problems) == 2 and HOSTILE in problems[1], server.log
     assert not [line for line in server.log if "Traceback" in line or "Aborted" in line or "stuck" in line]
     assert server.process.poll() is None
-    # The page answers at once, with the last good content.
+    # The page answers at once, with the last good content under a banner that says why, in the terminal's words.
     status, after = server.get(page_path)
     assert status == 200
-    assert without_livereload(after) == without_livereload(before)
+    banner_removed = BeautifulSoup(after, "html.parser")
+    banner = problem_banner(banner_removed)
+    assert banner is not None and banner.parent.find(recursive=False) is banner  # first in the body
+    assert [item.get_text() for item in banner.select("li")] == problems  # the markup in them is text
+    assert not banner.select("script") and messages("en")["serve"]["note"] in banner.get_text()
+    banner.decompose()
+    assert without_livereload(str(banner_removed)) == without_livereload(str(BeautifulSoup(before, "html.parser")))
+    assert problem_banner(server.page("questions/")) is not None  # every page
+    # A build of the same broken project fails with the same lines, and writes nothing: no banner, no site.
+    broken_build = mkdocs("build", "--no-strict", cwd=project)
+    assert broken_build.returncode == 1 and problems[1] in broken_build.stderr
+    assert not (project / "site").exists()
 
     # The same mistake saved again is reported again (MkDocs logs a build message only once otherwise).
     model.write_text("".join(lines) + "\n", encoding="utf-8")
@@ -143,11 +174,20 @@ def test_a_broken_model_keeps_the_last_good_site_until_it_is_fixed(server, proje
     # The build a browser shows (a page waits for a running rebuild, so this is the latest one's).
     epoch = int(LIVERELOAD.search(server.page(page_path))[1])
     lines[title_line] = "title: Five-step coaching, saved again\n"
+    lines[led_by_line] = good.splitlines(keepends=True)[led_by_line]
     model.write_text("".join(lines), encoding="utf-8")
     # The browser's live reload request: answered with a newer build once the fix is built.
     status, newer = server.get(f"livereload/{epoch}/1")
     assert status == 200 and int(newer) > epoch
-    server.page(page_path, containing="Five-step coaching, saved again")
+    assert problem_banner(server.page(page_path, containing="Five-step coaching, saved again")) is None
+
+    # A build of the fixed project, which the server showed with a banner a moment ago, has none.
+    build = mkdocs("build", "--no-strict", cwd=project)
+    assert build.returncode == 0, build.stderr
+    pages = {page: page.read_text(encoding="utf-8") for page in (project / "site").rglob("*.html")}
+    assert "Five-step coaching, saved again" in pages[project / "site" / page_path / "index.html"]
+    assert not [page for page, text in pages.items()
+                if problem_banner(text) or messages("en")["serve"]["title"] in text]
 
 
 def test_new_and_deleted_model_files_rebuild_the_site(server, project):

@@ -104,4 +104,6 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_serve(self, server, config: MkDocsConfig, builder):  # a new logo shows on the next reload, like a model edit
         logo = [self.project.folder / self.project.options.logo] if isinstance(self.project.options.logo, str) else []
         signals = [self.following.signal_folder] if self.following and self.following.signal_folder else []
-        return serve_sources(server, [*self.model_dirs, self.project.sequences_folder, *logo, *signals])
+        # The banner of a failed rebuild speaks the language of the last project that loaded.
+        return serve_sources(server, [*self.model_dirs, self.project.sequences_folder, *logo, *signals],
+                             language=lambda: self.project.language)

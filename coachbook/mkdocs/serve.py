@@ -1,13 +1,15 @@
-"""MkDocs serve: watch the model sources, keep serving the last good site when a rebuild fails, and let an edited
-model's kits follow its pages."""
+"""MkDocs serve: watch the model sources, keep serving the last good site with its problems on top when a rebuild
+fails, and let an edited model's kits follow its pages."""
 
 from __future__ import annotations
 
 import functools
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from logging.handlers import BufferingHandler
 from pathlib import Path
 
 from mkdocs.exceptions import BuildError, MkDocsException
@@ -17,38 +19,86 @@ from ..errors import RenderFailed
 from ..files import write_atomically
 from ..kits.cache import KitCache
 from ..kits.jobs import Job
+from ..site.serve_banner import problem_banner, with_banner
+from .options import BadOptions
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
 
-def serve_sources(server, sources: Iterable[Path]):
+def serve_sources(server, sources: Iterable[Path], language: Callable[[], str]):
     """Rebuild when any existing source changes (model folders, sequences, the logo); keep the last good site
-    when a rebuild fails."""
+    when a rebuild fails, each page it serves showing the problems in the site's `language()`."""
     for source in sources:
         if source.exists():
             server.watch(str(source))
-    server.builder = functools.partial(_rebuild_keeping_last_good_site, server.builder)
+    banner = ProblemBanner(language)
+    server.builder = functools.partial(_rebuild_keeping_last_good_site, server.builder, banner)
+    # MkDocs 1.6 adds its live-reload script to each HTML page as it answers the request: the banner rides along,
+    # so no file is ever written with it and no build can contain it.
+    server._inject_js_into_html = banner.wrap(server._inject_js_into_html)
     return server
 
 
-def _rebuild_keeping_last_good_site(build: Callable[[], None]) -> None:
-    """A rebuild of `mkdocs serve` that fails says why and keeps serving the last good site.
+class ProblemBanner:
+    """What every page served shows while the last rebuild has failed: its problems and that the page is the last
+    good one (the core's banner); nothing once a rebuild succeeds."""
+
+    def __init__(self, language: Callable[[], str]):
+        self.language = language
+        self.html = ""  # replaced whole by the build thread, read by the request threads
+
+    def show(self, problems: list[str]) -> None:
+        self.html = problem_banner(problems, self.language())
+
+    def clear(self) -> None:
+        self.html = ""
+
+    def wrap(self, inject: Callable[[bytes, int], bytes]) -> Callable[[bytes, int], bytes]:
+        """The server's injection into a page, followed by the banner when there is one."""
+        def inject_with_banner(content: bytes, epoch: int) -> bytes:
+            banner, content = self.html, inject(content, epoch)
+            return with_banner(content, banner) if banner else content
+        return inject_with_banner
+
+
+def _problem_lines(records: list[logging.LogRecord], error: MkDocsException) -> list[str]:
+    """The lines the terminal showed for a failed build: its errors (or, with none, the warnings strict mode
+    failed on), then the abort's own reason when it was not logged already."""
+    errors = [record for record in records if record.levelno >= logging.ERROR]
+    lines = [line for record in errors or records for line in record.getMessage().splitlines() if line.strip()]
+    if not (isinstance(error.__context__, BuildError) or isinstance(error, BadOptions)):
+        lines.append(error.message)
+    return lines
+
+
+def _rebuild_keeping_last_good_site(build: Callable[[], None], banner: ProblemBanner) -> None:
+    """A rebuild of `mkdocs serve` that fails says why, in the terminal and on each page, and keeps serving the
+    last good site.
 
     MkDocs 1.6 would print "Aborted" and hold every page request until a rebuild succeeds, but a failed
     build leaves the served folder as it was (staging), so the server can go on answering from it
-    (MkDocs then tells browsers to reload: they show the same pages).
+    (MkDocs then tells browsers to reload: they show the same pages, with the banner).
     """
     # MkDocs logs a build message once per process: the same mistake saved again would fail silently.
     for seen in logging.getLogger("mkdocs.commands.build").filters:
         if isinstance(seen, DuplicateFilter):
             seen.msgs.clear()
+    # Every message of MkDocs and its plugins, Coachbook's included, passes the `mkdocs` logger.
+    records = BufferingHandler(capacity=sys.maxsize)
+    records.setLevel(logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(records)
     try:
         build()
     except MkDocsException as error:  # a user's mistake; a bug still gets MkDocs' traceback
+        banner.show(_problem_lines(records.buffer, error))
         # A BuildError's problems are logged already, one line each; other aborts (strict mode's
         # warnings, a broken mkdocs.yml) carry their own summary.
         reason = "" if isinstance(error.__context__, BuildError) else f" ({error.message})"
         log.error(f"coachbook: the rebuild failed{reason}; still serving the last good site until a fix is saved")
+    else:
+        banner.clear()
+    finally:
+        logging.getLogger("mkdocs").removeHandler(records)
 
 
 class FollowingKits:
