@@ -13,6 +13,7 @@ import yaml
 from .branding import OptionSource
 from .errors import ConfigError, display_path
 from .i18n import DEFAULT_LANGUAGE
+from .model.yaml_syntax import syntax_problem
 
 PLUGIN_NAME = "coachbook"
 INHERIT = "INHERIT"  # MkDocs' key naming a parent config, relative to the file that holds it
@@ -141,12 +142,11 @@ def _compose(path: Path, inheriting: tuple[Path, ...] = ()) -> tuple[yaml.Node |
     loader.name = where  # the name the marks of every node carry
     try:
         root = loader.get_single_node()
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        place = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
-        raise ConfigError([f"{place}: not valid YAML ({error.problem or error.context})"]) from None
+    except yaml.MarkedYAMLError as error:  # in the same plain words as a model file's syntax errors
+        (line, column), message = syntax_problem(error, text)
+        raise ConfigError([f"{where}:{line}:{column}: YAML syntax: {message}"]) from None
     except yaml.YAMLError as error:
-        raise ConfigError([f"{where}: not valid YAML ({error})"]) from None
+        raise ConfigError([f"{where}: YAML: {' '.join(str(error).split())}"]) from None
     finally:
         loader.dispose()
     lines = {where: text.splitlines()}

@@ -22,13 +22,13 @@ import yaml
 
 from .site import csp
 from .config_file import PLUGIN_NAME
-from .site.documents import hand_written_pages, write_documents
+from .site.documents import write_documents
 from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
 from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
 from .project import load_project
-from .site.plan import SitePlan, Urls
+from .site.plan import SitePlan, Urls, hand_written_pages
 from .staging import StagedFolder
 
 # Zensical wants the documents and the site inside the folder of its configuration file, so the
@@ -56,14 +56,14 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     library = load_library(folders, project.language, project.languages, project.sequences_folder)
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
-    plan = SitePlan.of_project(project, library)
-    urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
     docs_dir = root / config.get("docs_dir", "docs")
+    plan = SitePlan.of_project(project, library, hand_written_pages(docs_dir))
+    urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
     with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
         write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=project.site_url, cache=cache,
                         workers=workers or project.options.jobs)
     staged = StagedFolder(target, beside=root / WORK)
-    derived = derived_config(config, plan, urls, hand_written_pages(docs_dir), site_dir=staged.path)
+    derived = derived_config(config, plan, urls, site_dir=staged.path)
     write_atomically(root / DERIVED_CONFIG, yaml.safe_dump(derived, sort_keys=False, allow_unicode=True).encode("utf-8"))
     try:
         result = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", DERIVED_CONFIG], cwd=root)
@@ -87,7 +87,7 @@ def _plugins(config: dict) -> list[tuple[str, dict | None]]:
     return [(str(name).split("/")[-1], options) for name, options in items]
 
 
-def derived_config(config: dict, plan: SitePlan, urls: Urls, hand_written: list[str], *, site_dir: Path) -> dict:
+def derived_config(config: dict, plan: SitePlan, urls: Urls, *, site_dir: Path) -> dict:
     """The configuration Zensical builds: the user's, with what the plugin would have added, and no coachbook entry."""
     derived = copy.deepcopy(config)
     derived["docs_dir"] = DOCUMENTS.as_posix()
@@ -95,7 +95,7 @@ def derived_config(config: dict, plan: SitePlan, urls: Urls, hand_written: list[
     derived["plugins"] = [{name: options} if options else name for name, options in _plugins(config)
                           if name not in (PLUGIN_NAME, *UNSUPPORTED_PLUGINS)]
     if derived.get("nav") is None:
-        derived["nav"] = plan.navigation(hand_written)
+        derived["nav"] = plan.navigation()
     derived["extra_css"] = [*(config.get("extra_css") or []), *plan.stylesheets()]
     derived["extra_javascript"] = [*(config.get("extra_javascript") or []), *plan.scripts()]
     extensions = derived.setdefault("markdown_extensions", [])

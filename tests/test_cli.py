@@ -253,6 +253,38 @@ def test_an_option_the_command_does_not_take_is_one_usage_line(tmp_path, argumen
     assert list(tmp_path.iterdir()) == []
 
 
+CONFIG_SYNTAX_MISTAKES = {
+    "a tab": ("site_name: X\ntheme:\n  name: material\n\tlanguage: de\n",
+              "4:1: YAML syntax: a tab cannot indent YAML; use spaces"),
+    "a key indented under a value": ("site_name: X\ntheme:\n  name: material\n    language: de\n",
+                                     "4:13: YAML syntax: this line is indented more than `name:` on line 3, which has "
+                                     "a value already: line it up with that key, or remove the value to nest keys "
+                                     "under it"),
+    "a key lined up with none": ("site_name: X\ntheme:\n  name: material\n language: de\n",
+                                 "4:2: YAML syntax: this line is indented by 1 space, which lines up with no key above "
+                                 "it: line it up with `name:` on line 3 (2 spaces) or `theme:` on line 2 (0 spaces)"),
+}
+
+
+@pytest.mark.parametrize("mistake", CONFIG_SYNTAX_MISTAKES)
+@pytest.mark.parametrize("arguments", [["check"], ["build"], ["new", "team-talk"], ["pack", "--model", "x"]])
+def test_a_yaml_mistake_in_mkdocs_yml_is_one_plain_line_for_every_command(tmp_path, mistake, arguments):
+    text, message = CONFIG_SYNTAX_MISTAKES[mistake]
+    (tmp_path / "models").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(text)
+    result = cli(*arguments, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"mkdocs.yml:{message}\n")
+    assert sorted(path.name for path in tmp_path.rglob("*")) == ["mkdocs.yml", "models"]
+
+
+def test_a_yaml_mistake_in_an_inherited_config_points_into_that_file(tmp_path):
+    text, message = CONFIG_SYNTAX_MISTAKES["a tab"]
+    (tmp_path / "base.yml").write_text(text)
+    (tmp_path / "mkdocs.yml").write_text("INHERIT: base.yml\n")
+    result = cli("check", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (2, f"base.yml:{message}\n")
+
+
 def test_an_option_value_that_reads_like_a_command_stays_a_value():
     result = build_kits("--model", "check", "build")
     assert result.returncode == 2

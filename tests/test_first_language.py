@@ -17,7 +17,7 @@ from coachbook.i18n import fill, messages
 from coachbook.model.loader import ignored_folder_message, load_library
 from coachbook.kits.jobs import KitJob, check_output_paths
 from coachbook.text import normalized
-from conftest import build_kits, run
+from conftest import build_kits, cli, run
 from pdf_texts import page_texts, pdf_text
 
 MODEL_ID = "entwicklungsgespraech"
@@ -278,12 +278,26 @@ def test_two_jobs_for_one_file_are_a_usage_error_naming_both(tmp_path):
 # --- the site -------------------------------------------------------------------------------
 
 
+HAND_WRITTEN = {
+    "index.md": "# Willkommen\n\nUnsere Gespräche, zum Lesen und Drucken.\n",
+    "ablauf.md": "# Ablauf\n\nSo bereiten wir ein Gespräch vor.\n",
+    "en/index.md": "# Welcome\n\nOur conversations, to read and to print.\n",
+    "en/process.md": "# Process\n\nHow we prepare a conversation.\n",
+}
+"""The docs folder of the German-first site: its German home and a page, and the English section's own home and page."""
+
+
+def write_docs(project: Path) -> Path:
+    for name, text in HAND_WRITTEN.items():
+        (project / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "docs" / name).write_text(text, encoding="utf-8")
+    return project
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """`mkdocs build --strict` of the German-first project, with a German home page of its own."""
-    folder = write_project(tmp_path_factory.mktemp("first-language-site"))
-    (folder / "docs").mkdir()
-    (folder / "docs" / "index.md").write_text("# Willkommen\n\nUnsere Gespräche, zum Lesen und Drucken.\n", encoding="utf-8")
+    """`mkdocs build --strict` of the German-first project, with hand-written pages in each language."""
+    folder = write_docs(write_project(tmp_path_factory.mktemp("first-language-site")))
     result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], folder)
     assert result.returncode == 0, result.stderr
     assert f"coachbook: {IGNORED_LINE.removeprefix('warning: ')}" in result.stderr
@@ -325,3 +339,45 @@ def test_the_site_navigation_is_in_the_originals_language_and_keeps_the_home_pag
     labels = [normalized(a.get_text(" ")) for a in navigation.select(":scope > ul > li > a, :scope > ul > li > label")]
     assert labels[:1] == [normalized(t["home"])]
     assert normalized(t["kits_title"]) in normalized(navigation.get_text(" "))
+
+
+@pytest.mark.parametrize("page, language, heading", [
+    ("index.html", "de", "Willkommen"), ("ablauf/index.html", "de", "Ablauf"),
+    ("en/index.html", "en", "Welcome"), ("en/process/index.html", "en", "Process")])
+def test_each_hand_written_page_is_in_its_sections_language_and_navigation(site, page, language, heading):
+    html = soup(site / page)
+    assert html.html["lang"] == language and html.select_one("article h1").get_text(strip=True) == heading
+    assert normalized(html.select_one("a.md-skip").get_text()) == {"de": "Zum Inhalt", "en": "Skip to content"}[language]
+    # The page is listed in its own language's navigation only: English pages with the English section's.
+    navigation = normalized(html.select_one("nav.md-nav--primary").get_text(" "))
+    own, other = ("Ablauf", "Process") if language == "de" else ("Process", "Ablauf")
+    assert own in navigation and other not in navigation
+    assert normalized(messages(language)["site"]["bank_title"]) in navigation
+
+
+def test_a_hand_written_home_replaces_the_generated_one_of_its_section(site):
+    # en/index.md of the docs folder is the English section's home: no clash, and the generated one is not written.
+    article = normalized(soup(site / "en" / "index.html").select_one("article").get_text(" "))
+    assert "Our conversations, to read and to print." in article
+    assert normalized(messages("en")["site"]["choose_title"]) not in article
+    # The language switch of each hand-written home goes to the other language's home, and the sitemap lists it.
+    switch = {a["hreflang"]: a["href"] for a in soup(site / "en" / "index.html").select("a.md-select__link")}
+    assert switch == {"de": "../", "en": "./"}
+    assert "<urlset" in (site / "en" / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_zensical_builds_the_hand_written_pages_of_each_language(tmp_path):
+    pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
+    project = write_docs(write_project(tmp_path))
+    base = (project / "config" / "base.yml").read_text(encoding="utf-8")
+    (project / "config" / "base.yml").write_text(base.replace("          models_dir: [models]\n",
+                                                              "          models_dir: [models]\n          kits: false\n"),
+                                                 encoding="utf-8")
+    result = cli("zensical", cwd=project)
+    assert result.returncode == 0, result.stderr
+    for page, language, text in (("index.html", "de", "Unsere Gespräche, zum Lesen und Drucken."),
+                                 ("ablauf/index.html", "de", "So bereiten wir ein Gespräch vor."),
+                                 ("en/index.html", "en", "Our conversations, to read and to print."),
+                                 ("en/process/index.html", "en", "How we prepare a conversation.")):
+        html = soup(project / "site" / page)
+        assert html.html["lang"] == language and text in normalized(html.select_one("article").get_text(" ")), page

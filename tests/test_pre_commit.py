@@ -7,14 +7,17 @@ share one PRE_COMMIT_HOME for the session, so they install once; `try-repo` inst
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REPO, TRANSLATIONS, built_once, run
+from readme_blocks import readme_block
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
@@ -70,9 +73,9 @@ def project(tmp_path) -> Path:
     return tmp_path
 
 
-def pre_commit(project: Path, home: Path, *args: str) -> subprocess.CompletedProcess:
+def pre_commit(project: Path, home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     result = run([sys.executable, "-m", "pre_commit", *args, "--color", "never"], project,
-                 PRE_COMMIT_HOME=str(home), **GIT_IDENTITY)
+                 PRE_COMMIT_HOME=str(home), **GIT_IDENTITY, **env)
     assert "An unexpected error has occurred" not in result.stdout + result.stderr, result.stdout + result.stderr
     return result
 
@@ -149,3 +152,38 @@ def test_the_hook_with_lint_prints_warnings_and_passes(project, hook_repository,
     assert result.returncode == 0, result.stdout
     assert "Passed" in result.stdout
     assert f"models/{TRANSLATED}.yaml:" in result.stdout and "does not end with a question mark" in result.stdout
+
+
+def test_the_readmes_local_hook_works_as_written(project, tmp_path_factory):
+    """The README's `.pre-commit-config.yaml`, pasted as it is: the `coachbook` command of this environment."""
+    config = readme_block("pre-commit-config")
+    [hook] = yaml.safe_load(config)["repos"][0]["hooks"]
+    [offered] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    # The same hook as the repository's: the same command, files and single run.
+    assert {key: hook.get(key, True) for key in ("id", "entry", "files", "pass_filenames", "require_serial")} == {
+        key: offered.get(key, True) for key in ("id", "entry", "files", "pass_filenames", "require_serial")}
+    (project / ".pre-commit-config.yaml").write_text(config, encoding="utf-8")
+    git(project, "add", "-A")
+    scripts = Path(sys.executable).parent  # where the README's `pip install -e .` put the `coachbook` command
+    assert (scripts / "coachbook").is_file(), f"no coachbook command in {scripts}: install this checkout (pip install -e .)"
+    home, path = tmp_path_factory.mktemp("pre-commit-local"), f"{scripts}{os.pathsep}{os.environ['PATH']}"
+    result = pre_commit(project, home, "run", "--all-files", PATH=path)
+    assert result.returncode == 0 and "coachbook check" in result.stdout and "Passed" in result.stdout, result.stdout
+
+    line, column = break_led_by(project / "models" / f"{TRANSLATED}.yaml")
+    result = pre_commit(project, home, "run", "--files", f"models/{TRANSLATED}.yaml", PATH=path)
+    assert result.returncode == 1 and "Failed" in result.stdout, result.stdout
+    assert (f"models/{TRANSLATED}.yaml:{line}:{column}: led_by: must be one of manager, employee, shared (got 'coach')"
+            in result.stdout.splitlines())
+
+
+def test_the_readmes_remote_hook_names_the_offered_hook():
+    """The README's example for a hook from a git repository of Coachbook names the hook `.pre-commit-hooks.yaml`
+    offers and a commit, not a tag that does not exist (Coachbook publishes none)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Pre-commit hook"):text.index("### Content lint")]
+    remote = section[section.index("```yaml\nrepos:\n  - repo: https://"):]
+    config = yaml.safe_load(remote.split("\n", 1)[1].split("```", 1)[0])
+    [offered] = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [hook["id"] for hook in config["repos"][0]["hooks"]] == [offered["id"]]
+    assert len(str(config["repos"][0]["rev"])) == 40

@@ -10,7 +10,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from ..site.documents import clash_message, first_clash, hand_written_pages
+from ..site.documents import clash_message, first_clash
 from ..errors import RenderFailed, UnsafePath, UsageError
 from ..kits.cache import KitCache
 from ..model.loader import ignored_folder_message
@@ -36,7 +36,7 @@ def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     plan.apply_navigation(config.theme)
     config.copyright = plan.copyright(config.copyright)
     if config.nav is None:
-        config.nav = plan.navigation(hand_written_pages(Path(config.docs_dir)))
+        config.nav = plan.navigation()
 
 
 def check_names(files: Files, config: MkDocsConfig, generated) -> None:

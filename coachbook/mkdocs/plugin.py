@@ -17,7 +17,7 @@ from .languages import LanguageViews
 from .material import name_search_dialog
 from .options import PluginConfig, checked_project
 from .serve import FollowingKits, serve_sources
-from ..site.plan import SitePlan, Urls
+from ..site.plan import SitePlan, Urls, hand_written_pages
 from ..staging import StagedBuild
 
 
@@ -37,7 +37,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         # Validate before MkDocs cleans site/: a bad option or model must leave the last good site alone.
         self.project, self.model_dirs, library, self.kit_cache = checked_project(Path(config.config_file_path),
                                                                                  Path(config.site_dir))
-        self.plan = SitePlan.of_project(self.project, library)
+        self.plan = SitePlan.of_project(self.project, library, hand_written_pages(Path(config.docs_dir)))
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).

@@ -12,11 +12,6 @@ from ..kits.cache import KitCache
 from .plan import SitePlan, Urls
 
 
-def hand_written_pages(docs_dir: Path) -> list[str]:
-    """The Markdown pages of a docs folder, as source paths."""
-    return sorted(path.relative_to(docs_dir).as_posix() for path in Path(docs_dir).rglob("*.md"))
-
-
 def first_clash(generated: Iterable[str], taken: Callable[[str], bool]) -> str | None:
     """The first generated path that a hand-written file already takes, or None."""
     return next((path for path in generated if taken(path)), None)

@@ -85,17 +85,32 @@ class Urls:
         return link + "/" if url.endswith("/") else link
 
 
+def hand_written_pages(docs_dir: Path) -> list[str]:
+    """The Markdown pages of a docs folder, as source paths."""
+    return sorted(path.relative_to(docs_dir).as_posix() for path in Path(docs_dir).rglob("*.md"))
+
+
 @dataclass(frozen=True)
 class Section:
-    """The pages of one language: the originals at the top of the site, each translation under `<folder>/`."""
+    """The pages of one language: the originals at the top of the site, each translation under `<folder>/`.
+
+    `hand_written`: the docs folder's own pages in this section (a translation's: those under `<folder>/`).
+    """
 
     language: str
     folder: str | None
     models: tuple[ConversationModel, ...]
+    hand_written: tuple[str, ...] = ()
+
+    @property
+    def generated_home(self) -> bool:
+        """Whether Coachbook writes the section's home: a translation's, unless the docs folder has `<folder>/index.md`
+        (the originals' home is always hand-written)."""
+        return bool(self.folder) and language_page(HOME_PAGE, self.folder) not in self.hand_written
 
     def pages(self) -> list[str]:
         """Its generated page source paths: a page and a conversation mode per model, the question bank, the chooser (and a home)."""
-        names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * bool(self.folder)  # the originals' home is hand-written
+        names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * self.generated_home
         return ([model_page(model.id, self.folder) for model in self.models] + self.run_pages()
                 + [language_page(n, self.folder) for n in names])
 
@@ -109,18 +124,25 @@ class SitePlan:
     command): its sections (one per language), pages, navigation, assets, and the jobs of its kits and packs."""
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
-                 branding: Branding | None = None):
+                 branding: Branding | None = None, hand_written: Sequence[str] = ()):
+        """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
+        folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
+        self.hand_written = sorted(hand_written)
         # The loader refuses a translation folder named after the originals' language: no two sections share one.
         models_by_language = {language: tuple(library.models),
                               **{lang: tuple(models.values()) for lang, models in library.translations.items()}}
-        self.sections = [Section(lang, self.folder_of(lang), models) for lang, models in models_by_language.items()]
+        folders = [self.folder_of(lang) for lang in models_by_language]
+        self.sections = [Section(lang, folder, models,
+                                 tuple(page for page in self.hand_written if _folder_of_page(page, folders) == folder))
+                         for (lang, models), folder in zip(models_by_language.items(), folders)]
 
     @classmethod
-    def of_project(cls, project: Project, library: Library) -> SitePlan:
-        """The plan of a project's library, with the project's language, branding and kits and packs switches."""
+    def of_project(cls, project: Project, library: Library, hand_written: Sequence[str] = ()) -> SitePlan:
+        """The plan of a project's library, with the project's language, branding and kits and packs switches, and
+        (for a site) the docs folder's own pages."""
         return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
-                   branding=project.branding)
+                   branding=project.branding, hand_written=hand_written)
 
     def folder_of(self, language: str) -> str | None:
         """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
@@ -202,13 +224,12 @@ class SitePlan:
         return [{"name": language_name(s.language), "lang": s.language, "link": urls.url(language_page(HOME_PAGE, s.folder))}
                 for s in self.sections]
 
-    def navigation(self, hand_written: list[str]) -> list:
-        """The navigation for a site without its own `nav`: home, chooser, models by group, bank, kits, languages.
-
-        `hand_written`: the docs folder's own Markdown pages, as source paths.
-        """
+    def navigation(self) -> list:
+        """The navigation for a site without its own `nav`: home, chooser, models by group, bank, kits, languages
+        (each with its own hand-written pages), then the originals' other hand-written pages."""
         t = messages(self.language)["site"]
-        nav: list = [{title_text(t["home"]): HOME_PAGE}] if HOME_PAGE in hand_written else []
+        originals = self.sections[0].hand_written
+        nav: list = [{title_text(t["home"]): HOME_PAGE}] if HOME_PAGE in originals else []
         nav.append({title_text(t["choose_title"]): CHOOSER_PAGE})
         nav.append({title_text(t["conversations"]): self._groups(self.sections[0])})
         if self.library.sequences:  # the originals' only: a translation section has none
@@ -222,8 +243,9 @@ class SitePlan:
                 {title_text(t["choose_title"]): language_page(CHOOSER_PAGE, section.folder)},
                 {title_text(t["conversations"]): self._groups(section)},
                 {title_text(t["bank_title"]): language_page(QUESTIONS_PAGE, section.folder)},
+                *(path for path in section.hand_written if path != language_page(HOME_PAGE, section.folder)),
             ]})
-        return nav + sorted(path for path in hand_written if path != HOME_PAGE)
+        return nav + [path for path in originals if path != HOME_PAGE]
 
     @staticmethod
     def _groups(section: Section) -> list:
@@ -325,7 +347,7 @@ class SitePlan:
                                                   urls.relative(run, page))
                 pages[run] = renderer.run_page(model, urls.relative(page, run))
             renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
-            if section.folder:
+            if section.generated_home:
                 renders[HOME_PAGE] = renderer.home
             for name, render in renders.items():
                 page = language_page(name, section.folder)
@@ -388,13 +410,19 @@ class SitePlan:
         """
         maps = {}
         for section in self.sections[1:]:
-            pages = sorted(section.pages())
+            pages = sorted([*section.pages(), *section.hand_written])
             entries = "".join(f"<url><loc>{xml_text(site_url + urls.url(page))}</loc></url>\n"
                               for page in pages) if site_url else ""
             maps[f"{section.folder}/sitemap.xml"] = ('<?xml version="1.0" encoding="UTF-8"?>\n'
                                                      f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
                                                      f'{entries}</urlset>\n')
         return maps
+
+
+def _folder_of_page(page: str, folders: Sequence[str | None]) -> str | None:
+    """The section folder a docs page belongs to: the translation folder it is under, else the originals' (None)."""
+    first = page.split("/")[0]
+    return first if "/" in page and first in folders else None
 
 
 def _offered(kits: list[tuple[Job, int]]) -> dict[tuple[str | None, str], list[tuple[str, Job, int]]]:
