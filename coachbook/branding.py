@@ -107,6 +107,14 @@ class Logo:
     def digest(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """Its width and height for an `<img>`'s attributes, in whole numbers of the same proportion as the image:
+        a browser then reserves its box before the file arrives, and the page does not shift when it does."""
+        if self.suffix == ".png":
+            return struct.unpack(">II", self.data[16:24])  # IHDR's width and height, checked on loading
+        return _whole(*_svg_size(ElementTree.fromstring(self.data).attrib))
+
 
 @dataclass(frozen=True)
 class Branding:
@@ -314,6 +322,39 @@ def _load_logo(configured: str, base: Path, problem: Callable[[str], None]) -> L
         problem(f"{configured} {refusal}")
         return None
     return Logo(path.name, suffix, data)
+
+
+# An SVG length in CSS pixels per unit; a percentage or an em is no intrinsic size.
+SVG_UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4}
+SVG_LENGTH = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(px|pt|pc|in|cm|mm)?\s*")
+DEFAULT_OBJECT_SIZE = (300.0, 150.0)  # what a browser gives an image with neither a size nor a proportion
+
+
+def _svg_size(attributes: Mapping[str, str]) -> tuple[float, float]:
+    """An SVG's size as an `<img>`: its width and height where both are absolute, else its viewBox's proportion."""
+    lengths = []
+    for name in ("width", "height"):
+        found = SVG_LENGTH.fullmatch(attributes.get(name, ""))
+        lengths.append(float(found.group(1)) * SVG_UNITS[found.group(2) or ""] if found else None)
+    view_box = [float(number) for number in re.split(r"[\s,]+", attributes.get("viewBox", "").strip()) if number]
+    if lengths[0] and lengths[1]:
+        return lengths[0], lengths[1]
+    if len(view_box) == 4 and view_box[2] > 0 and view_box[3] > 0:
+        width, height = view_box[2], view_box[3]
+        if lengths[0]:  # one absolute length, the other from the proportion
+            return lengths[0], lengths[0] * height / width
+        if lengths[1]:
+            return lengths[1] * width / height, lengths[1]
+        return width, height
+    return DEFAULT_OBJECT_SIZE
+
+
+def _whole(width: float, height: float) -> tuple[int, int]:
+    """Whole numbers for `width` and `height`: themselves if they are, else scaled up so the proportion holds."""
+    if width.is_integer() and height.is_integer() and width >= 1 and height >= 1:
+        return int(width), int(height)
+    scale = 1000 / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 class _Refused(Exception):

@@ -28,6 +28,7 @@ from .files import write_atomically
 from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
 from .project import load_project
+from .site.finishing import PageFinisher
 from .site.plan import SitePlan, Urls, hand_written_pages
 from .staging import StagedFolder
 
@@ -69,7 +70,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
         result = subprocess.run([sys.executable, "-m", "zensical", "build", "--config-file", DERIVED_CONFIG], cwd=root)
         if result.returncode != 0:
             raise ZensicalFailed(f"zensical build failed (exit status {result.returncode}); the previous site is unchanged")
-        finish_pages(staged.path, plan, derived, root)
+        finish_pages(staged.path, plan, derived, root,
+                     plan.page_finisher(urls.directory_urls, project.site_url, language_links="alternate" not in (config.get("extra") or {})))
     except BaseException:
         staged.discard()
         raise
@@ -105,26 +107,31 @@ def derived_config(config: dict, plan: SitePlan, urls: Urls, *, site_dir: Path) 
     plan.apply_navigation(derived["theme"])
     derived["copyright"] = plan.copyright(config.get("copyright"))
     extra = derived.setdefault("extra", {}) or {}
+    if extra.get("polyfills"):  # Zensical makes no offline build, the one that needs the iframe-worker shim
+        extra["polyfills"] = csp.without_iframe_worker(extra["polyfills"])
+    plan.apply_generator(extra)
     if "alternate" not in extra and plan.alternates(urls):
         extra["alternate"] = plan.alternates(urls)
     derived["extra"] = extra
     return {key: value for key, value in derived.items() if value is not None}
 
 
-def finish_pages(site: Path, plan: SitePlan, config: dict, root: Path) -> None:
-    """What the MkDocs plugin does per page: a translated page's `<html lang>`, and every page's policy."""
+def finish_pages(site: Path, plan: SitePlan, config: dict, root: Path, finisher: PageFinisher) -> None:
+    """What the MkDocs plugin does per page: a translated page's `<html lang>`, its logo sized, its language links,
+    and its policy."""
     # Zensical's script sets inline styles (its focus-visible layer among them): without them the page
     # cannot be used. A style cannot run script, so the policy's promise about scripts holds.
     policies = csp.ThemePolicies(_theme_environment(config, root),
                                  {"config": config, "features": (config.get("theme") or {}).get("features") or []},
                                  inline_styles=True)
     translations = set(plan.library.translations)
-    for page in sorted(site.rglob("*.html")):
-        relative = page.relative_to(site).as_posix()
+    pages = {page.relative_to(site).as_posix(): page for page in sorted(site.rglob("*.html"))}
+    for relative, page in pages.items():
         html = page.read_text(encoding="utf-8")
         language = relative.split("/")[0]
         if language in translations:
             html = HTML_LANG.sub(f'<html lang="{language}"', html, count=1)
+        html = finisher.finish(html, relative, pages)
         write_atomically(page, policies.apply(html, _base_url(relative, config.get("site_url"))).encode("utf-8"))
 
 

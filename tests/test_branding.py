@@ -91,6 +91,9 @@ def test_the_site_shows_the_organization_logo_colours_and_footer(branded_project
         assert footer.find_all(True) == []  # the organization's "<Corp>" is text, not an element
         header_logo = soup.select_one(".md-header__button.md-logo img")
         assert (page.parent / header_logo["src"]).resolve() == logo.resolve()
+        # Sized as its viewBox (120 by 40), in the header and the drawer: no shift when the file arrives.
+        assert [(img["width"], img["height"]) for img in soup.select(".md-logo img")] == [("120", "40")] * 2
+        assert "Made with" not in footer.parent.get_text()  # the theme's credit is the organization's to show
         assert (page.parent / soup.select_one("link[rel=icon]")["href"]).resolve() == logo.resolve()
         stylesheets = [(page.parent / link["href"]).resolve() for link in soup.select("link[rel=stylesheet]")]
         assert (site / "assets" / "coachbook" / "branding.css").resolve() in stylesheets
@@ -106,6 +109,23 @@ def test_an_unbranded_site_has_no_branding_files(project):
     assert not {name for name in written if "brand" in name or "logo" in name}, written
     assert {name for name in written if name.endswith(".css")} == {"coachbook.css"}
     assert "md-copyright__highlight" not in (project / "site" / "index.html").read_text()
+    soup = BeautifulSoup((project / "site" / "index.html").read_text(), "html.parser")
+    assert "Made with Material for MkDocs" in " ".join(soup.select_one(".md-copyright").get_text().split())
+    # The theme's own logo is an inline SVG, its proportion in its viewBox: nothing to load, nothing to shift.
+    assert soup.select(".md-logo img") == []
+    assert [svg.get("viewbox") for svg in soup.select(".md-logo svg")] == ["0 0 24 24"] * 2
+
+
+def test_a_png_logo_is_sized_and_the_theme_credit_shows_when_asked_for(project):
+    png_logo(project / "acme.png")
+    configure(project, organization="Acme", logo="acme.png")
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text() + "\nextra:\n  generator: true\n")
+    result = mkdocs("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    soup = BeautifulSoup((project / "site" / "index.html").read_text(), "html.parser")
+    assert [(img["width"], img["height"]) for img in soup.select(".md-logo img")] == [("120", "40")] * 2
+    assert "Made with Material for MkDocs" in " ".join(soup.select_one(".md-copyright").get_text().split())
 
 
 @pytest.mark.parametrize("colour", ["#1a5fb4", "#ffd700", "#e66100", "#ffffff", "#000000", "#7fbf7f"])

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from coachbook.site import csp
-from conftest import REPO
 
 POLICY = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 PAGE = """<!doctype html>
@@ -56,8 +55,7 @@ def test_the_policy_allows_the_site_itself_and_the_listed_scripts_only():
 
 def test_the_iframe_worker_shim_script_is_rebuilt_from_the_shim():
     """Search from file:// runs in the shim's frame, from the script the shim writes there: rebuilt here for its hash."""
-    shim = (REPO / "overrides" / "assets" / "javascripts" / "iframe-worker-shim.js").read_text(encoding="utf-8")
-    script = csp.iframe_worker_script(shim, "../assets/javascripts/workers/search.0.min.js")
+    script = csp.iframe_worker_script(csp.iframe_worker_shim(), "../assets/javascripts/workers/search.0.min.js")
     assert script.startswith("postMessage=function c(s,n){parent.postMessage(s,n||\"*\")};importScripts=function d(")
     assert '{filename:"../assets/javascripts/workers/search.0.min.js",error}' in script
     assert "${" not in script

@@ -163,3 +163,31 @@ def test_it_publishes_the_model_schema_for_editors(zensical_site):
 
     site, _ = zensical_site
     assert (site / SITE_PATH).read_text(encoding="utf-8") == model_schema_json()
+
+
+def test_each_page_links_the_same_page_in_each_language_and_keeps_the_theme_credit(zensical_site):
+    """As the MkDocs build does (test_page_finishing.py): the core decides, the front end applies."""
+    site, url = zensical_site
+    model_id, language = TRANSLATIONS[0]
+    soup = BeautifulSoup((site / language / "models" / model_id / "index.html").read_text(encoding="utf-8"), "html.parser")
+    links = [(link["hreflang"], link["href"]) for link in soup.head.select("link[rel=alternate][hreflang]")]
+    assert links == [("en", f"{url}models/{model_id}/"), (language, f"{url}{language}/models/{model_id}/"),
+                     ("x-default", f"{url}models/{model_id}/")]
+    assert "Made with Zensical" in " ".join(soup.select_one(".md-copyright").get_text().split())  # not branded
+
+
+def test_a_branded_site_has_a_sized_logo_and_no_theme_credit(tmp_path):
+    project = zensical_project(tmp_path)
+    shutil.rmtree(project / "models")
+    shutil.rmtree(project / "sequences")
+    (project / "models").mkdir()
+    shutil.copy(REPO / "models" / f"{MODEL_IDS[0]}.yaml", project / "models")
+    (project / "acme.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="120" height="40"/></svg>')
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("      models_dir: [models]\n",
+                                                 "      models_dir: [models]\n      kits: false\n      organization: Acme\n      logo: acme.svg\n"))
+    result = cli("zensical", cwd=project)
+    assert result.returncode == 0, result.stderr
+    soup = BeautifulSoup((project / "site" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert [(img["width"], img["height"]) for img in soup.select(".md-logo img")] == [("120", "40")] * 2
+    assert "Made with" not in soup.select_one(".md-copyright").get_text()

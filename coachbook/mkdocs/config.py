@@ -17,14 +17,16 @@ from ..model.loader import ignored_folder_message
 from ..kits.jobs import Job
 from ..staging import StagedBuild
 from .languages import add_search_stemmers
+from ..site.csp import IFRAME_WORKER_SHIM, iframe_worker_shim, without_iframe_worker
 from ..site.plan import SitePlan
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
 
 
 def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
-    """Our stylesheets and scripts, search stemmers for the translations, branding, copyright and (unless the
-    config has its own) the navigation; the folders beside the models that are not read are noted in the log."""
+    """Our stylesheets and scripts, search stemmers for the translations, branding (the footer's "Made with" line
+    included), copyright and (unless the config has its own) the navigation; the folders beside the models that
+    are not read are noted in the log."""
     for folder in plan.library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         log.info(f"coachbook: {ignored_folder_message(folder)}")
     if "attr_list" not in config.markdown_extensions:
@@ -33,10 +35,33 @@ def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     config.extra_javascript.extend(plan.scripts())
     add_search_stemmers(config, plan.search_languages() if plan.library.translations else [])
     plan.apply_branding(config.theme)
+    plan.apply_generator(config.extra)
     plan.apply_navigation(config.theme)
     config.copyright = plan.copyright(config.copyright)
     if config.nav is None:
         config.nav = plan.navigation()
+
+
+def offline_build(config: MkDocsConfig) -> bool:
+    """Whether Material's offline plugin makes this a build for file:// (`OFFLINE=true`)."""
+    return any(getattr(plugin.config, "enabled", False)
+               for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
+
+
+def place_iframe_worker_shim(config: MkDocsConfig) -> None:
+    """The iframe-worker shim, our local copy, in the offline build's <head> only; no copy of it anywhere else.
+
+    On http(s) the shim does nothing but block rendering, a script in <head>. From file:// search needs it, and
+    Material's offline plugin adds a CDN copy unless one is listed, which the site's policy would block: ours
+    takes the place of any listed copy, whichever plugin's on_config runs first.
+    """
+    config.extra["polyfills"] = (without_iframe_worker(config.extra.get("polyfills") or [])
+                                 + [IFRAME_WORKER_SHIM] * offline_build(config))
+
+
+def shim_files(config: MkDocsConfig) -> dict[str, str]:
+    """The shim's file, in the offline build."""
+    return {IFRAME_WORKER_SHIM: iframe_worker_shim()} if offline_build(config) else {}
 
 
 def check_names(files: Files, config: MkDocsConfig, generated) -> None:

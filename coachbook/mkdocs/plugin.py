@@ -12,7 +12,7 @@ from mkdocs.structure.files import Files
 from ..errors import os_error_line
 from ..kits.cache import KitCache
 from .csp import SitePolicies
-from .config import add_generated_files, apply_plan, check_names, render_kits, staged_site
+from .config import add_generated_files, apply_plan, check_names, place_iframe_worker_shim, render_kits, shim_files, staged_site
 from .languages import LanguageViews
 from .material import name_search_dialog
 from .options import PluginConfig, checked_project
@@ -43,6 +43,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
         self.own_nav = config.nav is None
         apply_plan(config, self.plan)  # and notes the ignored folders
+        place_iframe_worker_shim(config)
         if self.stage_output:
             self.staged, self.config_in_build = staged_site(config), config
         return config
@@ -70,13 +71,17 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         check_names(files, config, self.plan.pages())  # before the kits render: the common clash, found at once
         urls = self.urls = Urls(config.use_directory_urls)
+        self.finisher = self.plan.page_finisher(config.use_directory_urls, config.site_url,
+                                                language_links=self.own_alternate)
         if self.own_alternate and self.plan.alternates(urls):
             config.extra["alternate"] = self.plan.alternates(urls)
         rendered = render_kits(self.plan, self.kit_cache, self.project.options.jobs, self.following)
-        add_generated_files(files, config, self.plan, self.plan.generated_files(urls, rendered, config.site_url))
+        add_generated_files(files, config, self.plan,
+                            {**self.plan.generated_files(urls, rendered, config.site_url), **shim_files(config)})
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
+        self.page_paths = {file.dest_uri for file in files.documentation_pages()}
         self.languages = LanguageViews(self.plan, nav, files, self.urls, own_nav=self.own_nav, own_switch=self.own_alternate)
         return nav
 
@@ -84,8 +89,10 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         return self.languages.page_context(context, page, config)
 
     def on_post_page(self, output: str, page, config: MkDocsConfig) -> str:
-        """Name Material's search dialog (axe: aria-dialog-name); point the language switch at the same page."""
-        return name_search_dialog(self.languages.switch(output, page))
+        """Name Material's search dialog (axe: aria-dialog-name); point the language switch and links at the same
+        page; size the logo."""
+        return self.finisher.finish(name_search_dialog(self.languages.switch(output, page)), page.file.dest_uri,
+                                    self.page_paths)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         self.policies = None if self.serving else SitePolicies(env, config)  # serve injects an inline live-reload script

@@ -6,12 +6,14 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
-from pathlib import Path
+from importlib import resources
 
 import jinja2
 
 THEME_SCRIPTS = "partials/javascripts/"
 """Where Material 9 keeps every inline script it writes into a page."""
+IFRAME_WORKER_SHIM = "assets/coachbook/iframe-worker-shim.js"
+"""Where the offline build's pages load the iframe-worker shim from: a local copy, so that no page asks a CDN for it."""
 
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
@@ -58,14 +60,14 @@ def theme_scripts(env: jinja2.Environment, **context) -> list[str]:
     return [env.get_template(name).render(**context) for name in names]
 
 
-def iframe_worker_shim(polyfills: Iterable[str], theme_dirs: Iterable[str]) -> str | None:
-    """The source of the theme's local iframe-worker shim, if the pages load one (a CDN copy is not allowed anyway)."""
-    for script in polyfills:
-        if "iframe-worker" in str(script):
-            for folder in theme_dirs:
-                if (path := Path(folder) / str(script)).is_file():
-                    return path.read_text(encoding="utf-8")
-    return None
+def iframe_worker_shim() -> str:
+    """The source of the iframe-worker shim (npm package iframe-worker, MIT) that search needs from file://."""
+    return resources.files("coachbook").joinpath("assets/site", IFRAME_WORKER_SHIM.rsplit("/", 1)[1]).read_text(encoding="utf-8")
+
+
+def without_iframe_worker(polyfills: Iterable[str]) -> list[str]:
+    """The theme's polyfills without any iframe-worker shim: outside the offline build it only blocks rendering."""
+    return [script for script in polyfills if "iframe-worker" not in str(script)]
 
 
 def search_worker(env: jinja2.Environment) -> str:

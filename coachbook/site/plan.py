@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
 from .chooser import DATA_FILE as CHOOSER_DATA, chooser_data
+from .finishing import PageFinisher
 from ..i18n import DEFAULT_LANGUAGE, language_name, messages
 from ..model.loader import Library
 from .pages import (
@@ -44,6 +45,8 @@ CHOOSER_JS = "assets/coachbook/chooser.js"
 """The matchmaker on the chooser and the favourites on the chooser and model pages (a no-op on other pages)."""
 CALENDAR_JS = "assets/coachbook/calendar.js"
 CONVERSATION_JS = "assets/coachbook/conversation.js"
+LANGUAGE_LINKS_JS = "assets/coachbook/language-links.js"
+"""Keeps each page's same-page language links out of the theme's sitemap lookup (see the file)."""
 KITS_FOLDER = "kits"
 # A section of more models than this has its navigation pruned (Material's `navigation.prune`: a page lists only
 # the branch it is in, the other groups as one link each) and its larger groups cut into runs of at most this many
@@ -178,7 +181,7 @@ class SitePlan:
     def scripts(self) -> list[str]:
         # The chooser's matchmaker and favourites, every model page's calendar file and conversation mode are made
         # in the browser; each script does nothing on a page without its part.
-        return [CHOOSER_JS, CALENDAR_JS, CONVERSATION_JS] + [SEARCH_LANGUAGE_JS] * bool(self.library.translations)
+        return [CHOOSER_JS, CALENDAR_JS, CONVERSATION_JS] + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations)
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
@@ -199,6 +202,12 @@ class SitePlan:
             theme["palette"] = palette
         if self.theme_logo():
             theme["logo"] = theme["favicon"] = self.theme_logo()
+
+    def apply_generator(self, extra) -> None:
+        """The theme's "Made with" footer line (`extra.generator`) is the organization's to show: off on a branded
+        site unless the configuration asks for it; an unbranded site keeps the theme's default."""
+        if self.branding is not None and extra.get("generator") is None:
+            extra["generator"] = False
 
     def apply_navigation(self, theme) -> None:
         """Prune a theme's (Material's or Zensical's) navigation once a section has more than NAVIGATION_MODELS models."""
@@ -223,6 +232,13 @@ class SitePlan:
             return []
         return [{"name": language_name(s.language), "lang": s.language, "link": urls.url(language_page(HOME_PAGE, s.folder))}
                 for s in self.sections]
+
+    def page_finisher(self, directory_urls: bool, site_url: str | None, *, language_links: bool = True) -> PageFinisher:
+        """What each written page gets: its logo sized, its language links to the same page in each language
+        (`language_links`: unless the configuration has its own `extra.alternate`)."""
+        logo = (self.theme_logo(), self.branding.logo.size) if self.theme_logo() else None
+        return PageFinisher({section.folder: section.language for section in self.sections}, directory_urls,
+                            site_url, logo, language_links)
 
     def navigation(self) -> list:
         """The navigation for a site without its own `nav`: home, chooser, models by group, bank, kits, languages
