@@ -146,10 +146,9 @@ class LineProgress(Progress):
 
     def _finished(self) -> None:
         if self.total > self.cached:
-            elapsed = duration(self.clock() - self.started)
+            rendered = f"{self.done - self.failed} of {_kits(self.total)} rendered"
             failed = f", {self.failed} failed" if self.failed else ""
-            self._line(f"{self.done - self.failed} of {_kits(self.total)} rendered in {elapsed}{_from_cache(self.cached)}"
-                       f"{failed}")
+            self._line(f"{rendered} in {duration(self.clock() - self.started)}{_from_cache(self.cached)}{failed}")
 
     def _next_tick(self) -> float:
         return self.last_line + self.interval - self.clock()
@@ -170,8 +169,9 @@ class BarProgress(Progress):
     Log lines written meanwhile through `loggers` go above the bar instead of through it.
     """
 
-    def __init__(self, stream: TextIO, *, loggers: Sequence[logging.Logger] = (), clock: Callable[[], float] = time.monotonic):
-        super().__init__(clock, heartbeat=True)
+    def __init__(self, stream: TextIO, *, loggers: Sequence[logging.Logger] = (),
+                 clock: Callable[[], float] = time.monotonic, heartbeat: bool = True):
+        super().__init__(clock, heartbeat)
         self.stream, self.loggers = stream, list(loggers)
         self.bar = None
         self.redirected = ExitStack()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 
 import pytest
 
-from coachbook.progress import ESTIMATE_AFTER, LINE_INTERVAL, LineProgress, duration
+from coachbook.progress import ESTIMATE_AFTER, LINE_INTERVAL, BarProgress, LineProgress, duration, progress_for
 from conftest import VALID, cli, copy_site_project, mkdocs
 
 STATUS = re.compile(r"coachbook: (\d+) of (\d+) kits rendered(, about .+ left)?")
@@ -109,6 +110,44 @@ def test_the_heartbeat_writes_a_line_while_no_kit_finishes():
     assert lines[1] == "coachbook: 0 of 3 kits rendered"
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_bar_counts_from_the_cached_kits_and_estimates_after_a_few():
+    terminal, said, clock = Terminal(), [], FakeClock()
+    assert isinstance(progress_for(said.append, terminal, quiet=False), BarProgress)
+    progress = BarProgress(terminal, clock=clock, heartbeat=False)
+    progress.start(8, cached=4)
+    clock.now = 2.0
+    progress.advance()
+    progress.advance()
+    progress.tick()
+    clock.now = 3.0
+    progress.advance()
+    progress.tick()
+    progress.finish()
+    screens = [screen.rstrip() for screen in terminal.getvalue().split("\r") if screen.strip()]
+    assert screens[0].startswith("coachbook: 4/8 kits |"), screens
+    assert [screen.split("| ")[-1] for screen in screens if screen.startswith("coachbook: 6/8")] == ["00:00"], screens
+    # 3 kits rendered in 3 s, 1 left: 1 s, said as 5 s.
+    estimates = [screen.split(", ", 1)[-1] for screen in screens[:-1] if screen.startswith("coachbook: 7/8")]
+    assert estimates == ["about 5 s left"]
+    assert screens[-1].startswith("coachbook: 7/8 kits |") and screens[-1].endswith("4 from the cache")
+    assert said == [], "no plain lines besides the bar"
+
+
+def test_quiet_reports_nothing_even_on_a_terminal():
+    terminal, said = Terminal(), []
+    progress = progress_for(said.append, terminal, quiet=True)
+    progress.start(2)
+    progress.advance()
+    progress.advance()
+    progress.finish()
+    assert (terminal.getvalue(), said) == ("", [])
+
+
 @pytest.mark.parametrize("seconds, words", [(0.4, "0 s"), (42, "42 s"), (60, "1 min"), (130, "2 min 10 s"),
                                             (3600, "1 h"), (3900, "1 h 5 min")])
 def test_durations_read_as_words(seconds, words):
@@ -171,7 +210,8 @@ def test_mkdocs_build_logs_the_progress_unless_quiet(tmp_path, quiet):
     (project / "models" / "sample.yaml").write_text(VALID)
     config = project / "mkdocs.yml"
     # Uncached: the kits render, so there is progress to report.
-    config.write_text(config.read_text().replace("      models_dir: [models]\n", "      models_dir: [models]\n      cache: false\n"))
+    options = "      models_dir: [models]\n"
+    config.write_text(config.read_text().replace(options, options + "      cache: false\n"))
     result = mkdocs("build", *["-q"] * quiet, cwd=project)
     assert result.returncode == 0, result.stderr
     lines = [line.split("-  ", 1)[1] for line in result.stderr.splitlines() if "-  coachbook: " in line]
