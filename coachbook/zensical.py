@@ -27,6 +27,7 @@ from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
 from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
+from .progress import Progress
 from .project import load_project
 from .site.finishing import PageFinisher
 from .site.plan import SitePlan, Urls, hand_written_pages
@@ -41,8 +42,10 @@ UNSUPPORTED_PLUGINS = {"offline": "the offline build (OFFLINE=true): build it wi
 HTML_LANG = re.compile(r'<html lang="[^"]*"')
 
 
-def build(config_file: Path, *, site_dir: Path | None = None, workers: int | None = None, use_cache: bool = True) -> Path:
-    """Build the site of `config_file` with Zensical into `site_dir` (default: the config's site_dir); return it."""
+def build(config_file: Path, *, site_dir: Path | None = None, workers: int | None = None, use_cache: bool = True,
+          progress: Progress | None = None) -> Path:
+    """Build the site of `config_file` with Zensical into `site_dir` (default: the config's site_dir), telling
+    `progress` how its kits render; return it."""
     if importlib.util.find_spec("zensical") is None:
         raise UsageError("Zensical is not installed: python -m pip install 'coachbook[zensical]'")
     config_file = Path(config_file).resolve()
@@ -62,7 +65,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     urls = Urls(config.get("use_directory_urls", True) is not False, from_source=True)
     with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
         write_documents(plan, docs_dir, root / DOCUMENTS, urls=urls, site_url=project.site_url, cache=cache,
-                        workers=workers or project.options.jobs)
+                        workers=workers or project.options.jobs, progress=progress)
     staged = StagedFolder(target, beside=root / WORK)
     derived = derived_config(config, plan, urls, site_dir=staged.path)
     write_atomically(root / DERIVED_CONFIG, yaml.safe_dump(derived, sort_keys=False, allow_unicode=True).encode("utf-8"))

@@ -22,18 +22,11 @@ TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
 
 def test_build_writes_only_the_requested_subset(tmp_path):
     model_id = MODEL_IDS[0]
-    result = build_kits("build", "--model", model_id, "--kit", "guide", "--paper", "letter", "--out", str(tmp_path),
-                        "--progress")
+    result = build_kits("build", "--model", model_id, "--kit", "guide", "--paper", "letter", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")] == [
         f"{model_id}/{model_id}-guide-letter.pdf"]
-    assert "[1/1]" in result.stderr and "Built 1 kits for 1 models" in result.stderr
-
-
-def test_off_a_terminal_only_the_summary_is_printed(tmp_path):
-    result = build_kits("--model", MODEL_IDS[0], "--kit", "guide", "--paper", "a4", "--out", str(tmp_path))
-    assert result.returncode == 0
-    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Built 1 kits for 1 models")
+    assert "Built 1 kits for 1 models" in result.stderr
 
 
 def test_quiet_prints_nothing(tmp_path):
@@ -125,7 +118,7 @@ def test_a_model_or_language_given_twice_is_built_once(tmp_path):
     result = build_kits("--model", TRANSLATED, "--model", TRANSLATED, "--lang", LANGUAGE, "--lang", LANGUAGE, "--kit", "guide",
                         "--paper", "a4", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert result.stderr.startswith("Built 1 kits for 1 models")
+    assert result.stderr.splitlines()[-1].startswith("Built 1 kits for 1 models")  # after the progress, if any rendered
     assert sorted(_files(tmp_path)) == [MANIFEST, f"{TRANSLATED}/{TRANSLATED}-guide-a4.{LANGUAGE}.pdf"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -31,6 +32,14 @@ def models(tmp_path) -> Path:
     return models
 
 
+PROGRESS = re.compile(r"coachbook: (rendering \d+|\d+) of \d+ kits?\b")
+
+
+def _problems(stderr: str) -> list[str]:
+    """The lines of a build's log but its progress (`coachbook: 3 of 8 kits rendered`)."""
+    return [line for line in stderr.splitlines() if not PROGRESS.match(line)]
+
+
 @pytest.mark.parametrize("jobs", ["2", "1"])
 def test_a_failed_render_leaves_the_kits_as_they_were(tmp_path, models, exploding_render_env, jobs):
     out = tmp_path / "kits"
@@ -43,7 +52,7 @@ def test_a_failed_render_leaves_the_kits_as_they_were(tmp_path, models, explodin
                         **exploding_render_env)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert sorted(result.stderr.splitlines()) == sorted(
+    assert sorted(_problems(result.stderr)) == sorted(
         f"{EXPLODING_MODEL}, {kit}, {paper}{suffix}: {EXPLOSION}"
         for kit in KITS for paper in PAPERS for suffix in ("", f" ({LANGUAGE})"))
     assert _files(out) == before
@@ -52,7 +61,8 @@ def test_a_failed_render_leaves_the_kits_as_they_were(tmp_path, models, explodin
 def test_a_failed_pack_is_one_line_and_writes_nothing(tmp_path, models, exploding_render_env):
     result = build_kits("pack", "--models", str(models), "--model", TRANSLATED, "--model", EXPLODING_MODEL,
                         "--out", str(tmp_path / "packs"), **exploding_render_env)
-    assert (result.returncode, result.stderr) == (1, f"{TRANSLATED}, pack, a4: {EXPLOSION}\n")
+    assert result.returncode == 1
+    assert _problems(result.stderr) == [f"{TRANSLATED}, pack, a4: {EXPLOSION}"]
     assert not (tmp_path / "packs").exists()
 
 

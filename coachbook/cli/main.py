@@ -22,6 +22,7 @@ from ..model.loader import (Library, ignored_folder_message, load_library, locat
 from ..kits.catalog import KITS, MAX_COPIES, PAPERS
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
+from ..progress import Progress, progress_for
 from ..project import DEFAULT_CACHE, DEFAULT_CONFIG, Project, load_project
 from ..site.plan import SitePlan
 
@@ -121,6 +122,8 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     zensical.add_argument("--site-dir", type=Path, metavar="DIR", help="where the site goes (default: site_dir of the config)")
     zensical.add_argument("--jobs", type=_workers, metavar="N", help="worker processes for the kits (default: all cores)")
     zensical.add_argument("--no-cache", action="store_true", help="render every kit afresh")
+    zensical.add_argument("--quiet", action="store_true",
+                          help="no progress of the kits and no summary (Zensical's own output stays)")
     _add_config_option(zensical)
     return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema, "zensical": zensical}
 
@@ -185,7 +188,8 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                              f"{DEFAULT_CACHE}/)")
     parser.add_argument("--no-cache", action="store_true", help="render every kit afresh")
     parser.add_argument("--progress", action="store_true",
-                        help="a line per kit even when not on a terminal (on a terminal it is the default)")
+                        help="a line per kit, naming it, instead of the progress bar (on a terminal) or a line every "
+                             "10 seconds (elsewhere)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     _add_config_option(parser)
 
@@ -207,14 +211,11 @@ def _build(options: argparse.Namespace) -> int:
         wanted_models, wanted_languages, [options.kit] if options.kit else KITS,
         [options.paper] if options.paper else PAPERS)
     started = time.monotonic()
-    # A line per kit helps on a terminal but floods CI logs; there it takes --progress.
-    show_each_kit = not options.quiet and (options.progress or sys.stderr.isatty())
-    progress = _Progress(len(jobs), quiet=not show_each_kit)
     # Only a build of everything knows which kits are no longer wanted.
     full = not (wanted_models or wanted_languages or options.kit or options.paper)
     with _kit_cache(project, options) as cache:
         build_kits(jobs, options.out, cache=cache, workers=options.jobs or project.options.jobs, full=full,
-                   on_kit_done=progress.kit_done)
+                   progress=_progress(options, each_kit=options.progress))
     if not options.quiet:
         print(f"Built {len(jobs)} kits for {len(wanted_models) or len(library.models)} models in {time.monotonic() - started:.1f} s "
               f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
@@ -248,7 +249,7 @@ def _pack(options: argparse.Namespace) -> int:
         target = options.out if options.out.suffix.lower() == ".pdf" else options.out / job.filename
     started = time.monotonic()
     with _kit_cache(project, options) as cache:
-        [(_, entry)] = cache.render([job], workers=1)
+        [(_, entry)] = cache.render([job], workers=1, progress=_progress(options))
         copy_atomically(entry, target)
     if not options.quiet:
         print(f"Built the workshop pack {display_path(target)} in {time.monotonic() - started:.1f} s "
@@ -256,17 +257,10 @@ def _pack(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _Progress:
-    """One line per finished kit, with how many are done and the time so far."""
-
-    def __init__(self, total: int, quiet: bool):
-        self.total, self.done, self.quiet, self.started = total, 0, quiet, time.monotonic()
-
-    def kit_done(self, job, path: Path) -> None:
-        self.done += 1
-        if not self.quiet:
-            print(f"[{self.done}/{self.total}] {display_path(path)} ({time.monotonic() - self.started:.1f} s)",
-                  file=sys.stderr)
+def _progress(options: argparse.Namespace, each_kit: bool = False) -> Progress:
+    """The kits done and the time left on stderr: a bar on a terminal, else a line every few seconds (`each_kit`: a
+    line per kit); nothing with --quiet."""
+    return progress_for(lambda line: print(line, file=sys.stderr), sys.stderr, quiet=options.quiet, each_kit=each_kit)
 
 
 def _project(options: argparse.Namespace) -> Project:
@@ -409,8 +403,10 @@ def _zensical(options: argparse.Namespace) -> int:
     config = options.config or DEFAULT_CONFIG
     if not config.is_file():
         raise UsageError(f"no such config file: {display_path(config)}")
-    site = build(config, site_dir=options.site_dir, workers=options.jobs, use_cache=not options.no_cache)
-    print(f"Built the site with Zensical into {display_path(site)}/", file=sys.stderr)
+    site = build(config, site_dir=options.site_dir, workers=options.jobs, use_cache=not options.no_cache,
+                 progress=_progress(options))
+    if not options.quiet:
+        print(f"Built the site with Zensical into {display_path(site)}/", file=sys.stderr)
     return EXIT_OK
 
 

@@ -13,13 +13,13 @@ import shutil
 import tempfile
 import time
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
 from ..errors import RenderFailed, UsageError, display_path
 from ..files import (owned_folder_prefix, own_path, remove_stale_folders,
                      write_atomically)
+from ..progress import Progress
 from .catalog import build_date
 from .jobs import Job
 from .render import WORKER_TEMPORARY, pango_version, render_jobs
@@ -199,13 +199,14 @@ class KitCache:
         return [job for job in jobs if not entry_is_valid(self.entry(kit_key(job)))]
 
     def render(self, jobs: list[Job], workers: int | None = None, *,
-               on_job_done: Callable[[Job], None] | None = None) -> list[tuple[Job, Path]]:
+               progress: Progress | None = None) -> list[tuple[Job, Path]]:
         """Every job with its PDF's cache entry, in order, rendering only the jobs with no valid entry.
 
         The workers write each PDF into its entry; the entries are to be copied, never read whole. A
         job repeated (the same key) is rendered and returned once, where it first appears. Every job is
         rendered before anything is returned: if any failed, RenderFailed lists each failure on one line,
-        and the others are still cached. `on_job_done` is called as each PDF becomes available.
+        and the others are still cached. `progress` is told the total, the cached kits (done at once) and each
+        kit as it is done.
         """
         unique: dict[str, Job] = {}
         for job in jobs:
@@ -213,19 +214,17 @@ class KitCache:
         entries = {key: self.entry(key) for key in unique}
         missing = [key for key in unique if not self._usable(entries[key])]
         self.hits, self.misses = len(unique) - len(missing), len(missing)
-        if on_job_done:
-            for key, job in unique.items():
-                if key not in missing:
-                    on_job_done(job)
+        progress = progress or Progress()
+        progress.start(len(unique), cached=self.hits)
         failures = []
         try:
             rendering = [unique[key] for key in missing]
             for job, failure in render_jobs(rendering, [entries[key] for key in missing], store_entry, workers):
                 if failure is not None:
                     failures.append(f"{job.label}: {failure}")
-                elif on_job_done:
-                    on_job_done(job)
+                progress.advance(job.path, failed=failure is not None)
         finally:
+            progress.finish()
             self.evict(keep=set(entries.values()))
         if failures:
             raise RenderFailed(failures)

@@ -6,10 +6,10 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from ..files import copy_all_atomically, file_digest, own_path, write_atomically
+from ..progress import Progress
 from .cache import KitCache
 from .jobs import Job
 
@@ -29,7 +29,7 @@ def build_kits(
     cache: KitCache | None = None,
     workers: int | None = None,
     full: bool = False,
-    on_kit_done: Callable[[Job, Path], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Render every job, then write the kits into `out_dir`, recording each with its SHA-256 in the manifest.
 
@@ -46,14 +46,10 @@ def build_kits(
     for path in [*written, *unwanted, MANIFEST]:
         own_path(out_dir, path)  # before anything is rendered, written or removed
 
-    def rendered_one(job: Job) -> None:
-        if on_kit_done:
-            on_kit_done(job, out_dir / job.path)
-
     with contextlib.ExitStack() as owned:
         if cache is None:  # an uncached build: entries in a temporary folder, removed once copied
             cache = owned.enter_context(KitCache(None))
-        rendered = cache.render(jobs, workers, on_job_done=rendered_one)
+        rendered = cache.render(jobs, workers, progress=progress)
         # All or none: a full disk or an unwritable folder leaves the previous kits as they were.
         targets = [(entry, own_path(out_dir, job.path)) for job, entry in rendered]
         recorded = {job.path: digest for (job, _), digest in zip(rendered, copy_all_atomically(targets), strict=True)}

@@ -4,6 +4,7 @@ kits rendered, and its files (pages, assets, kits) added to MkDocs'."""
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -15,6 +16,7 @@ from ..errors import RenderFailed, UnsafePath, UsageError
 from ..kits.cache import KitCache
 from ..model.loader import ignored_folder_message
 from ..kits.jobs import Job
+from ..progress import Progress, progress_for
 from ..staging import StagedBuild
 from .languages import add_search_stemmers
 from ..site.csp import IFRAME_WORKER_SHIM, iframe_worker_shim, without_iframe_worker
@@ -92,14 +94,22 @@ def staged_site(config: MkDocsConfig) -> StagedBuild:
     return staged
 
 
+def kit_progress() -> Progress:
+    """The kits' progress: plain lines in MkDocs' log (so `-q` silences them), or a bar on a terminal above which
+    MkDocs' log lines still show."""
+    return progress_for(log.info, sys.stderr, quiet=not log.isEnabledFor(logging.INFO),
+                        loggers=[logging.getLogger("mkdocs")])
+
+
 def render_kits(plan: SitePlan, cache: KitCache, workers: int | None, following=None) -> list[tuple[Job, Path]]:
     """The plan's kits and packs, each with its PDF on disk; a failed render stops the build with one line per kit.
 
     `following` (`mkdocs serve`, a `mkdocs_serve.FollowingKits`): the kits of edited models may follow the pages.
     """
-    jobs = plan.kit_jobs()
+    jobs, progress = plan.kit_jobs(), kit_progress()
     try:
-        rendered, behind = following.render(jobs, cache, workers) if following else (cache.render(jobs, workers), 0)
+        rendered, behind = (following.render(jobs, cache, workers, progress) if following
+                            else (cache.render(jobs, workers, progress=progress), 0))
     except (RenderFailed, UsageError, UnsafePath) as failed:
         raise PluginError(str(failed)) from None
     if jobs:

@@ -19,6 +19,7 @@ from ..errors import RenderFailed
 from ..files import write_atomically
 from ..kits.cache import KitCache
 from ..kits.jobs import Job
+from ..progress import Progress
 from ..site.serve_banner import problem_banner, with_banner
 from .options import BadOptions
 
@@ -122,8 +123,10 @@ class FollowingKits:
     def build_finished(self) -> None:
         self.between_builds.set()
 
-    def render(self, jobs: list[Job], cache: KitCache, workers: int | None) -> tuple[list[tuple[Job, Path]], int]:
-        """Every job with the file to serve, and how many of them follow (served stale, rendering)."""
+    def render(self, jobs: list[Job], cache: KitCache, workers: int | None,
+               progress: Progress | None = None) -> tuple[list[tuple[Job, Path]], int]:
+        """Every job with the file to serve, and how many of them follow (served stale, rendering); `progress` is told
+        of the kits rendered now, not of those rendered behind (the site is served by then)."""
         if cache.persistent and self.signal_folder is None:
             self.signal_folder = cache.folder / ".serve"
             self.signal_folder.mkdir(parents=True, exist_ok=True)  # to be watched from the first build on
@@ -133,7 +136,8 @@ class FollowingKits:
             job for job in cache.missing(jobs) if job.path in self.served and self.served[job.path].is_file()]
         self.failed = False
         later = {job.path for job in following}
-        entries = {job.path: entry for job, entry in cache.render([job for job in jobs if job.path not in later], workers)}
+        entries = {job.path: entry for job, entry in cache.render([job for job in jobs if job.path not in later], workers,
+                                                                  progress=progress)}
         rendered = [(job, entries.get(job.path) or self.served[job.path]) for job in jobs]
         if following and not busy:  # else the running render's rebuild will find these missing and start them
             self.rendering = threading.Thread(target=self._render_behind, args=(following, cache, workers), daemon=True)

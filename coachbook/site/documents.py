@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import UsageError, display_path
 from ..files import copy_atomically, write_atomically
 from ..kits.cache import KitCache
+from ..progress import Progress
 from .plan import SitePlan, Urls
 
 
@@ -29,13 +30,13 @@ def _check_names(generated: Iterable[str], docs_dir: Path) -> None:
 
 
 def write_documents(plan: SitePlan, docs_dir: Path, folder: Path, *, urls: Urls, site_url: str | None,
-                    cache: KitCache, workers: int | None = None) -> None:
+                    cache: KitCache, workers: int | None = None, progress: Progress | None = None) -> None:
     """Fill `folder` (emptied first) with the docs folder's own files and everything the plan generates.
 
-    Kits render first: a failed render (`RenderFailed`) writes nothing.
+    Kits render first, told to `progress`: a failed render (`RenderFailed`) writes nothing.
     """
     _check_names(plan.pages(), docs_dir)  # before the kits render: the common clash, found at once
-    rendered = cache.render(plan.kit_jobs(), workers)
+    rendered = cache.render(plan.kit_jobs(), workers, progress=progress)
     generated = plan.generated_files(urls, rendered, site_url)
     _check_names(generated, docs_dir)  # chooser data, assets, kits
     if folder.exists():
