@@ -29,6 +29,7 @@ from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
 from .project import load_project
 from .site.plan import SitePlan, Urls
+from .site.precompress import precompress
 from .staging import StagedFolder
 
 # Zensical wants the documents and the site inside the folder of its configuration file, so the
@@ -70,6 +71,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
         if result.returncode != 0:
             raise ZensicalFailed(f"zensical build failed (exit status {result.returncode}); the previous site is unchanged")
         finish_pages(staged.path, plan, derived, root)
+        if project.options.precompress:
+            precompress(staged.path)
     except BaseException:
         staged.discard()
         raise
