@@ -114,13 +114,13 @@ def wait_until_listening(process: subprocess.Popen, port: int, log: Path, server
 
 
 @contextmanager
-def serving(folder: Path, prefix: str = "/playbook/") -> Iterator[str]:
-    """Serve `folder` with nginx under `prefix` (one folder deep, e.g. /playbook/); the base URL, e.g.
-    http://127.0.0.1:PORT/playbook/. nginx stops when the block ends."""
+def serving(folder: Path, prefix: str = "/playbook/", port: int | None = None) -> Iterator[str]:
+    """Serve `folder` with nginx under `prefix` (one folder deep, e.g. /playbook/) on `port` (default: a free one);
+    the base URL, e.g. http://127.0.0.1:PORT/playbook/. nginx stops when the block ends."""
     require_nginx()
     with tempfile.TemporaryDirectory(prefix="coachbook-nginx-") as temporary:
         work = Path(temporary)
-        port = free_port()
+        port = port or free_port()
         config = work / "nginx.conf"
         config.write_text(_configuration(folder, prefix, port, work), encoding="utf-8")
         check = subprocess.run([NGINX, "-t", "-q", "-p", str(work), "-e", str(work / "error.log"), "-c", str(config)],
