@@ -65,6 +65,7 @@ def install_lighthouse() -> None:
 def build_site(folder: Path, port: int, kits: bool) -> Path:
     """The repository's project built into `folder` for http://127.0.0.1:PORT/playbook/ (kits off unless `kits`)."""
     project = folder / "project"
+    project.mkdir()
     for name in ("mkdocs.yml", "content", "overrides", "models", "sequences"):
         source = REPO / name
         shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
