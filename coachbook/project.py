@@ -67,6 +67,10 @@ class CoachbookOptions(BaseModel):
         DEFAULT_CACHE_SIZE_MB, "The kit cache's size limit in megabytes, 0 or more: past it, the least recently used kits are "
         "removed after a build.",
         "must be a number of megabytes, 0 or more")
+    precompress: bool = _option(
+        True, "Write a gzip and a brotli copy beside each text file of the site (`index.html.gz`, `index.html.br`), for a "
+        "web server to send compressed without compressing (nginx's `gzip_static`); not in the offline build.",
+        "must be true or false")
     # Branding: checked (with the logo's file) by branding.load_branding, which gives each its own message.
     organization: Any = _option(None, "The organization's name, shown in the site's footer and on every kit page.")
     logo: Any = _option(None, "An SVG or PNG logo, relative to mkdocs.yml: the site's logo and favicon, and on the kits.")

@@ -31,6 +31,7 @@ from .progress import Progress
 from .project import load_project
 from .site.finishing import PageFinisher
 from .site.plan import SitePlan, Urls, hand_written_pages
+from .site.precompress import precompress
 from .staging import StagedFolder
 
 # Zensical wants the documents and the site inside the folder of its configuration file, so the
@@ -75,6 +76,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
             raise ZensicalFailed(f"zensical build failed (exit status {result.returncode}); the previous site is unchanged")
         finish_pages(staged.path, plan, derived, root,
                      plan.page_finisher(urls.directory_urls, project.site_url, language_links="alternate" not in (config.get("extra") or {})))
+        if project.options.precompress:
+            precompress(staged.path)
     except BaseException:
         staged.discard()
         raise

@@ -12,8 +12,8 @@ from coachbook.kits.catalog import KITS, PAPERS
 from conftest import EXPLODING_MODEL, EXPLOSION, copy_site_project, mkdocs, run, write_exploding_model
 
 
-PAGES = (".html", ".json", ".xml", ".xml.gz")
-"""What a new page changes across the site: navigation, search index, sitemap."""
+PAGES = tuple(f"{kind}{copy}" for kind in (".html", ".json", ".xml") for copy in ("", ".gz", ".br"))
+"""What a new page changes across the site: navigation, search index, sitemap, and their compressed copies."""
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -76,7 +76,7 @@ def test_a_good_build_replaces_the_site_and_keeps_dot_files(built_project):
     assert (built_project / "site" / ".htaccess").read_text() == "Require all granted\n"
     # Against the site before the build: one page more, and every kit and asset the same bytes.
     after = snapshot(built_project / "site")
-    assert sorted(after) == sorted([*before, "extra/index.html"])
+    assert sorted(after) == sorted([*before, "extra/index.html", "extra/index.html.gz", "extra/index.html.br"])
     assert {name: after[name] for name in before if not name.endswith(PAGES)} == {
         name: content for name, content in before.items() if not name.endswith(PAGES)}
     assert any(name.endswith(".pdf") for name in before)

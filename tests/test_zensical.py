@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -95,6 +96,13 @@ def test_every_page_carries_a_policy_that_covers_its_scripts(zensical_site):
         policies = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"', html)
         assert len(policies) == 1, page
         assert [body[:60] for body in csp.inline_scripts(html) if csp.script_hash(body) not in policies[0]] == [], page
+
+
+def test_it_writes_the_compressed_copies_as_the_mkdocs_build_does(zensical_site):
+    site = zensical_site[0]
+    for text in (site / "index.html", site / "models" / MODEL_IDS[0] / "index.html", site / "search.json"):
+        assert gzip.decompress(text.with_name(text.name + ".gz").read_bytes()) == text.read_bytes(), text
+        assert text.with_name(text.name + ".br").exists(), text
 
 
 def test_the_offline_build_is_refused_with_one_line(tmp_path):

@@ -18,6 +18,7 @@ from .material import name_search_dialog
 from .options import PluginConfig, checked_project
 from .serve import FollowingKits, serve_sources
 from ..site.plan import SitePlan, Urls, hand_written_pages
+from ..site.precompress import precompress
 from ..staging import StagedBuild
 
 
@@ -50,7 +51,17 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
 
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
-        self._end_build(publish=not (config.strict and self.staged and self.staged.warnings))
+        publish = not (config.strict and self.staged and self.staged.warnings)
+        if publish and self._precompressing(config):  # an error here discards the staged site (on_build_error)
+            precompress(Path(config.site_dir), keep_existing=self.staged is not None)
+        self._end_build(publish=publish)
+
+    def _precompressing(self, config: MkDocsConfig) -> bool:
+        """Whether the build writes compressed copies: not for `mkdocs serve` (its server never sends them, and each
+        rebuild would pay for them) nor for the offline build (a browser reads file:// pages uncompressed)."""
+        offline = any(getattr(plugin.config, "enabled", False)
+                      for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
+        return self.project.options.precompress and not self.serving and not offline
 
     def on_build_error(self, error: Exception) -> None:
         self._end_build(publish=False)
