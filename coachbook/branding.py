@@ -98,6 +98,7 @@ class Logo:
     file_name: str
     suffix: str  # ".svg" or ".png"
     data: bytes
+    modified: int = 0  # the file's modification time when read, in whole seconds since the epoch: a kit's date
 
     @property
     def media_type(self) -> str:
@@ -311,7 +312,8 @@ def _load_logo(configured: str, base: Path, problem: Callable[[str], None]) -> L
     if not path.is_file():
         problem(f"no such file: {configured} (paths are relative to the folder of the configuration file)")
         return None
-    size = path.stat().st_size
+    status = path.stat()
+    size = status.st_size
     if size > MAX_LOGO_BYTES:
         problem(f"must be at most 1 MiB (got {size} bytes): {configured}")
         return None
@@ -321,7 +323,7 @@ def _load_logo(configured: str, base: Path, problem: Callable[[str], None]) -> L
     except _Refused as refusal:
         problem(f"{configured} {refusal}")
         return None
-    return Logo(path.name, suffix, data)
+    return Logo(path.name, suffix, data, status.st_mtime_ns // 1_000_000_000)
 
 
 # An SVG length in CSS pixels per unit; a percentage or an em is no intrinsic size.

@@ -112,12 +112,6 @@ def _edit_model(job, monkeypatch, tmp_path):
     return kit_key(job), dataclasses.replace(job, model=job.model.model_copy(update={"title": job.model.title + " (edited)"}))
 
 
-def _new_build_date(job, monkeypatch, tmp_path):
-    before = kit_key(job)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    return before, job
-
-
 def _package_files(folder: str, pattern: str = "*") -> list[str]:
     root = REPO / "coachbook"
     return sorted(path.relative_to(root).as_posix() for path in (root / folder).rglob(pattern)
@@ -138,7 +132,7 @@ CHANGES = {
     "language": _replace(language="de"),
     "section": _replace(section="de"),  # two places: the cache must not hand out one job for both
     "branding": _replace(branding=Branding(primary_color="#1a5fb4")),
-    "SOURCE_DATE_EPOCH": _new_build_date,
+    "date": _replace(date="2027-01-15T08:00:00Z"),  # SOURCE_DATE_EPOCH, or a model file saved anew
     **{name: _edit_package_file(name) for name in KEYED_FILES},
     **{f"{library} version": _upgrade(library) for library in (*kit_cache.RENDERING_LIBRARIES, "pango")},
 }

@@ -15,7 +15,7 @@ from coachbook.kits import render as kit_render
 from coachbook.model import schema
 from coachbook.kits.cache import KitCache
 from coachbook.kits.layouts import kit_layout
-from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_date, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.kits.pack import PACK_KITS, agenda, render_pack
 from coachbook.kits.catalog import pack_filename
@@ -215,8 +215,10 @@ def test_every_page_has_the_paper_size(tmp_path, workshop, pack_path, paper):
 
 
 def test_the_same_pack_gives_the_same_bytes(workshop, pack_path):
-    models = [load_model(workshop / "models" / f"{model_id}.yaml") for model_id in MODEL_IDS]
-    assert render_pack(models, "a4", COPIES) == pack_path.read_bytes()
+    files = [workshop / "models" / f"{model_id}.yaml" for model_id in MODEL_IDS]
+    # Dated as the command dates it: by its newest model file (or SOURCE_DATE_EPOCH).
+    date = kit_date(path.stat().st_mtime_ns // 10**9 for path in files)
+    assert render_pack([load_model(path) for path in files], "a4", COPIES, date=date) == pack_path.read_bytes()
 
 
 def test_hostile_titles_are_shown_as_text_in_a_tagged_pack(tmp_path, monkeypatch):

@@ -20,7 +20,6 @@ from ..errors import RenderFailed, UsageError, display_path
 from ..files import (owned_folder_prefix, own_path, remove_stale_folders,
                      write_atomically)
 from ..progress import Progress
-from .catalog import build_date
 from .jobs import Job
 from .render import WORKER_TEMPORARY, pango_version, render_jobs
 
@@ -87,11 +86,11 @@ def dependency_versions() -> tuple[str, ...]:
 def kit_key(job: Job) -> str:
     """A hash of everything a kit's (or a pack's) bytes depend on.
 
-    The package inputs, the rendering libraries' versions, the build date, the job, and the branding
-    (the logo by its bytes).
+    The package inputs, the rendering libraries' versions, the job (its date included: a model file saved anew dates
+    its kits anew), and the branding (the logo by its bytes).
     """
 
-    parts = [kit_inputs_digest(), *dependency_versions(), build_date(), *job.cache_identity()]
+    parts = [kit_inputs_digest(), *dependency_versions(), *job.cache_identity()]
     if job.branding is not None:
         parts.append(job.branding.fingerprint())
     payload = "\0".join(parts)

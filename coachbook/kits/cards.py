@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 from weasyprint import Document
+from weasyprint.pdf.metadata import DocumentMetadata
 
 from ..branding import Branding
 from ..model.schema import ConversationModel, Question, Stage, Step
@@ -365,6 +366,8 @@ class Deck:
 
     def __init__(self, chunks: list[str], paper: str, branding: Branding | None, layouts: int):
         self.chunks, self.paper, self.branding = chunks, paper, branding
+        # What the deck's PDF says of itself beyond each chunk's HTML: its dates (`document.dated`), given to each chunk.
+        self.metadata = DocumentMetadata()
         # The most layouts any card took: its chunk's fitting rounds (on fronts alone) and the final layout.
         self.coachbook_layouts = layouts
 
@@ -378,7 +381,9 @@ class Deck:
             # A layout is a web of reference cycles (each box and its parent): let go of, it is freed only by a
             # full collection, which Python makes seldom, so dead chunks piled up and the peak grew with the deck.
             gc.collect()
-            yield lay_out(html, self.paper, self.branding)
+            document = lay_out(html, self.paper, self.branding)
+            document.metadata.created, document.metadata.modified = self.metadata.created, self.metadata.modified
+            yield document
 
     def document(self) -> Document:
         """The whole deck as one document, every chunk's pages held at once (for a deck small enough to look at)."""

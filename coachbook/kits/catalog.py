@@ -1,9 +1,9 @@
-"""The kits' names, papers, sizes, file names and build date: what a planner needs, without loading WeasyPrint."""
+"""The kits' names, papers, sizes, file names and dates: what a planner needs, without loading WeasyPrint."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
 KITS = ("worksheet", "cards", "checklist", "guide")
@@ -38,8 +38,11 @@ def pack_filename(model_ids: Sequence[str], paper: str, section: str | None = No
     return f"{model_ids[0]}{more}-pack-{paper}{suffix}.pdf"
 
 
-def build_date() -> str:
-    """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else a fixed date, never 'now'."""
+def kit_date(modified: Iterable[int] = ()) -> str:
+    """A kit's creation and modification date (W3C, UTC): SOURCE_DATE_EPOCH when set (the reproducible-builds
+    convention, the same on every machine), else the newest of `modified` (its input files' modification times, in
+    whole seconds since the epoch), else the epoch itself; never 'now', so the same inputs give the same bytes."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(epoch) if epoch.isdigit() else 0
+    times = list(modified)
+    seconds = int(epoch) if epoch.isdigit() else max(times, default=0)
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

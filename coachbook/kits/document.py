@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from weasyprint import CSS, HTML, Document
+from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import __version__
@@ -16,7 +17,7 @@ from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
 from ..text import css_string, inline_html, plain_text
-from .catalog import PAPER_SIZES_MM, build_date
+from .catalog import PAPER_SIZES_MM, kit_date
 from .fetcher import ASSETS_URL, FETCHER, PACKAGE_DIR, fetcher_for, logo_file_name
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
@@ -71,15 +72,14 @@ def _environment(language: str) -> Environment:
 def template_document(template: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
                       branding: Branding | None = None, **context) -> Document:
     """Another kit template (such as a pack's cover) laid out like the kits, with no form fields."""
-    html = _environment(language).get_template(template).render(
-        paper=paper, build_date=build_date(), branding=branding, **context)
+    html = _environment(language).get_template(template).render(paper=paper, branding=branding, **context)
     return lay_out(html, paper, branding, forms=False)
 
 
-def pdf_identifier(inputs: list, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None) -> bytes:
+def pdf_identifier(inputs: list, date: str, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None) -> bytes:
     """A PDF's fixed identifier, from everything its bytes depend on (the same inputs, the same identifier)."""
-    # The build date too: a kit dated anew is another file, and readers and archives tell files apart by /ID.
-    inputs = [*inputs, build_date()]
+    # The date too: a kit dated anew is another file, and readers and archives tell files apart by /ID.
+    inputs = [*inputs, date]
     if language != DEFAULT_LANGUAGE:
         inputs = [*inputs, language]
     if branding is not None:
@@ -103,7 +103,7 @@ def template_html(model: ConversationModel, kit: str, paper: str, language: str,
     return template.render(
         model=model, kit=kit, paper=paper, kit_title=messages(language)["kits"][kit],
         credit=source_credit(model, language), author=plain_text(model.source.author) if model.source.author else "Coachbook",
-        build_date=build_date(), branding=branding,
+        branding=branding,
         logo_src=logo_file_name(branding.logo) if branding and branding.logo else None, **context,
     )
 
@@ -122,12 +122,29 @@ class PdfWriter(Protocol):
     """What a kit's layout is to `kit_pdf`: a WeasyPrint Document, or a large deck (`cards.Deck`) that writes its
     chunks one at a time and joins them. Named by what it does, so that this module need not know the cards."""
 
+    metadata: DocumentMetadata  # what the PDF says of itself: its dates are set just before it is written
+
     def write_pdf(self, *, pdf_identifier: bytes, **options) -> bytes: ...
 
 
+Writer = TypeVar("Writer", bound=PdfWriter)
+
+
+def dated(document: Writer, date: str) -> Writer:
+    """The document, its PDF created and modified on `date` (W3C, from `kit_date`).
+
+    Set on the layout rather than written into the HTML, so a layout does not depend on the date: the kits and the
+    pack of a model share theirs whatever they are dated.
+    """
+    document.metadata.created = document.metadata.modified = date
+    return document
+
+
 def kit_pdf(document: PdfWriter, model: ConversationModel, kit: str, paper: str,
-            language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None) -> bytes:
+            language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None, date: str | None = None) -> bytes:
     """A kit's PDF bytes from its layout (`kit_layout` or `kit_document` with the same arguments), which a pack may
-    share; a large deck (`cards.Deck`) writes its chunks one at a time and joins them."""
-    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], language, branding)
-    return document.write_pdf(pdf_identifier=identifier, **RENDER_OPTIONS)
+    share; a large deck (`cards.Deck`) writes its chunks one at a time and joins them. `date`: its creation and
+    modification date (None: `kit_date()`, SOURCE_DATE_EPOCH or else the epoch)."""
+    date = date or kit_date()
+    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], date, language, branding)
+    return dated(document, date).write_pdf(pdf_identifier=identifier, **RENDER_OPTIONS)

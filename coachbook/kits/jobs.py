@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..branding import Branding
 from ..errors import UsageError
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import ConversationModel
-from .catalog import kit_filename, pack_filename
+from .catalog import kit_date, kit_filename, pack_filename
 
 @dataclass(frozen=True)
 class KitJob:
     """One kit of one model on one paper size, rendered in `language`, with the organization's branding if any.
 
     `section`: the models subfolder of a translation (its language tag), which names its files; None for
-    the originals, whatever their language.
+    the originals, whatever their language. `date`: the PDF's creation and modification date (`kit_date`; the site
+    plan gives the newest modification time of the files the kit is made from).
     """
 
     model: ConversationModel
@@ -26,6 +27,7 @@ class KitJob:
     language: str = DEFAULT_LANGUAGE
     section: str | None = None
     branding: Branding | None = None
+    date: str = field(default_factory=kit_date)
 
     @property
     def path(self) -> str:
@@ -41,7 +43,8 @@ class KitJob:
         """Everything besides the kit code and the branding that the PDF's bytes (and its place) depend on."""
         # The section does not change the bytes, but the cache returns one job per identity: two jobs
         # written to two places must not be taken for one.
-        return (self.kit, self.paper, self.language, self.model.model_dump_json(), *[self.section] * bool(self.section))
+        return (self.kit, self.paper, self.language, self.date, self.model.model_dump_json(),
+                *[self.section] * bool(self.section))
 
     def layout_group(self) -> tuple:
         """What the kit's layout depends on besides the kit: jobs alike here share their layouts."""
@@ -59,7 +62,7 @@ def _label(where: str, section: str | None) -> str:
 @dataclass(frozen=True)
 class PackJob:
     """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF, cover and agenda included,
-    in `language`; `section` as for a `KitJob`."""
+    in `language`; `section` and `date` as for a `KitJob` (the date: the newest of every model's files)."""
 
     models: tuple[ConversationModel, ...]
     paper: str
@@ -67,6 +70,7 @@ class PackJob:
     language: str = DEFAULT_LANGUAGE
     section: str | None = None
     branding: Branding | None = None
+    date: str = field(default_factory=kit_date)
     kit: ClassVar[str] = "pack"  # lets a pack be listed beside the kits
 
     @property
@@ -87,7 +91,7 @@ class PackJob:
         return _label(f"{self.model.id}, pack, {self.paper}", self.section)
 
     def cache_identity(self) -> tuple[str, ...]:
-        return ("pack", self.paper, str(self.copies), self.language, *[self.section] * bool(self.section),
+        return ("pack", self.paper, str(self.copies), self.language, self.date, *[self.section] * bool(self.section),
                 *(model.model_dump_json() for model in self.models))
 
     def layout_group(self) -> tuple:
@@ -102,17 +106,24 @@ Job = KitJob | PackJob
 
 def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
              language: str = DEFAULT_LANGUAGE, *, section: str | None = None,
-             branding: Branding | None = None) -> list[KitJob]:
-    """Every kit of the models on every paper, in `language`; `section`: a translation's subfolder (None: originals)."""
+             branding: Branding | None = None, dates: Mapping[str, str] | None = None) -> list[KitJob]:
+    """Every kit of the models on every paper, in `language`; `section`: a translation's subfolder (None: originals);
+    `dates`: each model's kit date by id (default: `kit_date()`)."""
     kits, papers = list(kits), list(papers)
-    return [KitJob(model, kit, paper, language, section, branding) for model in models for kit in kits for paper in papers]
+    return [KitJob(model, kit, paper, language, section, branding, _date(dates, model))
+            for model in models for kit in kits for paper in papers]
 
 
 def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str], language: str = DEFAULT_LANGUAGE, *,
-              section: str | None = None, branding: Branding | None = None) -> list[PackJob]:
-    """One pack per model and paper, with one copy of the worksheet: what the site offers."""
-    return [PackJob((model,), paper, language=language, section=section, branding=branding)
+              section: str | None = None, branding: Branding | None = None,
+              dates: Mapping[str, str] | None = None) -> list[PackJob]:
+    """One pack per model and paper, with one copy of the worksheet: what the site offers; `dates` as for `kit_jobs`."""
+    return [PackJob((model,), paper, language=language, section=section, branding=branding, date=_date(dates, model))
             for model in models for paper in papers]
+
+
+def _date(dates: Mapping[str, str] | None, model: ConversationModel) -> str:
+    return dates[model.id] if dates is not None else kit_date()
 
 
 def check_output_paths(jobs: Iterable[Job]) -> None:

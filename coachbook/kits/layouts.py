@@ -69,8 +69,9 @@ def kit_html(model: ConversationModel, kit: str, paper: str, language: str = DEF
 
 
 def render_kit(model: ConversationModel, kit: str, paper: str, language: str = DEFAULT_LANGUAGE, *,
-               branding: Branding | None = None) -> bytes:
-    """The kit as PDF bytes; the same model, kit, paper, language and branding always give the same bytes."""
+               branding: Branding | None = None, date: str | None = None) -> bytes:
+    """The kit as PDF bytes; the same model, kit, paper, language, branding and date always give the same bytes
+    (`date` as `kit_pdf`'s)."""
     return kit_pdf(kit_layout(model, kit, paper, language, branding=branding), model, kit, paper, language,
-                   branding=branding)
+                   branding=branding, date=date)
 

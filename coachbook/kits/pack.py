@@ -14,8 +14,8 @@ from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, messages
 from ..model.schema import ConversationModel, Step
 from ..text import plain_text
-from .catalog import MAX_COPIES
-from .document import RENDER_OPTIONS, pdf_identifier, source_credit, template_document
+from .catalog import MAX_COPIES, kit_date
+from .document import RENDER_OPTIONS, dated, pdf_identifier, source_credit, template_document
 from .cards import Deck
 from .joining import join_pdfs
 from .layouts import kit_layout
@@ -78,9 +78,9 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
 
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,
                   language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None,
-                  layout: KitLayout | None = None) -> Document:
+                  layout: KitLayout | None = None, date: str | None = None) -> Document:
     """The laid-out pack in `language`: cover and agenda, then per model the worksheet x `copies`, the cards and
-    the checklist, taken from `layout` (default: laid out here).
+    the checklist, taken from `layout` (default: laid out here); dated `date`, as `kit_pdf` dates a kit.
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
@@ -88,14 +88,14 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     repeat in every copy. Every page is held at once, a large deck's too: `render_pack` writes a pack
     without holding a large deck's layout.
     """
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date)
     # The cover comes first, so the pack carries its title and metadata.
     return cover.copy([page for run in runs for page in run])
 
 
-def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, language: str,
-               branding: Branding | None, layout: KitLayout | None) -> tuple[Document, Iterator[list[Page]]]:
-    """The pack's cover document (its first pages and its metadata) and all the pack's pages in order, in runs:
+def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, language: str, branding: Branding | None,
+               layout: KitLayout | None, date: str | None) -> tuple[Document, Iterator[list[Page]]]:
+    """The pack's cover document (its first pages and its metadata, dated `date` as `kit_pdf`'s) and all the pack's pages in order, in runs:
     each chunk of a large deck (`cards.Deck`) is a run of its own, laid out only when the run is reached, and
     the pages between them make one run. Let go of a run before asking for the next."""
     if not models:
@@ -111,7 +111,7 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
         "session_title": " \u00b7 ".join(plain_text(model.title) for model in models),
     }
     # One layout gives the cover, the agenda and, last, the blank page.
-    cover = template_document(PACK_TEMPLATE, paper, language, branding=branding, **context)
+    cover = dated(template_document(PACK_TEMPLATE, paper, language, branding=branding, **context), date or kit_date())
 
     def runs() -> Iterator[list[Page]]:
         *pages, blank = cover.pages
@@ -157,17 +157,18 @@ def without_form_fields(pages: Sequence[Page]) -> list[Page]:
 
 
 def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, language: str = DEFAULT_LANGUAGE, *,
-                branding: Branding | None = None, layout: KitLayout | None = None) -> bytes:
-    """The pack as PDF bytes; the same models, paper, copies, language and branding always give the same bytes.
+                branding: Branding | None = None, layout: KitLayout | None = None, date: str | None = None) -> bytes:
+    """The pack as PDF bytes; the same models, paper, copies, language, branding and date always give the same bytes.
 
     `layout`: the kits' layouts to reuse (as `pack_document`). A pack that holds a large deck is written run by
     run (see `_pack_runs`), each run's pages with the cover's metadata, and the runs' PDFs joined: it never holds
-    the deck's layout. Any other pack is written as one document.
+    the deck's layout. Any other pack is written as one document. `date`: as `kit_pdf`'s.
     """
-    identifier = pdf_identifier(
-        [__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]], language, branding)
+    date = date or kit_date()
+    identifier = pdf_identifier([__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]],
+                                date, language, branding)
     options = {**RENDER_OPTIONS, "pdf_forms": False}
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date)
     parts = []
     for run in runs:
         if run:

@@ -32,8 +32,10 @@ Store = Callable[[Path, bytes], None]
 def render_job(job: Job, layout: KitLayout) -> bytes:
     """The job's PDF: a kit from its layout as `layout` gives it, a pack with its kits' layouts from `layout`."""
     if isinstance(job, PackJob):
-        return render_pack(job.models, job.paper, job.copies, job.language, branding=job.branding, layout=layout)
-    return kit_pdf(layout(job.model, job.kit), job.model, job.kit, job.paper, job.language, branding=job.branding)
+        return render_pack(job.models, job.paper, job.copies, job.language, branding=job.branding, layout=layout,
+                           date=job.date)
+    return kit_pdf(layout(job.model, job.kit), job.model, job.kit, job.paper, job.language, branding=job.branding,
+                   date=job.date)
 
 
 def pango_version() -> str:

@@ -61,6 +61,8 @@ class _Document:
         self.alias_paths: set[FieldPath] = set()
         self.data: object = None
         """The file as plain data once parsed, valid or not."""
+        self.modified: int | None = None
+        """The file's modification time as read, in whole seconds since the epoch (a kit's date comes from it)."""
 
     def error(self, position: Position, field: FieldPath, message: str) -> None:
         self.errors.append(ContentError(self.file, *position, format_field_path(field), message))
@@ -285,6 +287,11 @@ class LocatedModel:
         """The 1-based (line, column) of a field's value (or of its key), or of its nearest written parent."""
         return self._document.position_of(field, key=key)
 
+    @property
+    def modified(self) -> int:
+        """The file's modification time when it was read, in whole seconds since the epoch."""
+        return self._document.modified
+
 
 def load_model(path: Path) -> ConversationModel:
     """Load and validate one model file, raising `InvalidContent` with every problem found."""
@@ -313,7 +320,10 @@ def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[Base
     """
     document = _Document(display_path(path))
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            # The time of the bytes read: another save after this read is another load's.
+            document.modified = os.fstat(handle.fileno()).st_mtime_ns // 1_000_000_000
+            raw = handle.read()
     except OSError as error:  # a link to nothing, a file it may not read, a disk error: the file's one problem
         document.error((1, 1), (), f"cannot read it ({error.strerror or error})")
         return None, document
@@ -406,6 +416,15 @@ class Library:
     """Subfolders of the models folders that are not translation folders, and were not read."""
     sequences: list[ConversationSequence] = field(default_factory=list)
     """The sequences of conversations, of the originals, sorted by id."""
+    modified: dict[tuple[str | None, str], int] = field(default_factory=dict)
+    """(language, model id) -> the model file's modification time when read, in whole seconds since the epoch;
+    the originals' language is None. A kit's date comes from these (see `kits.catalog.kit_date`)."""
+
+    def modified_of(self, model_id: str, language: str | None = None) -> list[int]:
+        """The modification times of the files a model's kits in `language` (None: the original's) are made from:
+        the original's, and the translation's too; a model loaded some other way has none."""
+        keys = [(None, model_id)] + [(language, model_id)] * (language is not None)
+        return [self.modified[key] for key in keys if key in self.modified]
 
     def languages_of(self, model_id: str) -> list[str]:
         """The languages `model_id` is translated into."""
@@ -439,8 +458,10 @@ def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
     grouped: dict[str, dict[str, ConversationModel]] = {}
     for (model_id, language) in sorted(translations):
         grouped.setdefault(language, {})[model_id] = translations[(model_id, language)].model
+    modified = {(None, key): located.modified for key, located in originals.items()}
+    modified.update({key[::-1]: located.modified for key, located in translations.items()})
     return Library([originals[key].model for key in sorted(originals) if not originals[key].implied],
-                   dict(sorted(grouped.items())), ignored, sequences)
+                   dict(sorted(grouped.items())), ignored, sequences, modified)
 
 
 def original_ids(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,

@@ -30,7 +30,7 @@ from .pages import (
     run_page,
     sequence_page,
 )
-from ..kits.catalog import KITS, PAPERS
+from ..kits.catalog import KITS, PAPERS, kit_date
 from ..errors import UsageError
 from ..kits.jobs import Job, KitJob, PackJob, check_output_paths, kit_jobs, pack_jobs
 from ..model.schema import ConversationModel
@@ -290,7 +290,8 @@ class SitePlan:
         jobs: list[Job] = self._kit_jobs(self.sections)
         if self.packs:
             jobs += [job for s in self.sections
-                     for job in pack_jobs(s.models, PAPERS, s.language, section=s.folder, branding=self.branding)]
+                     for job in pack_jobs(s.models, PAPERS, s.language, section=s.folder, branding=self.branding,
+                                          dates=self.kit_dates(s))]
         check_output_paths(jobs)
         return jobs
 
@@ -312,7 +313,20 @@ class SitePlan:
         """The kits of the sections' models (those named; default: all), section by section, in its language."""
         return [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
                                                           kits, papers, s.language, section=s.folder,
-                                                          branding=self.branding)]
+                                                          branding=self.branding, dates=self.kit_dates(s))]
+
+    def kit_date(self, model_ids: Sequence[str], folder: str | None) -> str:
+        """The date of a kit or pack of the models in the section of `folder` (`kit_date`): SOURCE_DATE_EPOCH when set,
+        else the newest modification time of the files it is made from, as loaded: each model's file (a
+        translation's and its original's) and the logo's. Cheap, and the same checkout gives the same date."""
+        times = [time for model_id in model_ids for time in self.library.modified_of(model_id, folder)]
+        if self.branding is not None and self.branding.logo is not None:
+            times.append(self.branding.logo.modified)
+        return kit_date(times)
+
+    def kit_dates(self, section: Section) -> dict[str, str]:
+        """The kit date of each of the section's models, by id."""
+        return {model.id: self.kit_date([model.id], section.folder) for model in section.models}
 
     def pack_job(self, model_ids: Sequence[str], paper: str, copies: int = 1, language: str | None = None) -> PackJob:
         """`coachbook pack`'s one pack of the models named, in agenda order, in `language` (default: the originals')."""
@@ -323,7 +337,7 @@ class SitePlan:
             raise UsageError(f"no {section.folder!r} translation of {', '.join(repr(n) for n in untranslated)} "
                              f"(translated: {', '.join(sorted(by_id)) or 'none'})")
         return PackJob(tuple(by_id[name] for name in model_ids), paper, copies, language=section.language,
-                       section=section.folder, branding=self.branding)
+                       section=section.folder, branding=self.branding, date=self.kit_date(model_ids, section.folder))
 
     def assets(self) -> dict[str, bytes]:
         """The site's own files besides the pages and kits: stylesheets, scripts, the logo, the model schema."""
