@@ -185,7 +185,8 @@ class SitePlan:
     def scripts(self) -> list[str]:
         # The chooser's matchmaker and favourites, the question bank's filters, every model page's calendar file and
         # conversation mode are made in the browser; each script does nothing on a page without its part.
-        return [WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS] + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations)
+        return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS]
+                + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations))
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
