@@ -89,6 +89,24 @@ def test_translated_pages_are_in_their_language(zensical_site, model_id, languag
     assert re.search(rf'<html lang="{language}"', page.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("folder", [None, *sorted({language for _, language in TRANSLATIONS})])
+def test_the_question_bank_has_the_filters_the_mkdocs_build_has(zensical_site, built_site, folder):
+    site, _ = zensical_site
+
+    def filters(root: Path) -> tuple:
+        soup = BeautifulSoup((root / (f"{folder}/" if folder else "") / "questions" / "index.html").read_text(encoding="utf-8"),
+                             "html.parser")
+        form = soup.select_one("form#cb-bank-filters")
+        scripts = [script["src"].rsplit("/", 1)[-1] for script in soup.select("script[src]")]
+        return (form.get_text(" ", strip=True), [field["name"] for field in form.select("input, select")],
+                json.loads(soup.select_one("script#cb-bank-data").string),
+                [(stage["data-cb-model"], stage["data-cb-when"], [item["data-cb-asker"] for item in stage.select("li.cb-question")])
+                 for stage in soup.select(".cb-bank-stage")],
+                scripts.index("words.js") < scripts.index("bank.js"))
+
+    assert filters(site) == filters(built_site.root)
+
+
 def test_every_page_carries_a_policy_that_covers_its_scripts(zensical_site):
     site, _ = zensical_site
     for page in site.rglob("*.html"):

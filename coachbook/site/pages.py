@@ -220,8 +220,13 @@ class PageRenderer:
         return self._render("home.md.j2", models=models, link=link)
 
     def question_bank(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
+        """Every question of every model, with the filters that bank.js runs; only catalog text reaches its data."""
         total = sum(model.question_count for model in models)
-        return self._render("questions.md.j2", models=models, link=link, total=total)
+        t = messages(self.language)
+        # The chooser's words (stop words, endings): the bank reads what a reader types as the matchmaker does.
+        data = {"language": self.language, "shown": dict(t["site"]["bank_shown"]),
+                "words": {"stop": t["chooser"]["stop_words"].split(), "endings": t["chooser"]["word_endings"].split()}}
+        return self._render("questions.md.j2", models=models, link=link, total=total, data=data)
 
     def chooser(self, models: Sequence[ConversationModel], link: Callable[[str], str], *, data: dict) -> str:
         """The chooser: every model's card by group, with the matchmaker's controls and `data` (see coachbook.site.chooser)."""

@@ -41,8 +41,12 @@ from ..text import html_text, title_text, xml_text
 
 SITE_CSS = "assets/coachbook/coachbook.css"
 SEARCH_LANGUAGE_JS = "assets/coachbook/search-language.js"
+WORDS_JS = "assets/coachbook/words.js"
+"""How the chooser and the question bank read a reader's words: loaded before both."""
 CHOOSER_JS = "assets/coachbook/chooser.js"
 """The matchmaker on the chooser and the favourites on the chooser and model pages (a no-op on other pages)."""
+BANK_JS = "assets/coachbook/bank.js"
+"""The question bank's filters (a no-op on other pages)."""
 CALENDAR_JS = "assets/coachbook/calendar.js"
 CONVERSATION_JS = "assets/coachbook/conversation.js"
 LANGUAGE_LINKS_JS = "assets/coachbook/language-links.js"
@@ -179,9 +183,10 @@ class SitePlan:
         return [SITE_CSS] + [SITE_STYLESHEET] * bool(branded)
 
     def scripts(self) -> list[str]:
-        # The chooser's matchmaker and favourites, every model page's calendar file and conversation mode are made
-        # in the browser; each script does nothing on a page without its part.
-        return [CHOOSER_JS, CALENDAR_JS, CONVERSATION_JS] + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations)
+        # The chooser's matchmaker and favourites, the question bank's filters, every model page's calendar file and
+        # conversation mode are made in the browser; each script does nothing on a page without its part.
+        return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS]
+                + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations))
 
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""

@@ -311,42 +311,14 @@
 
   // ------------------------------------------------------------------ matching what a reader types
 
-  /* Words are compared lower-case, without accents, without the language's stop words, and cut to a
-     stem by the language's word endings; a stem that begins another (fuhrung, fuhrungsstil) counts half.
+  /* Words are read by words.js (lower-case, without accents and stop words, cut to a stem); a stem that
+     begins another (fuhrung, fuhrungsstil) counts half.
      A word weighs more the fewer models use it (inverse document frequency), so that "slipping" says
      more than "performance". A model's fit is its best `use_when` line, plus its title and summary; a
      model whose best `avoid_when` line covers at least half of what was typed, and more than its best
      `use_when` line, is shown last with that line. */
   function textMatcher(words) {
-    // Sets, not objects: a typed word such as "constructor" is a word like any other.
-    var stop = new Set((words.stop || []).map(fold));
-    var endings = (words.endings || []).map(fold).sort(function (a, b) { return b.length - a.length; });
-
-    function fold(text) {
-      return String(text).toLowerCase().replace(/ß/g, "ss").replace(/æ/g, "ae").replace(/œ/g, "oe")
-        .normalize("NFD").replace(/[\u0300-\u036f]/g, "");
-    }
-
-    function stem(word) {
-      for (var i = 0; i < endings.length; i++) {
-        var ending = endings[i];
-        if (word.length - ending.length >= 3 && word.slice(-ending.length) === ending) {
-          word = word.slice(0, -ending.length);
-          break;
-        }
-      }
-      // A doubled last letter (slipp-ing, plann-ing) stands for the single one (slip, plan).
-      if (word.length > 3 && word.charAt(word.length - 1) === word.charAt(word.length - 2)) word = word.slice(0, -1);
-      return word;
-    }
-
-    function terms(text) {
-      var found = new Set();
-      fold(text).split(/[^\p{L}\p{N}]+/u).forEach(function (word) {
-        if (word.length > 1 && !stop.has(word)) found.add(stem(word));
-      });
-      return Array.from(found);
-    }
+    var terms = window.coachbookWords(words).terms;
 
     function match(term, line) {
       var best = 0;

@@ -1,0 +1,43 @@
+/* Coachbook: a reader's words as the site's scripts compare them, shared by the chooser's matchmaker and the
+   question bank's filters so that both read a word the same way.
+
+   Words are compared lower-case, without accents, without the language's stop words, and cut to a stem by the
+   language's word endings (both from the catalog, in each page's data). Loaded before the scripts that use it. */
+(function () {
+  "use strict";
+
+  window.coachbookWords = function (words) {
+    // Sets, not objects: a typed word such as "constructor" is a word like any other.
+    var stop = new Set((words.stop || []).map(fold));
+    var endings = (words.endings || []).map(fold).sort(function (a, b) { return b.length - a.length; });
+
+    function fold(text) {
+      return String(text).toLowerCase().replace(/ß/g, "ss").replace(/æ/g, "ae").replace(/œ/g, "oe")
+        .normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+    }
+
+    function stem(word) {
+      for (var i = 0; i < endings.length; i++) {
+        var ending = endings[i];
+        if (word.length - ending.length >= 3 && word.slice(-ending.length) === ending) {
+          word = word.slice(0, -ending.length);
+          break;
+        }
+      }
+      // A doubled last letter (slipp-ing, plann-ing) stands for the single one (slip, plan).
+      if (word.length > 3 && word.charAt(word.length - 1) === word.charAt(word.length - 2)) word = word.slice(0, -1);
+      return word;
+    }
+
+    /* The distinct stems of a text's words, stop words left out. */
+    function terms(text) {
+      var found = new Set();
+      fold(text).split(/[^\p{L}\p{N}]+/u).forEach(function (word) {
+        if (word.length > 1 && !stop.has(word)) found.add(stem(word));
+      });
+      return Array.from(found);
+    }
+
+    return { fold: fold, stem: stem, terms: terms };
+  };
+})();
