@@ -154,6 +154,7 @@
     list.hidden = !mine.length;
     section.querySelector(".cb-mine-empty").hidden = mine.length > 0;
     section.querySelector(".cb-mine-clear").hidden = !favourites.length;
+    section.classList.toggle("cb-mine--empty", !mine.length); // takes no room on a phone (coachbook.css)
     section.hidden = false;
   }
 
