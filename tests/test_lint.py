@@ -97,7 +97,7 @@ def test_invalid_files_are_reported_first_and_still_fail(tmp_path):
     assert lines[0] == "broken.yaml:6:9: led_by: must be one of manager, employee, shared (got 'coach')"
     assert len(lines) == 1 + 8 + 1 and all(WARNING_LINE.match(line) for line in lines[1:-1])
     assert {line.split(":")[0] for line in lines[1:-1]} == {"sample.yaml"}
-    assert lines[-1] == "1 invalid model file; 7 warnings in 1 file (1 valid model file checked)"
+    assert lines[-1] == "1 invalid model file; 8 warnings in 1 file (1 valid model file checked)"
 
 
 @pytest.mark.parametrize("question, opening", [
