@@ -577,3 +577,14 @@ def builds_ahead(request, tmp_path_factory):
     builder.start()
     yield
     builder.join()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The chooser's accuracy tables (tests/test_chooser_accuracy.py) at the end of the run, so that CI's output shows
+    the numbers, also from xdist workers (whose output is otherwise kept only for failures)."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "chooser_accuracy":
+                    terminalreporter.write_line(f"{report.nodeid}:\n{value}\n")
+

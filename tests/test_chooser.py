@@ -26,6 +26,8 @@ LIBRARY = load_library([REPO / "models"])
 MODELS = {model.id: model for model in LIBRARY.models}
 SECTIONS = [None, *LIBRARY.translations]
 """The chooser of the originals (None) and of each translation language."""
+MODEL_IDS_IN_ORDER = [model.id for model in LIBRARY.models]
+"""The chooser's own order, as an unranked list shows the cards."""
 TAGS = sorted({tag for model in MODELS.values() for tag in model.tags})
 LABELS = messages("en")["chooser"]
 
@@ -122,6 +124,9 @@ def test_the_chooser_data_holds_every_model_as_plain_text_with_working_links(bui
         assert entry["title"] == data_text(model.title) and entry["summary"] == data_text(model.summary)
         assert entry["use_when"] == [data_text(t) for t in model.use_when]
         assert entry["avoid_when"] == [data_text(t) for t in model.avoid_when]
+        assert entry["situations"] == [data_text(t) for t in model.situations] and entry["situations"]
+        assert entry["outline"][:3] == [data_text(t) for t in (model.stages[0].title, model.stages[0].steps[0].title,
+                                                               model.stages[0].steps[0].purpose)]
         assert (entry["led_by"], entry["duration_minutes"], entry["tags"]) == (model.led_by, model.duration_minutes, model.tags)
         # Links relative to the chooser page, as on the kits page: each one a file of the site.
         assert (chooser / entry["page"] / "index.html").resolve().is_file(), entry["page"]
@@ -135,6 +140,7 @@ def test_the_chooser_data_holds_every_model_as_plain_text_with_working_links(bui
     language = folder or "en"
     assert data["language"] == language
     assert data["words"]["stop"] == messages(language)["chooser"]["stop_words"].split()
+    assert data["words"]["weak"] and data["words"]["related"]
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
@@ -281,7 +287,7 @@ def situations(model_id: str) -> list[str]:
 def test_a_situation_ranks_its_model_first_and_says_why(shown_in_full, model_id):
     assert model_id in SITUATIONS, f"write a situation or two for {model_id} in SITUATIONS"
     page, traffic = shown_in_full
-    use_lines = [data_text(line) for line in MODELS[model_id].use_when]
+    use_lines = [data_text(line) for line in (*MODELS[model_id].situations, *MODELS[model_id].use_when)]
     for text in situations(model_id):
         cards = type_situation(page, text)
         assert cards and cards[0]["id"] == model_id, f"{text!r} ranks {[c['id'] for c in cards]}"
@@ -308,10 +314,11 @@ def test_an_avoid_when_situation_puts_the_model_last_with_its_line(shown_in_full
 
 
 @needs_browser
-def test_words_nobody_used_match_nothing_and_say_so(shown_in_full):
+def test_words_nobody_used_are_no_strong_match_and_every_card_stays(shown_in_full):
     page, _ = shown_in_full
-    assert type_situation(page, "zebra xylophone quasar") == []
-    status_says(page, 0)
+    assert [card["id"] for card in type_situation(page, "zebra xylophone quasar")] == MODEL_IDS_IN_ORDER
+    page.clock.run_for(PAUSE_MS)
+    expect(page.locator("#cb-match-status")).to_have_text(LABELS["no_strong_match"])
 
 
 @needs_browser
@@ -653,7 +660,7 @@ def test_hostile_text_stays_text_in_the_matchmaker_and_the_favourites(browser, h
             (model,) = json.loads((hostile_chooser / "choose.json").read_text(encoding="utf-8"))["models"]
             label = LABELS["avoid_when" if cards[0]["avoid"] else "fits_when"]
             line = cards[0]["why"][len(label) + 1:]
-            assert line in model["avoid_when" if cards[0]["avoid"] else "use_when"]
+            assert line in (model["avoid_when"] if cards[0]["avoid"] else model["situations"] + model["use_when"])
             page.locator('input[name="tag"][value="cbxss"]').check()
             assert live_in_html(page.content(), "chooser with the script run") == []
             assert page.evaluate("() => document.querySelectorAll('article img, article svg, article iframe, article script:not([type])').length") == 0

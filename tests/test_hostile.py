@@ -107,6 +107,7 @@ def test_the_chooser_data_is_inert_and_the_page_carries_the_same(hostile_site, t
     # Every text arrives as the plain text a reader sees, payloads and all.
     (hostile,) = json.loads(files[0].read_text(encoding="utf-8"))["models"]
     assert hostile["use_when"] == [data_text(text) for text in model.use_when]
+    assert hostile["situations"] == [data_text(text) for text in model.situations] and MARKER in hostile["situations"][0]
     assert hostile["title"] == data_text(model.title) and MARKER in hostile["title"]
 
 

@@ -11,8 +11,10 @@ from conftest import MODEL_FILES, REPO, VALID, build_kits
 from coachbook.model.lint import lint
 from coachbook.model.loader import locate_model, model_files
 
-# VALID with a follow-up for its one question: nothing left to warn about.
-CLEAN = VALID + "            follow_ups:\n              - What would help most this week?\n"
+# VALID with situations, on use_when's lines so that line numbers stay.
+SITUATED = VALID.replace("use_when:\n  - Always\n", "use_when: [Always]\nsituations: [a fresh start to the week]\n")
+# SITUATED with a follow-up for its one question: nothing left to warn about.
+CLEAN = SITUATED + "            follow_ups:\n              - What would help most this week?\n"
 
 # VALID (lines 1 to 19) made weak one rule at a time; the comments number the lines for the expected warnings.
 WEAK = VALID.replace("purpose: Start well.", "purpose: Open the talk.") + (
@@ -44,6 +46,8 @@ WEAK = VALID.replace("purpose: Start well.", "purpose: Open the talk.") + (
 )
 NOT_A_QUESTION = "does not end with a question mark: phrase it as a question, or move it to phrases or checklist"
 YES_NO = "an open one (what, how, which ...) gets a fuller answer"
+NO_SITUATIONS = ("has none: add 5 to 10 short phrases in a reader's own words (\"keeps missing deadlines\"), so that"
+                 " the chooser finds this model for them")
 NO_FOLLOW_UPS = "has no follow_ups: add one or two to go deeper during the conversation"
 WARNING_LINE = re.compile(r"^[^:]+:\d+:\d+: warning: \S+: .+$")
 
@@ -59,6 +63,7 @@ def test_each_rule_warns_once_at_its_field_and_the_check_still_passes(tmp_path):
     result = build_kits("check", "--lint", "sample.yaml", cwd=tmp_path)
     step = "stages[0].steps[0]"
     assert result.stderr.splitlines() == [
+        f"sample.yaml:1:1: warning: situations: {NO_SITUATIONS}",  # a field not written: at the file's start
         f"sample.yaml:16:18: warning: {step}.purpose: repeats the step's title: say why the step matters",
         f"sample.yaml:20:26: warning: {step}.questions[0].follow_ups[0]: {NOT_A_QUESTION}",
         f"sample.yaml:21:13: warning: {step}.questions[1]: {NO_FOLLOW_UPS}",
@@ -66,7 +71,7 @@ def test_each_rule_warns_once_at_its_field_and_the_check_still_passes(tmp_path):
         f"sample.yaml:26:19: warning: {step}.questions[3].text: {NOT_A_QUESTION}",
         "sample.yaml:28:5: warning: stages[1]: stage 'wrap-up' has no question in any of its steps",
         f"sample.yaml:43:19: warning: stages[2].steps[0].questions[0].text: {NOT_A_QUESTION}",
-        "7 warnings in 1 file (1 valid model file checked)",
+        "8 warnings in 1 file (1 valid model file checked)",
     ]
     assert result.returncode == 0
 
@@ -85,14 +90,14 @@ def test_without_lint_check_prints_no_warning(tmp_path):
 
 def test_invalid_files_are_reported_first_and_still_fail(tmp_path):
     write(tmp_path, WEAK)
-    write(tmp_path, VALID.replace("led_by: manager", "led_by: coach").replace("id: sample", "id: broken"), "broken")
+    write(tmp_path, SITUATED.replace("led_by: manager", "led_by: coach").replace("id: sample", "id: broken"), "broken")
     result = build_kits("check", "--lint", ".", cwd=tmp_path)
     lines = result.stderr.splitlines()
     assert result.returncode == 1
     assert lines[0] == "broken.yaml:6:9: led_by: must be one of manager, employee, shared (got 'coach')"
-    assert len(lines) == 1 + 7 + 1 and all(WARNING_LINE.match(line) for line in lines[1:-1])
+    assert len(lines) == 1 + 8 + 1 and all(WARNING_LINE.match(line) for line in lines[1:-1])
     assert {line.split(":")[0] for line in lines[1:-1]} == {"sample.yaml"}
-    assert lines[-1] == "1 invalid model file; 7 warnings in 1 file (1 valid model file checked)"
+    assert lines[-1] == "1 invalid model file; 8 warnings in 1 file (1 valid model file checked)"
 
 
 @pytest.mark.parametrize("question, opening", [
@@ -228,7 +233,7 @@ def test_the_yes_no_rule_follows_the_model_language(tmp_path, language, warned):
 
 
 def test_a_language_without_rules_keeps_the_language_neutral_ones(tmp_path):
-    model = VALID.replace("How are you?", "Come stai")  # no question mark, no follow-ups
+    model = SITUATED.replace("How are you?", "Come stai")  # no question mark, no follow-ups
     messages = [warning.message for warning in lint(locate_model(write(tmp_path, model)), "it")]
     assert messages == [NO_FOLLOW_UPS, NOT_A_QUESTION]
 
@@ -312,7 +317,7 @@ def test_a_purpose_that_repeats_its_title_is_found(tmp_path, language, title, pu
     ("manager", "self", False),
 ])
 def test_follow_ups_are_expected_of_the_questions_the_asker_explores(tmp_path, led_by, asked_by, warned):
-    model = VALID.replace("led_by: manager", f"led_by: {led_by}").replace("asked_by: manager", f"asked_by: {asked_by}")
+    model = SITUATED.replace("led_by: manager", f"led_by: {led_by}").replace("asked_by: manager", f"asked_by: {asked_by}")
     located = locate_model(write(tmp_path, model))
     assert [w.message for w in lint(located)] == ([NO_FOLLOW_UPS] if warned else [])
     after = locate_model(write(tmp_path, model.replace("when: during", "when: after")))

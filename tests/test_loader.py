@@ -51,7 +51,7 @@ CASES = [
     # (description, replace this, with this, expected "line:col: field: message")
     ("unknown key", "led_by: manager", "led_by: manager\nleader: x",
      "7:1: leader: unknown key (allowed: avoid_when, cadence, duration_minutes, group, id, led_by, "
-     "source, stages, summary, tags, title, use_when)"),
+     "situations, source, stages, summary, tags, title, use_when)"),
     ("typo suggests", "        purpose: Start well.", "        purpse: Start well.",
      "16:9: stages[0].steps[0].purpse: unknown key (did you mean 'purpose'?)"),
     ("missing purpose", "        purpose: Start well.\n", "", "14:9: stages[0].steps[0].purpose: is required"),

@@ -289,9 +289,16 @@ def step_without_minutes(model: ConversationModel, language: str) -> Iterator[Fi
                 yield path, "has no minutes while other steps during the conversation have them: give it some"
 
 
+def without_situations(model: ConversationModel, language: str) -> Iterator[Finding]:
+    """A model with no `situations`: the chooser's matchmaker has only the model's own wording to go by."""
+    if not model.situations:
+        yield ("situations",), ("has none: add 5 to 10 short phrases in a reader's own words (\"keeps missing"
+                                " deadlines\"), so that the chooser finds this model for them")
+
+
 RULES: tuple[Rule, ...] = (
     not_a_question, closed_question, stage_without_question, purpose_repeats_title,
-    during_question_without_follow_ups, minutes_over_duration, step_without_minutes,
+    during_question_without_follow_ups, minutes_over_duration, step_without_minutes, without_situations,
 )
 
 

@@ -284,6 +284,8 @@ class ConversationModel(Strict):
     """Situations this conversation fits: at least one."""
     avoid_when: TextList = []
     """Situations it does not fit."""
+    situations: TextList = []
+    """Short phrases in a reader's own words for situations this conversation fits, such as `keeps missing deadlines`: the chooser's matchmaker ranks by them (aim for 5 to 10)."""
     stages: Annotated[list[Stage], Field(strict=True, min_length=1)]
     """The parts of the conversation, in order: at least one."""
 

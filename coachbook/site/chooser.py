@@ -25,9 +25,11 @@ def chooser_data(models: Sequence[ConversationModel], language: str, page_link: 
         "language": language,
         "labels": {
             "fits_when": t["fits_when"], "avoid_when": t["avoid_when"], "no_match": t["no_match"],
+            "no_strong_match": t["no_strong_match"],
             "matches": dict(t["matches"]), "mine_kits": t["mine_kits"],
         },
-        "words": {"stop": t["stop_words"].split(), "endings": t["word_endings"].split()},
+        "words": {"stop": t["stop_words"].split(), "weak": t["weak_words"].split(), "endings": t["word_endings"].split(),
+                  "related": {words: related.split() for words, related in t["related_words"].items()}},
         "models": [
             {
                 "id": model.id,
@@ -38,6 +40,10 @@ def chooser_data(models: Sequence[ConversationModel], language: str, page_link: 
                 "tags": list(model.tags),
                 "use_when": [data_text(item) for item in model.use_when],
                 "avoid_when": [data_text(item) for item in model.avoid_when],
+                "situations": [data_text(item) for item in model.situations],
+                # What the conversation goes through: more words to match, weighed less than the lines above.
+                "outline": [data_text(text) for stage in model.stages
+                            for text in (stage.title, *(part for step in stage.steps for part in (step.title, step.purpose)))],
                 "page": page_link(model.id),
                 "kits": [{"label": f"{kit.label} · {kit.paper_label}", "url": kit.url} for kit in kits.get(model.id, ())],
             }

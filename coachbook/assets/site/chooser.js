@@ -154,17 +154,18 @@
     list.hidden = !mine.length;
     section.querySelector(".cb-mine-empty").hidden = mine.length > 0;
     section.querySelector(".cb-mine-clear").hidden = !favourites.length;
+    section.classList.toggle("cb-mine--empty", !mine.length); // takes no room on a phone (coachbook.css)
     section.hidden = false;
   }
 
   function setUpChooser(data) {
     var labels = data.labels;
-    var words = textMatcher(data.words);
     // A Map, not an object: a stored id such as "constructor" finds nothing rather than Object's own property.
     var byId = new Map();
     var entries = [];
-    data.models.forEach(function (model) {
-      if (!MODEL_ID.test(model.id)) return;
+    var models = data.models.filter(function (model) { return MODEL_ID.test(model.id); });
+    var words = textMatcher(data.words, models);
+    models.forEach(function (model) {
       byId.set(model.id, model);
       var card = document.querySelector('article.cb-choice[data-cb-model="' + model.id + '"]');
       if (!card) return;
@@ -172,11 +173,7 @@
       why.hidden = true;
       var facts = card.querySelector(".cb-choice-facts");
       card.insertBefore(why, facts ? facts.nextSibling : card.firstChild);
-      entries.push({
-        model: model, card: card, home: card.parentNode, why: why,
-        title: words.terms(model.title), summary: words.terms(model.summary),
-        use: model.use_when.map(words.terms), avoid: model.avoid_when.map(words.terms)
-      });
+      entries.push({ model: model, card: card, home: card.parentNode, why: why });
     });
     var matches = document.getElementById("cb-matches");
     var status = document.getElementById("cb-match-status");
@@ -252,9 +249,17 @@
         return;
       }
       var filtered = entries.filter(function (entry) { return fitsFilters(entry.model, current); });
-      var ranked = current.q.trim() ? words.rank(current.q, filtered) : filtered.map(function (entry) {
-        return { entry: entry };
-      });
+      var unranked = filtered.map(function (entry) { return { entry: entry }; });
+      var ranked = unranked, strong = true;
+      if (current.q.trim()) {
+        // Only the models whose score makes them a match; when none does, every card the filters keep, unranked.
+        var scored = words.rank(current.q, filtered.map(function (entry) { return entry.model; }));
+        ranked = scored.filter(function (result) { return result.shown; }).map(function (result) {
+          return { entry: filtered[result.index], line: result.line, avoid: result.avoid };
+        });
+        strong = ranked.length > 0;
+        if (!strong) ranked = unranked;
+      }
       var shown = ranked.map(function (result) { return result.entry; });
       ranked.forEach(function (result) {
         var entry = result.entry;
@@ -278,7 +283,7 @@
       groups.forEach(function (part) { part.hidden = true; });
       matches.hidden = false;
       var fits = ranked.filter(function (result) { return !result.avoid; }).length;
-      say(fits ? counted(labels.matches, fits) : labels.no_match);
+      say(!fits ? labels.no_match : strong ? counted(labels.matches, fits) : labels.no_strong_match);
     }
 
     function counted(forms, n) {
@@ -290,6 +295,18 @@
       clearTimeout(announce);
       announce = setTimeout(function () { status.textContent = message; }, 400);
     }
+
+    // For the accuracy tests and benchmark: the ranking of the page's own data, with no filter, as the page ranks.
+    window.coachbook = window.coachbook || {};
+    window.coachbook.chooser = {
+      rank: function (text) {
+        return words.rank(text, models).map(function (result) {
+          return { id: models[result.index].id, score: result.score, shown: result.shown, avoid: result.avoid,
+                   line: result.line };
+        });
+      },
+      words: words.concepts
+    };
 
     return {
       byId: byId,
@@ -313,12 +330,48 @@
 
   /* Words are read by words.js (lower-case, without accents and stop words, cut to a stem); a stem that
      begins another (fuhrung, fuhrungsstil) counts half.
-     A word weighs more the fewer models use it (inverse document frequency), so that "slipping" says
-     more than "performance". A model's fit is its best `use_when` line, plus its title and summary; a
-     model whose best `avoid_when` line covers at least half of what was typed, and more than its best
-     `use_when` line, is shown last with that line. */
-  function textMatcher(words) {
-    var terms = window.coachbookWords(words).terms;
+     Each word typed is also any of its related words in the catalog ("boss" is also "manager"), which
+     count a little less. A word weighs more the fewer models use it, smoothed so that in a small library
+     a word one model happens to use ("keep") does not outweigh the rest, and a fifth as much when the
+     catalog calls it weak ("team", "want").
+
+     A model's fields are weighed by how much they say about the situation it fits: its `situations` and
+     `use_when` lines most, the outline of its stages and steps least. A word's match in a model grows
+     with each field it is found in, up to 1, and the model's score is the share of what was typed that
+     it matches, mixed with the share its best single line matches (the line the card shows: "Fits when").
+     A model is a match only with a score over MATCH and within reach of the best; a model whose best
+     `avoid_when` line covers at least half of what was typed, and more than its best fitting line, is
+     shown last with that line. */
+  function textMatcher(words, models) {
+    // Here, not beside the function: the chooser is set up above, before the file's later lines run.
+    var FIELDS = { situations: 1, use_when: 0.9, title: 0.7, tags: 0.7, summary: 0.6, outline: 0.35 };
+    var RELATED = 0.8; // a related word's match, against the word typed
+    var WEAK = 0.2; // a weak word's weight, against a word of the same spread
+    var UNKNOWN = 0.35; // a word no model uses, against one model uses: it still tells what was asked
+    var SMOOTHING = 2; // models added to every count, so that one use in nine is not a rarity
+    var LINE = 0.4; // the part of the score that the best single line gives
+    var MATCH = 0.3; // the least score of a match
+    var NEAR = 0.6; // a match also scores at least this part of the best one
+
+    // Words are read as words.js reads them, the question bank's filters too.
+    var reader = window.coachbookWords(words);
+    var fold = reader.fold, stem = reader.stem, tokens = reader.tokens, terms = reader.terms;
+    var weak = new Set((words.weak || []).map(function (word) { return stem(fold(word)); }));
+    var related = Object.keys(words.related || {}).map(function (typed) {
+      return { typed: tokens(typed), words: terms((words.related[typed] || []).join(" ")) };
+    }).filter(function (entry) { return entry.typed.length; });
+    var documents = models.map(function (model) {
+      return {
+        situations: model.situations.map(terms), use_when: model.use_when.map(terms), avoid_when: model.avoid_when.map(terms),
+        title: [terms(model.title)], summary: [terms(model.summary)], tags: [terms(model.tags.join(" "))],
+        outline: model.outline.map(terms)
+      };
+    });
+    var everything = documents.map(function (document) {
+      return [].concat.apply([], Object.keys(FIELDS).concat("avoid_when").map(function (field) {
+        return [].concat.apply([], document[field]);
+      }));
+    });
 
     function match(term, line) {
       var best = 0;
@@ -330,44 +383,117 @@
       return best;
     }
 
-    function best(query, lines) {
-      var top = { score: 0, index: -1 };
-      lines.forEach(function (line, index) {
-        var score = query.reduce(function (sum, term) { return sum + term.weight * match(term.stem, line); }, 0);
-        if (score > top.score) top = { score: score, index: index };
+    function concepts(text) {
+      // One per word typed: the word, and the related words of every catalog entry whose words were typed in a row.
+      var typed = tokens(text);
+      var found = new Map();
+      typed.forEach(function (term) {
+        if (!found.has(term)) found.set(term, { term: term, words: new Map([[term, 1]]) });
       });
-      return top;
-    }
-
-    function rank(text, entries) {
-      var stems = terms(text);
-      var everything = entries.map(function (entry) {
-        return [].concat(entry.title, entry.summary, [].concat.apply([], entry.use), [].concat.apply([], entry.avoid));
-      });
-      // The weights come from the models in view, so that a filter also changes what tells them apart.
-      var query = stems.map(function (term) {
-        var users = everything.filter(function (all) { return match(term, all) > 0; }).length;
-        return { stem: term, weight: users ? Math.log(1 + entries.length / users) : 0 };
-      }).filter(function (term) { return term.weight > 0; });
-      var typed = query.reduce(function (sum, term) { return sum + term.weight; }, 0);
-      if (!typed) return [];
-      var results = entries.map(function (entry, order) {
-        var use = best(query, entry.use), avoid = best(query, entry.avoid);
-        var fit = use.score + 0.6 * best(query, [entry.title]).score + 0.4 * best(query, [entry.summary]).score;
-        if (avoid.score >= 0.5 * typed && avoid.score > use.score) {
-          return { entry: entry, avoid: true, score: avoid.score, order: order, line: entry.model.avoid_when[avoid.index] };
+      related.forEach(function (entry) {
+        for (var at = 0; at + entry.typed.length <= typed.length; at++) {
+          var here = entry.typed.every(function (term, offset) { return typed[at + offset] === term; });
+          if (!here) continue;
+          entry.typed.forEach(function (term) {
+            var concept = found.get(term);
+            entry.words.forEach(function (word) {
+              if (!concept.words.has(word)) concept.words.set(word, RELATED);
+            });
+          });
         }
-        return { entry: entry, avoid: false, score: fit, order: order, line: use.index >= 0 ? entry.model.use_when[use.index] : null };
       });
-      var top = Math.max.apply(null, results.map(function (result) { return result.avoid ? 0 : result.score; }));
-      // A model that shares only a word or two with what was typed, far behind the best fit, is left out.
-      return results.filter(function (result) {
-        return result.avoid || (result.score > 0 && result.score >= 0.25 * top);
-      }).sort(function (a, b) {
-        return (a.avoid - b.avoid) || (b.score - a.score) || (a.order - b.order);
+      return Array.from(found.values());
+    }
+
+    function matches(concept, line) {
+      var best = 0;
+      concept.words.forEach(function (weight, word) { best = Math.max(best, weight * match(word, line)); });
+      return best;
+    }
+
+    function inField(concept, lines) {
+      var best = { value: 0, index: -1 };
+      lines.forEach(function (line, index) {
+        var value = matches(concept, line);
+        if (value > best.value) best = { value: value, index: index };
+      });
+      return best;
+    }
+
+    function weigh(concept) {
+      var users = everything.filter(function (all) { return matches(concept, all) > 0; }).length;
+      var spread = Math.log(1 + (models.length + SMOOTHING) / (Math.max(users, 1) + SMOOTHING));
+      // A word the models do not use, read only as weak words ("boss" as "manager"), is as weak as they are.
+      var said = everything.some(function (all) { return match(concept.term, all) > 0; });
+      var others = Array.from(concept.words.keys()).slice(1);
+      concept.weak = weak.has(concept.term) || (!said && others.length > 0 && others.every(function (word) {
+        return weak.has(word);
+      }));
+      return spread * (users ? 1 : UNKNOWN) * (concept.weak ? WEAK : 1);
+    }
+
+    function bestLine(query, lines, total) {
+      var best = { share: 0, index: -1 };
+      lines.forEach(function (line, index) {
+        var share = query.reduce(function (sum, concept) {
+          return sum + concept.weight * matches(concept, line);
+        }, 0) / total;
+        if (share > best.share) best = { share: share, index: index };
+      });
+      return best;
+    }
+
+    /* Every model of `shown` (a subset of the models, such as those the filters keep), best first, as
+       {index (in `shown`), score, shown (a match), avoid, line}. The weights come from the whole library,
+       so that a filter does not change what a word is worth. */
+    function rank(text, shown) {
+      var query = concepts(text).map(function (concept) {
+        concept.weight = weigh(concept);
+        return concept;
+      });
+      var total = query.reduce(function (sum, concept) { return sum + concept.weight; }, 0);
+      var results = shown.map(function (model, index) {
+        var document = documents[models.indexOf(model)];
+        var covered = 0, evidence = false;
+        query.forEach(function (concept) {
+          var missed = 1;
+          Object.keys(FIELDS).forEach(function (field) {
+            missed *= 1 - FIELDS[field] * inField(concept, document[field]).value;
+          });
+          covered += concept.weight * (1 - missed);
+          // Evidence is a word that is not weak, found in a field that describes the situation.
+          if (!concept.weak && 1 - missed >= 0.5) evidence = true;
+        });
+        var fitting = document.situations.concat(document.use_when);
+        var line = total ? bestLine(query, fitting, total) : { share: 0, index: -1 };
+        var avoid = total ? bestLine(query, document.avoid_when, total) : { share: 0, index: -1 };
+        var score = total ? (1 - LINE) * covered / total + LINE * line.share : 0;
+        var texts = model.situations.concat(model.use_when);
+        if (avoid.share >= 0.5 && avoid.share > line.share) {
+          return { index: index, score: score, strong: false, avoid: true, line: model.avoid_when[avoid.index] };
+        }
+        return {
+          index: index, score: score, strong: evidence && score >= MATCH, avoid: false,
+          // The line that carried the score, when it holds more than weak words.
+          line: line.index >= 0 && line.share >= 0.15 ? texts[line.index] : null
+        };
+      });
+      var top = Math.max.apply(null, [0].concat(results.map(function (result) { return result.strong ? result.score : 0; })));
+      results.forEach(function (result) {
+        result.shown = result.avoid || (result.strong && result.score >= NEAR * top);
+        if (!result.shown) result.line = null;
+      });
+      return results.sort(function (a, b) {
+        return (b.shown - a.shown) || (a.avoid - b.avoid) || (b.score - a.score) || (a.index - b.index);
       });
     }
 
-    return { terms: terms, rank: rank };
+    return {
+      rank: rank,
+      concepts: function (text) {
+        return concepts(text).map(function (concept) { return Array.from(concept.words.keys()); });
+      },
+      terms: terms
+    };
   }
 })();

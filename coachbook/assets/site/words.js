@@ -29,15 +29,18 @@
       return word;
     }
 
-    /* The distinct stems of a text's words, stop words left out. */
-    function terms(text) {
-      var found = new Set();
-      fold(text).split(/[^\p{L}\p{N}]+/u).forEach(function (word) {
-        if (word.length > 1 && !stop.has(word)) found.add(stem(word));
-      });
-      return Array.from(found);
+    /* The stems of a text's words in order, stop words left out (a phrase of the catalog's related words). */
+    function tokens(text) {
+      return fold(text).split(/[^\p{L}\p{N}]+/u).filter(function (word) {
+        return word.length > 1 && !stop.has(word);
+      }).map(stem);
     }
 
-    return { fold: fold, stem: stem, terms: terms };
+    /* The distinct stems of a text's words, stop words left out. */
+    function terms(text) {
+      return Array.from(new Set(tokens(text)));
+    }
+
+    return { fold: fold, stem: stem, tokens: tokens, terms: terms };
   };
 })();
