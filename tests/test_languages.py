@@ -5,6 +5,7 @@ is complete in every shipped language."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import string
 import sys
@@ -278,6 +279,25 @@ def test_translated_question_bank_chooser_and_home_list_the_translation(built_si
     assert missing_texts([model.title], page_text(built_site.root / language / "index.html")) == []
     # The translation stays out of the original language's pages.
     assert missing_texts([model.title], page_text(built_site.root / "questions" / "index.html")) == [model.title]
+
+
+@pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
+def test_the_choosers_comparison_labels_its_cells_in_the_pages_language(built_site, model_id, language):
+    """On a phone the comparison's columns become lines, each cell with its own label: the catalog's words."""
+    site = messages(language)["site"]
+    chooser = soup_of(built_site.root / language / "choose" / "index.html")
+    row = chooser.select_one(f"table.cb-compare tr:has(a[href='../models/{model_id}/'])")
+    assert [label.get_text() for label in row.select("td .cb-compare-label")] == [
+        fill(site["labelled"], label=site[key]) + " " for key in ("use_it_when", "who_leads", "time", "how_often")]
+
+
+def test_the_sites_stylesheet_writes_no_words():
+    """A label a reader sees comes from a catalog: a word in the stylesheet's `content` would be English on every
+    page (marks such as a bullet or a star are no words)."""
+    stylesheet = (REPO / "coachbook" / "assets" / "site" / "coachbook.css").read_text(encoding="utf-8")
+    contents = re.findall(r"content:\s*(\"[^\"]*\"|'[^']*')", stylesheet)
+    assert contents, "the stylesheet's generated content moved: look for words where it went"
+    assert [text for text in contents if re.search(r"[^\W\d_]{2,}", text)] == []
 
 
 @pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
