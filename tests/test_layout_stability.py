@@ -9,11 +9,12 @@ from browser import expect
 from conftest import MODEL_IDS
 
 MODEL = MODEL_IDS[0]
-# A page, the box a reader is looking at, and what shows that its script has run.
+# A page, the box a reader is looking at, what shows that its script has run, and what the script writes that the
+# build wrote already (the same text: a different one could wrap differently), if anything.
 PAGES = {
-    "chooser": ("choose/", "div.cb-chooser.cb-group", "#cb-match:not([hidden])"),
-    "conversation mode": (f"run/{MODEL}/", "ol.cb-run-steps", "#cb-run.cb-run--live"),
-    "model page": (f"models/{MODEL}/", "article.md-content__inner > h2:last-of-type", ".cb-calendar:not([hidden])"),
+    "chooser": ("choose/", "div.cb-chooser.cb-group", "#cb-match:not([hidden])", None),
+    "conversation mode": (f"run/{MODEL}/", "ol.cb-run-steps", "#cb-run.cb-run--live", ".cb-run-bar"),
+    "model page": (f"models/{MODEL}/", "article.md-content__inner > h2:last-of-type", ".cb-calendar:not([hidden])", None),
 }
 
 RECORD_SHIFTS = """
@@ -38,7 +39,7 @@ def box(page, selector: str) -> dict:
 def test_the_scripts_move_nothing_on_a_phone(contexts, name):
     """The scripts are held back until the page was parsed and painted without them, so that they run after its
     first paint, as on a slow phone (on a fast one they may run before it, and hide any shift they cause)."""
-    path, main, scripted = PAGES[name]
+    path, main, scripted, written = PAGES[name]
     page = contexts["phone"].new_page()
     try:
         page.add_init_script(RECORD_SHIFTS)
@@ -48,6 +49,7 @@ def test_the_scripts_move_nothing_on_a_phone(contexts, name):
         page.wait_for_function(PARSED_AND_PAINTED)
         page.evaluate(TWO_FRAMES)
         before = box(page, main)
+        text = page.locator(written).text_content() if written else None
         assert held, "no Coachbook script was requested"
         for route in held:
             route.continue_()
@@ -55,6 +57,8 @@ def test_the_scripts_move_nothing_on_a_phone(contexts, name):
         expect(page.locator(scripted)).to_have_count(1)
         page.evaluate(TWO_FRAMES)
         assert box(page, main) == before, f"{name}: {main} moved when the scripts ran: {before} -> {box(page, main)}"
+        if written:
+            assert page.locator(written).text_content() == text
         shift = page.evaluate("window.coachbookShifts.reduce((sum, value) => sum + value, 0)")
         assert shift < 0.1, f"{name}: cumulative layout shift {shift:.3f}"
     finally:
