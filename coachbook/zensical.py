@@ -105,7 +105,7 @@ def derived_config(config: dict, plan: SitePlan, urls: Urls, *, site_dir: Path) 
     if derived.get("nav") is None:
         derived["nav"] = plan.navigation()
     derived["extra_css"] = [*(config.get("extra_css") or []), *plan.stylesheets()]
-    derived["extra_javascript"] = [*(config.get("extra_javascript") or []), *plan.scripts()]
+    derived["extra_javascript"] = [*(config.get("extra_javascript") or []), *plan.script_entries()]
     extensions = derived.setdefault("markdown_extensions", [])
     if not any(e == "attr_list" or (isinstance(e, dict) and "attr_list" in e) for e in extensions):
         extensions.append("attr_list")

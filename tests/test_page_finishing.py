@@ -1,5 +1,6 @@
-"""What every front end does to each written page: language links to the same page, and no script the build
-does not need in <head> (the logo's size: test_branding.py; Zensical's pages: test_zensical.py)."""
+"""What every front end does to each written page: language links to the same page, no script the build does not
+need in <head>, none of ours that holds up the first paint (the logo's size: test_branding.py; Zensical's pages:
+test_zensical.py; that nothing moves when the scripts run: test_layout_stability.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sys
 from bs4 import BeautifulSoup
 
 from coachbook.site.csp import IFRAME_WORKER_SHIM
-from coachbook.site.finishing import PageFinisher
+from coachbook.site import csp
+from coachbook.site.finishing import SCRIPTS_FLAG, PageFinisher
 from conftest import MODEL_IDS, REPO, TRANSLATIONS, copy_site_project, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]
@@ -80,3 +82,25 @@ def test_the_iframe_worker_shim_loads_in_the_offline_build_only(built_site, offl
     offline_pages = [offline_site / "index.html", offline_site / "models" / f"{MODEL_IDS[0]}.html"]
     assert [head_scripts(page) for page in offline_pages] == [[IFRAME_WORKER_SHIM], [f"../{IFRAME_WORKER_SHIM}"]]
     assert (offline_site / IFRAME_WORKER_SHIM).read_text(encoding="utf-8").startswith("/*\n * iframe-worker")
+
+
+def scripts_problems(page_html: str) -> list[str]:
+    """What in a page holds up its first paint or moves it later: a Coachbook script without `defer`, no flag script
+    ahead of the stylesheets (whose place-keeping rules it turns on), or one the policy would block."""
+    soup = BeautifulSoup(page_html, "html.parser")
+    ours = [script["src"] for script in soup.select("script[src]") if "assets/coachbook/" in script["src"]]
+    problems = [f"{src}: not deferred" for src in ours
+                if not soup.select_one(f'script[src="{src}"]').has_attr("defer")] if ours else ["no Coachbook script"]
+    flag = soup.head.find("script", string=SCRIPTS_FLAG)
+    if flag is None or flag.find_previous("link", rel="stylesheet") is not None:
+        problems.append("no flag script in <head> ahead of the stylesheets")
+    policy = soup.head.find("meta", attrs={"http-equiv": "Content-Security-Policy"})
+    if policy is None or csp.script_hash(SCRIPTS_FLAG) not in policy["content"]:
+        problems.append("the policy does not allow the flag script")
+    return problems
+
+
+def test_our_scripts_wait_for_the_page_and_the_flag_comes_first(built_site):
+    """Deferred, they run once the page is parsed, in order, before DOMContentLoaded: what each one needs."""
+    for page in ("index.html", "choose/index.html", f"run/{MODEL_IDS[0]}/index.html", f"{LANGUAGE}/questions/index.html"):
+        assert scripts_problems((built_site.root / page).read_text(encoding="utf-8")) == [], page

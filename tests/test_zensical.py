@@ -116,6 +116,14 @@ def test_every_page_carries_a_policy_that_covers_its_scripts(zensical_site):
         assert [body[:60] for body in csp.inline_scripts(html) if csp.script_hash(body) not in policies[0]] == [], page
 
 
+def test_our_scripts_wait_for_the_page_and_the_flag_comes_first(zensical_site):
+    from test_page_finishing import scripts_problems
+
+    site, _ = zensical_site
+    for page in ("index.html", "choose/index.html", f"run/{MODEL_IDS[0]}/index.html"):
+        assert scripts_problems((site / page).read_text(encoding="utf-8")) == [], page
+
+
 def test_it_writes_the_compressed_copies_as_the_mkdocs_build_does(zensical_site):
     site = zensical_site[0]
     for text in (site / "index.html", site / "models" / MODEL_IDS[0] / "index.html", site / "search.json"):

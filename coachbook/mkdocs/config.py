@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
@@ -34,7 +35,7 @@ def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     if "attr_list" not in config.markdown_extensions:
         config.markdown_extensions.append("attr_list")
     config.extra_css.extend(plan.stylesheets())
-    config.extra_javascript.extend(plan.scripts())
+    config.extra_javascript.extend(extra_script(entry) for entry in plan.script_entries())
     add_search_stemmers(config, plan.search_languages() if plan.library.translations else [])
     plan.apply_branding(config.theme)
     plan.apply_generator(config.extra)
@@ -42,6 +43,13 @@ def apply_plan(config: MkDocsConfig, plan: SitePlan) -> None:
     config.copyright = plan.copyright(config.copyright)
     if config.nav is None:
         config.nav = plan.navigation()
+
+
+def extra_script(entry: dict) -> ExtraScriptValue:
+    """A plan's script entry as MkDocs' `extra_javascript` item (a bare path could not say `defer`)."""
+    script = ExtraScriptValue(entry["path"])
+    script.defer = entry["defer"]
+    return script
 
 
 def offline_build(config: MkDocsConfig) -> bool:

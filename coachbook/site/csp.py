@@ -10,6 +10,8 @@ from importlib import resources
 
 import jinja2
 
+from .finishing import SCRIPTS_FLAG
+
 THEME_SCRIPTS = "partials/javascripts/"
 """Where Material 9 keeps every inline script it writes into a page."""
 IFRAME_WORKER_SHIM = "assets/coachbook/iframe-worker-shim.js"
@@ -160,10 +162,12 @@ class ThemePolicies:
         self._policies: dict[tuple[str, str | None], str] = {}
 
     def apply(self, page_html: str, base_url: str, worker_url=None) -> str:
-        """The page with its policy. `worker_url(path)`: the search worker's URL as the page names it (offline build)."""
+        """The page with its policy: the theme's inline scripts and Coachbook's `SCRIPTS_FLAG`. `worker_url(path)`: the
+        search worker's URL as the page names it (offline build)."""
         worker = worker_url(self.worker) if self.worker is not None and worker_url is not None else None
         if (base_url, worker) not in self._policies:
-            scripts = theme_scripts(self.environment, base_url=base_url, **self.context)
+            scripts = [*theme_scripts(self.environment, base_url=base_url, **self.context),
+                       f"<script>{SCRIPTS_FLAG}</script>"]
             if worker is not None:  # search from file:// runs its worker in a frame, from an inline script
                 scripts.append(f"<script>{iframe_worker_script(self.iframe_shim, worker)}</script>")
             self._policies[(base_url, worker)] = policy(script_hashes(scripts), inline_styles=self.inline_styles)

@@ -1,4 +1,5 @@
-"""What every front end does to each page the site engine wrote: the logo's box sized, and its language links."""
+"""What every front end does to each page the site engine wrote: the scripts flag, the logo's box sized, and its
+language links."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ X_DEFAULT = "x-default"
 # The theme's own language links in <head>: Material and Zensical write `extra.alternate` this way, each
 # language's home; a feed's alternate link carries a type and is not one of them.
 _THEME_LANGUAGE_LINK = re.compile(r'[ \t]*<link rel="alternate" href="[^"]*" hreflang="[^"]*">\n?')
+SCRIPTS_FLAG = 'document.documentElement.classList.add("cb-js")'
+"""The page's first script: where scripts run, `<html class="cb-js">` before the first paint, so that the stylesheet
+reserves the place of what the (deferred) scripts show, and nothing moves when they do. Hashed in the policy."""
+_HEAD = re.compile(r"<head\b[^>]*>(\s*<meta\s+charset\b[^>]*>)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class PageFinisher:
 
     def finish(self, page_html: str, page: str, pages: Collection[str]) -> str:
         """The page at site path `page` (`models/x/index.html`) finished; `pages`: every page's site path."""
+        page_html = with_scripts_flag(page_html)
         if self.logo is not None:
             page_html = sized_logo(page_html, *self.logo)
         if self.language_links and len(self.folders) > 1:
@@ -63,6 +69,14 @@ class PageFinisher:
         base = here if here.endswith("/") or not here else posixpath.dirname(here)
         link = posixpath.relpath("/" + self.url(path), "/" + base)
         return link + "/" if self.url(path).endswith("/") or not self.url(path) else link
+
+
+def with_scripts_flag(page_html: str) -> str:
+    """The page with `SCRIPTS_FLAG` first in <head> (after its charset), ahead of the stylesheets it must not wait for."""
+    head = _HEAD.search(page_html)
+    if head is None:
+        return page_html
+    return page_html[:head.end()] + f"\n    <script>{SCRIPTS_FLAG}</script>" + page_html[head.end():]
 
 
 def sized_logo(page_html: str, logo_path: str, size: tuple[int, int]) -> str:

@@ -136,6 +136,12 @@ def _paragraphs(text: str) -> list[str]:
     return [part for part in re.split(r"\n\s*\n", text) if part.strip()]
 
 
+def run_clock(minutes: int) -> str:
+    """A length of whole minutes as conversation.js's clock shows it: m:ss, or h:mm:ss from an hour on."""
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:00" if hours else f"{minutes}:00"
+
+
 class PageRenderer:
     """Turns validated models into the Markdown of the generated site pages, in one language.
 
@@ -213,7 +219,19 @@ class PageRenderer:
         script_labels = {key: t["run"][key] for key in (
             "progress", "announce", "start", "pause", "step_time", "step_time_open", "total_time",
             "total_time_open", "over", "notes_file_title", "notes_file_date", "no_notes")}
-        return self._render("run.md.j2", model=model, model_link=model_link, script_labels=script_labels)
+        # The bar's lines as the script's first frame writes them, written here already: the bar keeps its layout
+        # (its lines wrap by their width) from the first paint, and nothing moves when the script starts.
+        steps = [step for stage in model.stages for step in stage.steps]
+        first = steps[0].minutes
+        opening = {
+            "progress": fill(t["run"]["progress"], n=1, total=len(steps)),
+            "step": (fill(t["run"]["step_time"], elapsed=run_clock(0), planned=run_clock(first)) if first
+                     else fill(t["run"]["step_time_open"], elapsed=run_clock(0))),
+            "total": (fill(t["run"]["total_time"], elapsed=run_clock(0), planned=run_clock(model.duration_minutes))
+                      if model.duration_minutes else fill(t["run"]["total_time_open"], elapsed=run_clock(0))),
+        }
+        return self._render("run.md.j2", model=model, model_link=model_link, script_labels=script_labels,
+                            opening=opening)
 
     def home(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
         """A translation language's home page: its conversations, chooser and question bank."""

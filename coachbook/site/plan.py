@@ -188,6 +188,12 @@ class SitePlan:
         return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS]
                 + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations))
 
+    def script_entries(self) -> list[dict]:
+        """`scripts()` as `extra_javascript` entries, each deferred: none of them is needed for the first paint, and
+        each needs the whole page, which a deferred script has, in order, before DOMContentLoaded (so language-links.js
+        still runs after the theme's bundle, a plain script, and ahead of the theme's DOMContentLoaded listener)."""
+        return [{"path": path, "defer": True} for path in self.scripts()]
+
     def search_languages(self) -> list[str]:
         """The base language of every section, for search stemming."""
         return list(dict.fromkeys(language.split("-")[0] for language in self.languages))
