@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import os
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,13 +105,21 @@ class _SubPathHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Says nothing when a browser hangs up mid-answer (a test closed its page while a file was on its way)."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(root: Path, url: str) -> Iterator[str]:
     """Serve `root` at `url` (http://127.0.0.1:PORT/sub/path/) from a background thread."""
     parts = urlsplit(url)
     assert parts.hostname == "127.0.0.1" and parts.path.endswith("/"), url
     handler = type("Handler", (_SubPathHandler,), {"prefix": parts.path})
-    server = ThreadingHTTPServer((parts.hostname, parts.port), functools.partial(handler, directory=str(root)))
+    server = _QuietServer((parts.hostname, parts.port), functools.partial(handler, directory=str(root)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()

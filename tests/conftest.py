@@ -402,14 +402,29 @@ def models():
     return {path.stem: load_model(path) for path in MODEL_FILES}
 
 
-def copy_site_project(folder: Path) -> Path:
-    """A copy of the repository's site project (config, content, one model) in `folder`."""
+def with_plugin_options(project: Path, *options: str) -> None:
+    """Adds `coachbook` plugin options (`"kits: false"`) to the mkdocs.yml copied from the repository into `project`."""
+    config = project / "mkdocs.yml"
+    added = "".join(f"      {option}\n" for option in options)
+    config.write_text(config.read_text(encoding="utf-8").replace("      models_dir: [models]\n",
+                                                                 "      models_dir: [models]\n" + added, 1),
+                      encoding="utf-8")
+
+
+def copy_site_project(folder: Path, precompress: bool = False) -> Path:
+    """A copy of the repository's site project (config, content, one model) in `folder`.
+
+    Its builds write no compressed copies unless asked (`precompress`): a second or two of brotli per build, over
+    the suite's many builds, and only the tests of the copies and of whole builds' files look at them.
+    """
     for name in ("mkdocs.yml", "content", "overrides"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, folder / name)
         elif source.exists():
             shutil.copy(source, folder / name)
+    if not precompress:
+        with_plugin_options(folder, "precompress: false")
     (folder / "models").mkdir()
     shutil.copy(MODEL_FILES[0], folder / "models")
     return folder
@@ -425,9 +440,7 @@ def kitless_site(project: Path, model: dict) -> Path:
         shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
     (project / "models").mkdir()
     (project / "models" / f"{model['id']}.yaml").write_text(dump_yaml(model), encoding="utf-8")
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    (project / "mkdocs.yml").write_text(config.replace("      models_dir: [models]\n", "      models_dir: [models]\n      kits: false\n", 1),
-                                        encoding="utf-8")
+    with_plugin_options(project, "kits: false", "precompress: false")
     result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], project)
     assert result.returncode == 0, result.stderr
     return project / "site"

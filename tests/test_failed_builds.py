@@ -23,7 +23,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory) -> Path:
     """The site project with a good site built, once for the module."""
-    project = copy_site_project(tmp_path_factory.mktemp("good-build"))
+    project = copy_site_project(tmp_path_factory.mktemp("good-build"), precompress=True)  # the copies are the site's too
     result = mkdocs("build", "--strict", cwd=project)
     assert result.returncode == 0, result.stderr
     return project

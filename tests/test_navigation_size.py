@@ -12,7 +12,7 @@ import yaml
 from bs4 import BeautifulSoup
 
 from coachbook.site.plan import NAVIGATION_MODELS
-from conftest import REPO, VALID, mkdocs, run
+from conftest import REPO, VALID, mkdocs, run, with_plugin_options
 
 
 def many_models(folder: Path, count: int) -> Path:
@@ -21,8 +21,7 @@ def many_models(folder: Path, count: int) -> Path:
     for name in ("mkdocs.yml", "content", "overrides"):
         source = REPO / name
         shutil.copytree(source, folder / name) if source.is_dir() else shutil.copy(source, folder / name)
-    config = folder / "mkdocs.yml"
-    config.write_text(config.read_text().replace("models_dir: [models]", "models_dir: [models]\n      kits: false"))
+    with_plugin_options(folder, "kits: false", "precompress: false")
     (folder / "models").mkdir()
     for number in range(count):
         data = yaml.safe_load(VALID)

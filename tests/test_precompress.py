@@ -10,7 +10,7 @@ import brotli
 import pytest
 
 from coachbook.site.precompress import MIN_SIZE, precompress
-from conftest import copy_site_project, run
+from conftest import copy_site_project, run, with_plugin_options
 
 TEXT = ("<p>What has gone well since we last talked?</p>\n" * 200).encode("utf-8")
 
@@ -65,12 +65,9 @@ def test_a_copy_the_build_wrote_itself_is_kept_unless_the_copies_are_ours(tmp_pa
     assert gzip.decompress((site / "index.html.gz").read_bytes()) == TEXT
 
 
-def _kitless_project(folder: Path, options: str) -> Path:
-    project = copy_site_project(folder)
-    config = (project / "mkdocs.yml").read_text(encoding="utf-8")
-    (project / "mkdocs.yml").write_text(
-        config.replace("      models_dir: [models]\n", f"      models_dir: [models]\n      kits: false\n{options}", 1),
-        encoding="utf-8")
+def _kitless_project(folder: Path, *options: str) -> Path:
+    project = copy_site_project(folder, precompress=True)  # the options say whether to compress
+    with_plugin_options(project, "kits: false", *options)
     return project
 
 
@@ -92,7 +89,7 @@ def test_the_mkdocs_build_writes_the_copies(built_site):
 def test_every_front_end_writes_none_when_told_not_to(tmp_path, front_end):
     if front_end == "zensical":
         pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
-    project = _kitless_project(tmp_path, "      precompress: false\n")
+    project = _kitless_project(tmp_path, "precompress: false")
     command = ["mkdocs", "build", "--strict"] if front_end == "mkdocs" else ["coachbook", "zensical"]
     result = run([sys.executable, "-m", *command], project)
     assert result.returncode == 0, result.stderr
