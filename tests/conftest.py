@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,9 @@ import pytest
 from bs4 import BeautifulSoup
 from filelock import FileLock
 
+from coachbook.kits.cache import CACHE_TAG
 from coachbook.model.loader import load_model, translation_language
+from coachbook.project import DEFAULT_CACHE
 from coachbook.text import normalized, plain_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -263,10 +266,35 @@ def shared_folder(tmp_path_factory) -> Path:
 
 
 def kit_cache_folder(tmp_path_factory) -> Path:
-    """The one kit cache of this run, shared by every build of every xdist worker (it is safe for concurrent builds)."""
-    cache = shared_folder(tmp_path_factory) / "kit-cache"
-    cache.mkdir(exist_ok=True)
+    """The one kit cache of this run, shared by every build of every xdist worker (it is safe for concurrent builds).
+
+    It starts with the kits the README's build command left in the repository's cache (`.cache/coachbook`), if
+    any: CI runs that build first, and its kits are the session site's. Each entry's key covers everything its
+    bytes depend on, the code included, so an entry of other code is never used. A copy (hard links where the
+    file system allows): the tests never write into the repository's cache.
+    """
+    shared = shared_folder(tmp_path_factory)
+    cache = shared / "kit-cache"
+    with FileLock(shared / "kit-cache.lock"):
+        if not cache.exists():
+            readme_build = REPO / DEFAULT_CACHE
+            if (readme_build / CACHE_TAG).is_file():
+                shutil.copytree(readme_build, cache, copy_function=_linked_or_copied,
+                                ignore=lambda folder, names: [name for name in names if not _CACHE_ENTRY.fullmatch(name)])
+            else:
+                cache.mkdir()
     return cache
+
+
+_CACHE_ENTRY = re.compile(r"[0-9a-f]{2}|[0-9a-f]{64}\.(pdf|sha256)|" + re.escape(CACHE_TAG))
+"""The names of a kit cache's folders, entries and tag: not the temporary files of a write under way."""
+
+
+def _linked_or_copied(source: str, destination: str) -> None:
+    try:
+        os.link(source, destination)
+    except OSError:  # another file system
+        shutil.copy2(source, destination)
 
 
 _STARTING_ENVIRONMENT = dict(os.environ)
