@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from coachbook.kits.catalog import KITS, PAPERS
-from conftest import EXPLODING_MODEL, EXPLOSION, copy_site_project, mkdocs, run, write_exploding_model
+from conftest import EXPLODING_MODEL, EXPLOSION, built_once, copy_site_project, mkdocs, run, write_exploding_model
 
 
 PAGES = tuple(f"{kind}{copy}" for kind in (".html", ".json", ".xml") for copy in ("", ".gz", ".br"))
@@ -20,13 +20,16 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory) -> Path:
-    """The site project with a good site built, once for the module."""
-    project = copy_site_project(tmp_path_factory.mktemp("good-build"), precompress=True)  # the copies are the site's too
+def _good_build(folder: Path) -> None:
+    project = copy_site_project(folder, precompress=True)  # the copies are the site's too
     result = mkdocs("build", "--strict", cwd=project)
     assert result.returncode == 0, result.stderr
-    return project
+
+
+@pytest.fixture(scope="session")
+def good_build(tmp_path_factory) -> Path:
+    """The site project with a good site built, once for every worker (each test changes a copy of it)."""
+    return built_once(tmp_path_factory, "failed-builds-good", _good_build)[0]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from coachbook.i18n import fill, messages
 from coachbook.model.loader import ignored_folder_message, load_library
 from coachbook.kits.jobs import KitJob, check_output_paths
 from coachbook.text import normalized
-from conftest import build_kits, cli, run
+from conftest import build_kits, built_once, cli, run
 from pdf_texts import page_texts, pdf_text
 
 MODEL_ID = "entwicklungsgespraech"
@@ -294,14 +294,18 @@ def write_docs(project: Path) -> Path:
     return project
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """`mkdocs build --strict` of the German-first project, with hand-written pages in each language."""
-    folder = write_docs(write_project(tmp_path_factory.mktemp("first-language-site")))
+def _build_site(folder: Path) -> None:
+    write_docs(write_project(folder))
     result = run([sys.executable, "-m", "mkdocs", "build", "--strict"], folder)
     assert result.returncode == 0, result.stderr
     assert f"coachbook: {IGNORED_LINE.removeprefix('warning: ')}" in result.stderr
-    return folder / "site"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """`mkdocs build --strict` of the German-first project, with hand-written pages in each language (built once for
+    every worker: the tests only read it)."""
+    return built_once(tmp_path_factory, "first-language-site", _build_site)[0] / "site"
 
 
 def soup(path: Path) -> BeautifulSoup:
