@@ -12,7 +12,8 @@ from mkdocs.structure.files import Files
 from ..errors import os_error_line
 from ..kits.cache import KitCache
 from .csp import SitePolicies
-from .config import add_generated_files, apply_plan, check_names, place_iframe_worker_shim, render_kits, shim_files, staged_site
+from .config import (add_generated_files, apply_plan, check_names, offline_build, place_iframe_worker_shim, render_kits,
+                     shim_files, staged_site)
 from .languages import LanguageViews
 from .material import name_search_dialog
 from .options import PluginConfig, checked_project
@@ -59,9 +60,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def _precompressing(self, config: MkDocsConfig) -> bool:
         """Whether the build writes compressed copies: not for `mkdocs serve` (its server never sends them, and each
         rebuild would pay for them) nor for the offline build (a browser reads file:// pages uncompressed)."""
-        offline = any(getattr(plugin.config, "enabled", False)
-                      for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
-        return self.project.options.precompress and not self.serving and not offline
+        return self.project.options.precompress and not self.serving and not offline_build(config)
 
     def on_build_error(self, error: Exception) -> None:
         self._end_build(publish=False)
