@@ -8,7 +8,6 @@ the foreground (`-X`); Debian's `mime.conf` is included as a stock host has it (
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -19,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from browser import in_ci
-from nginx import README, free_port, wait_until_listening
+from readme_blocks import readme_block
+from nginx import free_port, wait_until_listening
 
 APACHE = os.environ.get("COACHBOOK_APACHE") or shutil.which("apache2") or "/usr/sbin/apache2"
 MODULES = Path("/usr/lib/apache2/modules")
 DEBIAN_MIME = Path("/etc/apache2/mods-available/mime.conf")
-SNIPPET = re.compile(r"<!-- apache snippet -->\s*```apache\n(?P<config>.*?)```\s*<!-- /apache snippet -->", re.DOTALL)
 README_FOLDER = "/var/www/playbook"
 NEEDED = ("mpm_event", "authz_core", "mime", "dir", "rewrite", "headers")
 
@@ -37,12 +36,6 @@ def require_apache() -> None:
     if in_ci():
         pytest.fail(f"CI must run the web server tests, but {reason}", pytrace=False)
     pytest.skip(reason)
-
-
-def readme_snippet() -> str:
-    found = SNIPPET.search(README.read_text(encoding="utf-8"))
-    assert found, f"{README.name} has no ```apache block between <!-- apache snippet --> markers"
-    return found["config"]
 
 
 @contextmanager
@@ -61,7 +54,7 @@ def serving(folder: Path, prefix: str = "/playbook/") -> Iterator[str]:
         shutil.copytree(folder, work / "www" / name, ignore=shutil.ignore_patterns("*.pdf"))
         for path in (work / "www").rglob("*"):
             path.chmod(0o755 if path.is_dir() else 0o644)
-        snippet = readme_snippet()
+        snippet = readme_block("apache")
         assert f'<Directory "{README_FOLDER}">' in snippet, f"the README's block must be for {README_FOLDER}"
         snippet = snippet.replace(f'<Directory "{README_FOLDER}">', f'<Directory "{work / "www" / name}">')
         port = free_port()

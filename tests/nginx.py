@@ -1,6 +1,6 @@
 """Debian's nginx started for one folder under a sub-path, with the README's own configuration: for tests and benchmarks.
 
-The `location` block is the one the README shows intranet hosts (between its `nginx snippet` markers), so
+The `location` block is the one the README shows intranet hosts (its block marked `<!-- block: nginx -->`), so
 what the tests check is what the README tells a host to write. Each server is its own process: a
 configuration, pid file, logs and temporary folders of its own, on 127.0.0.1 and a free port, in the
 foreground; the Debian package's service is neither needed nor touched.
@@ -22,12 +22,11 @@ from pathlib import Path
 import pytest
 
 from browser import in_ci
+from readme_blocks import readme_block
 
 NGINX = os.environ.get("COACHBOOK_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
 # Debian's libnginx-mod-http-brotli-static: nginx sends the `.br` copies with it.
 BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
-README = Path(__file__).resolve().parent.parent / "README.md"
-SNIPPET = re.compile(r"<!-- nginx snippet -->\s*```nginx\n(?P<config>.*?)```\s*<!-- /nginx snippet -->", re.DOTALL)
 # Where the README's snippet says the site is copied: its folder holds `playbook/`.
 README_ROOT = "/var/www"
 MIME_TYPES = Path("/etc/nginx/mime.types")
@@ -49,13 +48,6 @@ def require_nginx() -> None:
         pytest.skip(reason)
 
 
-def readme_snippet() -> str:
-    """The README's nginx `location` block, as a host would paste it."""
-    found = SNIPPET.search(README.read_text(encoding="utf-8"))
-    assert found, f"{README.name} has no ```nginx block between <!-- nginx snippet --> markers"
-    return found["config"]
-
-
 def brotli_available() -> bool:
     return BROTLI_MODULE.is_file()
 
@@ -65,7 +57,7 @@ def _configuration(folder: Path, prefix: str, port: int, work: Path) -> str:
     assert name and "/" not in name, f"one folder deep, as in the README: {prefix!r}"
     (work / "root").mkdir()
     (work / "root" / name).symlink_to(Path(folder).resolve(), target_is_directory=True)
-    snippet = readme_snippet().replace(f"root {README_ROOT};", f"root {work / 'root'};")
+    snippet = readme_block("nginx").replace(f"root {README_ROOT};", f"root {work / 'root'};")
     assert str(work) in snippet, f"the README's snippet must say `root {README_ROOT};`"
     snippet = snippet.replace("/playbook/", prefix)
     if not brotli_available():  # the README says to leave the line out without Debian's module
