@@ -15,9 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 
-from browser import in_ci
+from browser import skip_or_fail
 from readme_blocks import readme_block
 from nginx import free_port, wait_until_listening
 
@@ -29,13 +28,9 @@ NEEDED = ("mpm_event", "authz_core", "mime", "dir", "rewrite", "headers")
 
 
 def require_apache() -> None:
-    """Skip without Apache on a developer's machine; in CI (CI=true) fail instead."""
-    if Path(APACHE).is_file() and os.access(APACHE, os.X_OK):
-        return
-    reason = f"the Apache tests need Apache at {APACHE}: sudo apt-get install apache2"
-    if in_ci():
-        pytest.fail(f"CI must run the web server tests, but {reason}", pytrace=False)
-    pytest.skip(reason)
+    installed = Path(APACHE).is_file() and os.access(APACHE, os.X_OK)
+    skip_or_fail(None if installed else f"the Apache tests need Apache at {APACHE}: sudo apt-get install apache2",
+                 "web server tests")
 
 
 @contextmanager

@@ -67,12 +67,16 @@ def missing_browser() -> str | None:
     return None
 
 
-def require_browser() -> None:
-    reason = missing_browser()
+def skip_or_fail(reason: str | None, tests: str) -> None:
+    """Skip with `reason` on a developer's machine; in CI (CI=true) fail instead, so that CI never skips silently."""
     if reason and in_ci():
-        pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
+        pytest.fail(f"CI must run the {tests}, but {reason}", pytrace=False)
     if reason:
         pytest.skip(reason)
+
+
+def require_browser() -> None:
+    skip_or_fail(missing_browser(), "browser tests")
 
 
 @contextmanager

@@ -19,9 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 
-from browser import in_ci
+from browser import skip_or_fail
 from readme_blocks import readme_block
 
 NGINX = os.environ.get("COACHBOOK_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
@@ -40,12 +39,7 @@ def missing_nginx() -> str | None:
 
 
 def require_nginx() -> None:
-    """Skip without nginx on a developer's machine; in CI (CI=true) fail instead, so that CI never skips silently."""
-    reason = missing_nginx()
-    if reason and in_ci():
-        pytest.fail(f"CI must run the web server tests, but {reason}", pytrace=False)
-    if reason:
-        pytest.skip(reason)
+    skip_or_fail(missing_nginx(), "web server tests")
 
 
 def brotli_available() -> bool:
