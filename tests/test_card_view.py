@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from bs4 import BeautifulSoup
 
-from browser import expect
+from browser import OVERFLOWING, expect, serious_violations
 from coachbook.i18n import messages
 from coachbook.kits.cards import CARD_HEIGHT_MM, CARD_WIDTH_MM
 from coachbook.model.loader import load_model
@@ -160,3 +160,15 @@ def test_a_step_or_one_card_is_all_that_prints(open_page, models):
     page.get_by_role("button", name=t["print"], exact=True).click()
     assert page.evaluate("window.printed") is True
     assert traffic.problems() == []
+
+
+@pytest.mark.parametrize("device", ["desktop", "dark", "phone"])
+def test_the_print_view_and_its_links_read_well_on_every_device(open_page, device):
+    """Axe finds nothing serious on the view, every card or one; on a phone, nothing sticks out sideways on the
+    view or on the model page with its links."""
+    model_id = MODEL_IDS[0]
+    for path in (f"cards/{model_id}/", f"cards/{model_id}/#card-1", f"models/{model_id}/"):
+        page, _ = open_page(path, device)
+        assert serious_violations(page) == [], path
+        if device == "phone":
+            assert page.evaluate(OVERFLOWING) == [], path
