@@ -125,6 +125,12 @@ def test_hostile_text_is_shown_as_text(hostile_site, tmp_path):
     conversation_mode = page_text(hostile_site / "run" / "hostile" / "index.html")
     assert missing_texts([text for stage in model.stages for step in stage.steps for text in (stage.title, *run_page_texts(step))],
                          conversation_mode) == []
+    cards = page_text(hostile_site / "cards" / "hostile" / "index.html")
+    assert missing_texts([model.title, *(text for stage in model.stages for step in stage.steps if step.questions
+                                         for text in (stage.title, step.title))]
+                         + [text for _, _, question in model.questions() for text in (question.text, *question.follow_ups)],
+                         cards) == []
+    assert normalized(HOSTILE_BRANDING["organization"]) in cards  # the card backs' branding, as text
     navigation = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("nav.md-nav")
     assert model.group in navigation.get_text()
     footer = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("footer")

@@ -62,6 +62,7 @@ def test_search_index_holds_every_question(zensical_site, models):
     indexed = normalized(" ".join(BeautifulSoup(item["text"], "html.parser").get_text(" ") for item in items))
     questions = [question.text for model in models.values() for _, _, question in model.questions()]
     assert missing_texts(questions, indexed) == []
+    assert [item["location"] for item in items if re.match(r"^([a-z]{2}/)?cards/", item["location"])] == []
 
 
 def test_it_builds_the_pages_the_mkdocs_build_does(zensical_site, built_site):
@@ -69,7 +70,7 @@ def test_it_builds_the_pages_the_mkdocs_build_does(zensical_site, built_site):
 
     def pages(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in root.rglob("index.html")
-                if p.relative_to(root).parts[0] in ("models", "questions", "choose", "kits", "de", "sequences")}
+                if p.relative_to(root).parts[0] in ("models", "questions", "choose", "kits", "de", "sequences", "cards")}
 
     def kits(root: Path) -> set[str]:
         return {p.relative_to(root).as_posix() for p in (root / "kits").rglob("*.pdf")}
@@ -120,7 +121,7 @@ def test_our_scripts_wait_for_the_page_and_the_flag_comes_first(zensical_site):
     from test_page_finishing import scripts_problems
 
     site, _ = zensical_site
-    for page in ("index.html", "choose/index.html", f"run/{MODEL_IDS[0]}/index.html"):
+    for page in ("index.html", "choose/index.html", f"run/{MODEL_IDS[0]}/index.html", f"cards/{MODEL_IDS[0]}/index.html"):
         assert scripts_problems((site / page).read_text(encoding="utf-8")) == [], page
 
 

@@ -13,6 +13,10 @@ PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 # Worksheets per model in a pack: a workshop, not a print run.
 MAX_COPIES = 100
 
+# Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
+# Here, not with the kit templates, because the site's print view of the cards draws the same shapes.
+WHEN_SYMBOLS = {"before": "\u25c6", "during": "\u25cf", "after": "\u25a0"}  # diamond, circle, square
+
 
 def check_kit(kit: str, paper: str) -> None:
     """`ValueError` for a kit or paper the catalog does not have."""

@@ -17,13 +17,10 @@ from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
 from ..text import css_string, inline_html, plain_text
-from .catalog import PAPER_SIZES_MM, kit_date
+from .catalog import PAPER_SIZES_MM, WHEN_SYMBOLS, kit_date
 from .fetcher import ASSETS_URL, FETCHER, PACKAGE_DIR, fetcher_for, logo_file_name
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
-
-# Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
-WHEN_SYMBOLS = {"before": "\u25c6", "during": "\u25cf", "after": "\u25a0"}  # diamond, circle, square
 
 # Render options used for both layout and PDF output: forms change the user-agent stylesheet,
 # so layout must already know about them.  PDF/UA-1 gives a tagged PDF with language and title.

@@ -1,4 +1,4 @@
-"""Render the site's generated pages (model pages, conversation mode, question bank, chooser, kits) as Markdown."""
+"""Render the site's generated pages (model pages, conversation mode, cards, question bank, chooser, kits) as Markdown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
-from ..model.schema import ConversationModel
+from ..kits.catalog import WHEN_SYMBOLS
+from ..model.schema import ConversationModel, Question, Stage, Step
 from ..model.sequences import ConversationSequence, SequenceEntry
 from ..text import inline_html, json_script, markdown_heading, plain_text, yaml_string
 
@@ -49,6 +50,11 @@ def run_page(model_id: str, language: str | None = None) -> str:
     return language_page(f"run/{model_id}.md", language)
 
 
+def cards_page(model_id: str, language: str | None = None) -> str:
+    """The source path of a model's question cards as a print view, one card or one step at a time: `cards/<id>.md`."""
+    return language_page(f"cards/{model_id}.md", language)
+
+
 def language_page(path: str, language: str | None = None) -> str:
     """A generated page's source path in the section of a translation language (None: the default language)."""
     return f"{language}/{path}" if language else path
@@ -80,6 +86,25 @@ class KitLink:
     @property
     def paper_label(self) -> str:
         return messages(self.language)["papers"][self.paper]
+
+
+@dataclass(frozen=True)
+class CardStep:
+    """A step with questions, as the print view shows it: its questions, each with its card's number in the model."""
+
+    stage: Stage
+    step: Step
+    cards: list[tuple[int, Question]]
+
+
+def card_steps(model: ConversationModel) -> list[CardStep]:
+    """The model's steps that have questions, each question numbered as the cards kit numbers its card."""
+    steps: list[CardStep] = []
+    for number, (stage, step, question) in enumerate(model.questions(), start=1):
+        if not steps or steps[-1].step is not step:
+            steps.append(CardStep(stage, step, []))
+        steps[-1].cards.append((number, question))
+    return steps
 
 
 @dataclass(frozen=True)
@@ -175,14 +200,15 @@ class PageRenderer:
     def model_page(self, model: ConversationModel, kits: Sequence[KitLink] = (),
                    alternates: Sequence[Alternate] = (), memberships: Sequence[Membership] = (),
                    link: Callable[[str], str] = lambda target: target, page_url: str | None = None,
-                   run_link: str | None = None) -> str:
+                   run_link: str | None = None, cards_link: str | None = None) -> str:
         """A model's page; `memberships`: the sequences it belongs to; `page_url`: its full address, if known;
-        `run_link`: the link to its conversation mode."""
+        `run_link`: the link to its conversation mode; `cards_link`: to the print view of its cards."""
         t = messages(self.language)["site"]
         description = [plain_text(model.summary), f"{t['how_often']}: {plain_text(model.cadence)}" if model.cadence else ""]
         calendar = Calendar(f"{model.id}.ics", page_url, [self._event(model, [0], description)])
         return self._render("model.md.j2", model=model, kits=kits, alternates=alternates, memberships=memberships,
-                            link=link, calendar=calendar, when=self.days_label, run_link=run_link)
+                            link=link, calendar=calendar, when=self.days_label, run_link=run_link,
+                            cards_link=cards_link)
 
     def sequence_page(self, sequence: ConversationSequence, timeline: Sequence[TimelineEntry], link: Callable[[str], str],
                       page_url: str | None = None) -> str:
@@ -232,6 +258,15 @@ class PageRenderer:
         }
         return self._render("run.md.j2", model=model, model_link=model_link, script_labels=script_labels,
                             opening=opening)
+
+    def cards_page(self, model: ConversationModel, model_link: str, kits: Sequence[KitLink] = (),
+                   organization: str | None = None, logo: str | None = None) -> str:
+        """A model's question cards as a print view, front beside back at their printed size; the address picks a
+        step's cards (`#step-<id>`) or one card (`#card-<n>`). `kits`: its cards kits, the whole deck as PDF;
+        `organization` and `logo` (the logo's link): the branding that the kit's card backs carry."""
+        return self._render("cards.md.j2", model=model, model_link=model_link, steps=card_steps(model),
+                            kits=[kit for kit in kits if kit.kit == "cards"], organization=organization, logo=logo,
+                            symbols=WHEN_SYMBOLS, kit_labels=messages(self.language)["kit"])
 
     def home(self, models: Sequence[ConversationModel], link: Callable[[str], str]) -> str:
         """A translation language's home page: its conversations, chooser and question bank."""

@@ -24,6 +24,7 @@ from .pages import (
     Membership,
     PageRenderer,
     TimelineEntry,
+    cards_page,
     language_page,
     model_groups,
     model_page,
@@ -49,6 +50,8 @@ BANK_JS = "assets/coachbook/bank.js"
 """The question bank's filters (a no-op on other pages)."""
 CALENDAR_JS = "assets/coachbook/calendar.js"
 CONVERSATION_JS = "assets/coachbook/conversation.js"
+CARDS_JS = "assets/coachbook/cards.js"
+"""The print view's Print button (a no-op on other pages)."""
 LANGUAGE_LINKS_JS = "assets/coachbook/language-links.js"
 """Keeps each page's same-page language links out of the theme's sitemap lookup (see the file)."""
 KITS_FOLDER = "kits"
@@ -116,14 +119,19 @@ class Section:
         return bool(self.folder) and language_page(HOME_PAGE, self.folder) not in self.hand_written
 
     def pages(self) -> list[str]:
-        """Its generated page source paths: a page and a conversation mode per model, the question bank, the chooser (and a home)."""
+        """Its generated page source paths: a page, a conversation mode and a print view of the cards per model, the
+        question bank, the chooser (and a home)."""
         names = [QUESTIONS_PAGE, CHOOSER_PAGE] + [HOME_PAGE] * self.generated_home
-        return ([model_page(model.id, self.folder) for model in self.models] + self.run_pages()
+        return ([model_page(model.id, self.folder) for model in self.models] + self.run_pages() + self.cards_pages()
                 + [language_page(n, self.folder) for n in names])
 
     def run_pages(self) -> list[str]:
         """Its conversation modes, one per model: reached from the model's page, never from the navigation."""
         return [run_page(model.id, self.folder) for model in self.models]
+
+    def cards_pages(self) -> list[str]:
+        """Its print views of the cards, one per model: reached from the model's page, never from the navigation."""
+        return [cards_page(model.id, self.folder) for model in self.models]
 
 
 class SitePlan:
@@ -173,8 +181,9 @@ class SitePlan:
                 + [sequence_page(sequence.id) for sequence in self.library.sequences])
 
     def unlisted_pages(self) -> list[str]:
-        """The generated pages that stay out of the navigation (and of search): the conversation modes."""
-        return [path for section in self.sections for path in section.run_pages()]
+        """The generated pages that stay out of the navigation (and of search): the conversation modes and the
+        print views of the cards."""
+        return [path for section in self.sections for path in (*section.run_pages(), *section.cards_pages())]
 
     # ------------------------------------------------------------------ configuration
 
@@ -185,7 +194,7 @@ class SitePlan:
     def scripts(self) -> list[str]:
         # The chooser's matchmaker and favourites, the question bank's filters, every model page's calendar file and
         # conversation mode are made in the browser; each script does nothing on a page without its part.
-        return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS]
+        return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS, CARDS_JS]
                 + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations))
 
     def script_entries(self) -> list[dict]:
@@ -381,12 +390,17 @@ class SitePlan:
             renderer = PageRenderer(section.language, section.folder)
             for model in section.models:
                 page, run = model_page(model.id, section.folder), run_page(model.id, section.folder)
+                cards = cards_page(model.id, section.folder)
                 pages[page] = renderer.model_page(model, _kit_links(offered, urls, page, section.folder, model.id),
                                                   alternates(page, model.id, section.language),
                                                   [] if section.folder else memberships.get(model.id, []),
                                                   lambda target, page=page: urls.relative(target, page), page_url(page),
-                                                  urls.relative(run, page))
+                                                  urls.relative(run, page), urls.relative(cards, page))
                 pages[run] = renderer.run_page(model, urls.relative(page, run))
+                pages[cards] = renderer.cards_page(
+                    model, urls.relative(page, cards), _kit_links(offered, urls, cards, section.folder, model.id),
+                    self.branding.organization if self.branding else None,
+                    urls.relative(self.theme_logo(), cards) if self.theme_logo() else None)
             renders = {QUESTIONS_PAGE: renderer.question_bank, CHOOSER_PAGE: renderer.chooser}
             if section.generated_home:
                 renders[HOME_PAGE] = renderer.home
