@@ -96,7 +96,7 @@ def _site_cases():
                for language in (None, "de") for paper in PAPERS])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: a module's fixture would keep the module's tests on one xdist worker
 def hostile_models(tmp_path_factory) -> dict:
     """The hostile site's model and its German translation, as conftest writes them."""
     folder = tmp_path_factory.mktemp("hostile-models")
