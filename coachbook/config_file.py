@@ -84,6 +84,14 @@ class PluginOptions:
         return OptionSource(display_path(self.file), self.positions, frozenset(self.commented), files=self.files)
 
 
+def configured_plugins(config: dict) -> list[tuple[str, dict | None]]:
+    """The config's `plugins` entries as (name without a theme prefix such as `material/`, options)."""
+    entries = config.get("plugins") or []
+    items = entries.items() if isinstance(entries, dict) else (
+        next(iter(e.items())) if isinstance(e, dict) else (e, None) for e in entries)
+    return [(str(name).split("/")[-1], options) for name, options in items]
+
+
 def read_config(path: Path) -> dict:
     """The whole config as plain data, its INHERIT parents merged in and `!ENV` resolved; `ConfigError` when unreadable."""
     root, _ = _compose(Path(path))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .branding import BRANDING_OPTIONS, Branding, OptionSource, load_branding
-from .config_file import PluginOptions, originals_language, read_config, read_plugin_options
+from .config_file import PluginOptions, configured_plugins, originals_language, read_config, read_plugin_options
 from .errors import ConfigError, UsageError, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
 
@@ -206,6 +206,12 @@ class Project:
     site_url: str | None = None
     written: frozenset[str] = frozenset()
     """The options written in the config (so that a default folder is told from a configured one)."""
+
+    @property
+    def offline(self) -> bool:
+        """Whether the config turns on Material's offline plugin (`OFFLINE=true`): a site for file://."""
+        return any(name == "offline" and bool((options or {}).get("enabled", True))
+                   for name, options in configured_plugins(self.config))
 
     @property
     def languages(self) -> tuple[str, ...]:

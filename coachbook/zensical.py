@@ -21,7 +21,7 @@ import jinja2
 import yaml
 
 from .site import csp
-from .config_file import PLUGIN_NAME
+from .config_file import PLUGIN_NAME, configured_plugins
 from .site.documents import write_documents
 from .errors import UsageError, ZensicalFailed, display_path
 from .files import write_atomically
@@ -52,7 +52,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     config_file = Path(config_file).resolve()
     project = load_project(config_file)  # a bad option stops here, before anything is written
     root, config = config_file.parent, project.config
-    for name, plugin in _plugins(config):
+    for name, plugin in configured_plugins(config):
         if name in UNSUPPORTED_PLUGINS and (plugin or {}).get("enabled", True):
             raise UsageError(f"{display_path(config_file)}: plugin '{name}': Zensical cannot build {UNSUPPORTED_PLUGINS[name]}")
     target = Path(site_dir) if site_dir else root / config.get("site_dir", "site")
@@ -87,20 +87,12 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     return target
 
 
-def _plugins(config: dict) -> list[tuple[str, dict | None]]:
-    """The `plugins` entries as (name without a `material/` prefix, options)."""
-    entries = config.get("plugins") or []
-    items = entries.items() if isinstance(entries, dict) else (
-        next(iter(e.items())) if isinstance(e, dict) else (e, None) for e in entries)
-    return [(str(name).split("/")[-1], options) for name, options in items]
-
-
 def derived_config(config: dict, plan: SitePlan, urls: Urls, *, site_dir: Path) -> dict:
     """The configuration Zensical builds: the user's, with what the plugin would have added, and no coachbook entry."""
     derived = copy.deepcopy(config)
     derived["docs_dir"] = DOCUMENTS.as_posix()
     derived["site_dir"] = str(site_dir)  # inside the project, as Zensical requires
-    derived["plugins"] = [{name: options} if options else name for name, options in _plugins(config)
+    derived["plugins"] = [{name: options} if options else name for name, options in configured_plugins(config)
                           if name not in (PLUGIN_NAME, *UNSUPPORTED_PLUGINS)]
     if derived.get("nav") is None:
         derived["nav"] = plan.navigation()

@@ -15,9 +15,11 @@ def has_class(box, name: str) -> bool:
 
 
 def in_flow(box) -> list:
-    """The box's children that take room in its flow: no lines, no absolutely positioned boxes."""
+    """The box's children that take room in its flow: no lines, no absolutely positioned or floated boxes (a float
+    beside the text, such as a header's QR code, is part of its parent's height, not stacked with its siblings)."""
     return [child for child in getattr(box, "children", ())
-            if type(child).__name__ not in ("AbsolutePlaceholder", "LineBox") and not child.is_absolutely_positioned()]
+            if type(child).__name__ not in ("AbsolutePlaceholder", "LineBox") and not child.is_absolutely_positioned()
+            and not child.is_floated()]
 
 
 def predicted_height(box, scale, widen: float = 0.0, *, fill: float) -> float:

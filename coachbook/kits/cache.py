@@ -28,10 +28,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # assets (CSS, fonts). The package's modules that the kit code imports (the schema, text, i18n) are found from it.
 KIT_FOLDERS = ("kits", "templates/kits", "locales", "assets")
 # The libraries a kit's bytes depend on: WeasyPrint and what it lays out and writes with, and ours
-# for Markdown and templates, and pypdf, which reads a large deck's chunks to join them. (WeasyPrint 70 parses HTML
-# with tinyhtml5, not html5lib.)
+# for Markdown and templates, pypdf, which reads a large deck's chunks to join them, and segno, which draws the QR
+# codes. (WeasyPrint 70 parses HTML with tinyhtml5, not html5lib.)
 RENDERING_LIBRARIES = ("weasyprint", "pydyf", "tinyhtml5", "tinycss2", "cssselect2", "pyphen", "fonttools", "pillow",
-                       "markdown-it-py", "jinja2", "markupsafe", "pypdf")
+                       "markdown-it-py", "jinja2", "markupsafe", "pypdf", "segno")
 
 
 def kit_input_files() -> list[Path]:

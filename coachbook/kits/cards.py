@@ -18,6 +18,7 @@ from ..text import plain_text
 from .boxes import MM, PT, in_flow, predicted_height
 from .catalog import PAPER_SIZES_MM
 from .document import lay_out, template_html
+from .jobs import KitLinks
 from .joining import PdfJoin
 
 CARD_COLUMNS, CARD_ROWS = 2, 3
@@ -123,7 +124,8 @@ def _card_sheets(cards: list[Card]) -> list[list[dict]]:
 
 
 def _cards_html(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-                cards: list[Card], *, backs: bool = True, first_sheet: int = 0, page_total: int | None = None) -> str:
+                cards: list[Card], *, backs: bool = True, first_sheet: int = 0, page_total: int | None = None,
+                links: KitLinks | None = None) -> str:
     """The sheets of `cards`; `backs`: with the card backs (fitting measures the fronts alone); `first_sheet`:
     how many sheets of the deck come before these; `page_total`: the deck's page count, written as a number
     (a chunk of a deck counts its pages from its first sheet's front page on)."""
@@ -132,7 +134,7 @@ def _cards_html(model: ConversationModel, paper: str, language: str, branding: B
     sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
     paper_width, paper_height = PAPER_SIZES_MM[paper]
     return template_html(
-        model, "cards", paper, language, branding, sheets=_card_sheets(cards), total=model.question_count,
+        model, "cards", paper, language, branding, links=links, sheets=_card_sheets(cards), total=model.question_count,
         backs=backs, first_sheet=first_sheet, **chunk,
         card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
         sheet_width=sheet_width, sheet_height=sheet_height,
@@ -324,7 +326,7 @@ class _CardText:
 
 
 def cards_document(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-                   chunk_cards: int | None = None) -> Document:
+                   chunk_cards: int | None = None, *, links: KitLinks | None = None) -> Document:
     """The cards, each sized from a first guess; the cards that overflow the first layout are resized (or
     split) from their measured text once, so a second layout fits (a loop remains for a wrong prediction).
 
@@ -332,18 +334,18 @@ def cards_document(model: ConversationModel, paper: str, language: str, branding
     sheets, whose pages are joined here into one document, all of them held at once: `cards_layout` gives the
     deck that writes its PDF chunk by chunk instead.
     """
-    return whole_document(cards_layout(model, paper, language, branding, chunk_cards))
+    return whole_document(cards_layout(model, paper, language, branding, chunk_cards, links=links))
 
 
 def cards_layout(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-                 chunk_cards: int | None = None) -> Document | Deck:
+                 chunk_cards: int | None = None, *, links: KitLinks | None = None) -> Document | Deck:
     """The cards as `cards_document` lays them out, except a deck of more than `chunk_cards` cards: that is a
     `Deck`, fitted, whose chunks are laid out only when its PDF is written, one at a time."""
     chunk_cards = chunk_cards or CHUNK_CARDS
     cards = _initial_cards(model)
     if len(cards) > chunk_cards:
-        return _chunked_deck(model, paper, language, branding, cards, chunk_cards)
-    _, document, layouts = _fit(model, paper, language, branding, cards)
+        return _chunked_deck(model, paper, language, branding, cards, chunk_cards, links)
+    _, document, layouts = _fit(model, paper, language, branding, cards, links=links)
     document.coachbook_layouts = layouts
     return document
 
@@ -408,7 +410,7 @@ def whole_document(layout: Document | Deck) -> Document:
 
 
 def _chunked_deck(model: ConversationModel, paper: str, language: str, branding: Branding | None,
-                  cards: list[Card], chunk_cards: int) -> Deck:
+                  cards: list[Card], chunk_cards: int, links: KitLinks | None) -> Deck:
     """A large deck, fitted chunk by chunk on its fronts alone, then cut into chunks of whole sheets with their
     final page and sheet numbers (known once every card is fitted).
 
@@ -428,16 +430,17 @@ def _chunked_deck(model: ConversationModel, paper: str, language: str, branding:
     chunk_cards = max(per_sheet, chunk_cards // per_sheet * per_sheet)
     total_pages = 2 * -(-len(fitted) // per_sheet)
     chunks = [_cards_html(model, paper, language, branding, fitted[start:start + chunk_cards],
-                          first_sheet=start // per_sheet, page_total=total_pages)
+                          first_sheet=start // per_sheet, page_total=total_pages, links=links)
               for start in range(0, len(fitted), chunk_cards)]
     return Deck(chunks, paper, branding, rounds + 1)
 
 
 def _fit(model: ConversationModel, paper: str, language: str, branding: Branding | None, cards: list[Card],
-         backs: bool = True) -> tuple[list[Card], Document, int]:
-    """The cards fitted, their last layout and how many layouts it took; `backs`: lay out the card backs too."""
+         backs: bool = True, links: KitLinks | None = None) -> tuple[list[Card], Document, int]:
+    """The cards fitted, their last layout and how many layouts it took; `backs`: lay out the card backs too (with
+    the QR codes of `links`)."""
     def layout(cards: list[Card]) -> Document:
-        return lay_out(_cards_html(model, paper, language, branding, cards, backs=backs), paper, branding)
+        return lay_out(_cards_html(model, paper, language, branding, cards, backs=backs, links=links), paper, branding)
 
     document = layout(cards)
     layouts = 1

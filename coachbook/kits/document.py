@@ -19,6 +19,8 @@ from ..model.schema import ConversationModel
 from ..text import css_string, inline_html, plain_text
 from .catalog import PAPER_SIZES_MM, WHEN_SYMBOLS, kit_date
 from .fetcher import ASSETS_URL, FETCHER, PACKAGE_DIR, fetcher_for, logo_file_name
+from .jobs import KitLinks
+from .qr import qr_svg
 
 TEMPLATES_DIR = PACKAGE_DIR / "templates" / "kits"
 
@@ -58,7 +60,7 @@ def _environment(language: str) -> Environment:
     t = messages(language)
     environment.globals.update(
         t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,
-        ASKED_BY_LABELS=t["kit"]["asked_by"], LED_BY_LABELS=t["kit"]["led_by"], KIT_TITLES=t["kits"],
+        ASKED_BY_LABELS=t["kit"]["asked_by"], LED_BY_LABELS=t["kit"]["led_by"], KIT_TITLES=t["kits"], qr_svg=qr_svg,
         # Hyphenation (pyphen, for the kit's lang) helps long compounds in narrow cards and columns; English
         # kits keep the layout they were tuned and tested with.
         hyphenate=language != DEFAULT_LANGUAGE,
@@ -73,14 +75,18 @@ def template_document(template: str, paper: str, language: str = DEFAULT_LANGUAG
     return lay_out(html, paper, branding, forms=False)
 
 
-def pdf_identifier(inputs: list, date: str, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None) -> bytes:
-    """A PDF's fixed identifier, from everything its bytes depend on (the same inputs, the same identifier)."""
+def pdf_identifier(inputs: list, date: str, language: str = DEFAULT_LANGUAGE, branding: Branding | None = None,
+                   links: tuple[KitLinks, ...] = ()) -> bytes:
+    """A PDF's fixed identifier, from everything its bytes depend on (the same inputs, the same identifier);
+    `links`: the addresses of its QR codes (a kit for another site is another file)."""
     # The date too: a kit dated anew is another file, and readers and archives tell files apart by /ID.
     inputs = [*inputs, date]
     if language != DEFAULT_LANGUAGE:
         inputs = [*inputs, language]
     if branding is not None:
         inputs = [*inputs, branding.fingerprint()]
+    if links:
+        inputs = [*inputs, [link.identity() for link in links]]
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32].encode()
 
 
@@ -94,13 +100,15 @@ def source_credit(model: ConversationModel, language: str = DEFAULT_LANGUAGE) ->
     return messages(language)["kit"]["source"] + " " + ", ".join(parts)
 
 
-def template_html(model: ConversationModel, kit: str, paper: str, language: str, branding: Branding | None, **context) -> str:
-    """The HTML of the kit `kit` (its template `<kit>.html`) for a model, with `context` besides what every kit gets."""
+def template_html(model: ConversationModel, kit: str, paper: str, language: str, branding: Branding | None, *,
+                  links: KitLinks | None = None, **context) -> str:
+    """The HTML of the kit `kit` (its template `<kit>.html`) for a model, with `context` besides what every kit gets;
+    `links`: where its QR codes lead (None: it has none)."""
     template = _environment(language).get_template(f"{kit}.html")
     return template.render(
         model=model, kit=kit, paper=paper, kit_title=messages(language)["kits"][kit],
         credit=source_credit(model, language), author=plain_text(model.source.author) if model.source.author else "Coachbook",
-        branding=branding,
+        branding=branding, links=links,
         logo_src=logo_file_name(branding.logo) if branding and branding.logo else None, **context,
     )
 
@@ -138,10 +146,12 @@ def dated(document: Writer, date: str) -> Writer:
 
 
 def kit_pdf(document: PdfWriter, model: ConversationModel, kit: str, paper: str,
-            language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None, date: str | None = None) -> bytes:
+            language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None, date: str | None = None,
+            links: KitLinks | None = None) -> bytes:
     """A kit's PDF bytes from its layout (`kit_layout` or `kit_document` with the same arguments), which a pack may
     share; a large deck (`cards.Deck`) writes its chunks one at a time and joins them. `date`: its creation and
     modification date (None: `kit_date()`, SOURCE_DATE_EPOCH or else the epoch)."""
     date = date or kit_date()
-    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], date, language, branding)
+    identifier = pdf_identifier([__version__, kit, paper, model.model_dump(mode="json")], date, language, branding,
+                                (links,) if links else ())
     return dated(document, date).write_pdf(pdf_identifier=identifier, **RENDER_OPTIONS)

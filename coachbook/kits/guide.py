@@ -8,6 +8,7 @@ from ..branding import Branding
 from ..model.schema import ConversationModel
 from .boxes import MM, PT, has_class, in_flow, predicted_height
 from .document import lay_out, template_html
+from .jobs import KitLinks
 
 
 # From roomiest to tightest; the guide takes the first that fits on one page.
@@ -21,7 +22,7 @@ GUIDE_LEVELS = (
 
 
 def _guide_html(model: ConversationModel, paper: str, language: str, branding: Branding | None, level: dict,
-                step_limit: int | None) -> str:
+                step_limit: int | None, links: KitLinks | None) -> str:
     stages, shown_steps, shown_questions = [], 0, 0
     for stage in model.stages:
         steps = []
@@ -35,18 +36,20 @@ def _guide_html(model: ConversationModel, paper: str, language: str, branding: B
             stages.append((stage, steps))
     all_steps = sum(len(stage.steps) for stage in model.stages)
     return template_html(
-        model, "guide", paper, language, branding, level=level, stages=stages,
+        model, "guide", paper, language, branding, links=links, level=level, stages=stages,
         hidden_steps=all_steps - shown_steps,
         hidden_questions=model.question_count - shown_questions,
     )
 
 
-def guide_document(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> Document:
+def guide_document(model: ConversationModel, paper: str, language: str, branding: Branding | None, *,
+                   links: KitLinks | None = None) -> Document:
     """The guide on one page, in at most two layouts in every case we know of (see `_guide_plan`)."""
     all_steps = sum(len(stage.steps) for stage in model.stages)
 
     def layout(index: int, step_limit: int | None) -> Document:
-        return lay_out(_guide_html(model, paper, language, branding, GUIDE_LEVELS[index], step_limit), paper, branding)
+        return lay_out(_guide_html(model, paper, language, branding, GUIDE_LEVELS[index], step_limit, links), paper,
+                       branding)
 
     first = layout(0, None)
     if len(first.pages) == 1:

@@ -13,12 +13,34 @@ from ..model.schema import ConversationModel
 from .catalog import kit_date, kit_filename, pack_filename
 
 @dataclass(frozen=True)
+class KitLinks:
+    """Where a kit's QR codes lead on the published site, as full addresses: the model's page and its conversation
+    mode (a step of it: `step`). Planned by the site plan from the site's address; a kit without one carries no code."""
+
+    model_page: str
+    conversation: str
+
+    def step(self, step_id: str) -> str:
+        """A step in the conversation mode, which opens at the step its address names."""
+        return f"{self.conversation}#{step_id}"
+
+    def identity(self) -> tuple[str, ...]:
+        """What a kit's bytes take from its links (its cache key and PDF identifier)."""
+        return ("links", self.model_page, self.conversation)
+
+
+def _links_identity(links: KitLinks | None) -> tuple[str, ...]:
+    return links.identity() if links else ()
+
+
+@dataclass(frozen=True)
 class KitJob:
     """One kit of one model on one paper size, rendered in `language`, with the organization's branding if any.
 
     `section`: the models subfolder of a translation (its language tag), which names its files; None for
     the originals, whatever their language. `date`: the PDF's creation and modification date (`kit_date`; the site
-    plan gives the newest modification time of the files the kit is made from).
+    plan gives the newest modification time of the files the kit is made from). `links`: where its QR codes lead
+    (None: it carries none).
     """
 
     model: ConversationModel
@@ -28,6 +50,7 @@ class KitJob:
     section: str | None = None
     branding: Branding | None = None
     date: str = field(default_factory=kit_date)
+    links: KitLinks | None = None
 
     @property
     def path(self) -> str:
@@ -44,15 +67,17 @@ class KitJob:
         # The section does not change the bytes, but the cache returns one job per identity: two jobs
         # written to two places must not be taken for one.
         return (self.kit, self.paper, self.language, self.date, self.model.model_dump_json(),
-                *[self.section] * bool(self.section))
+                *[self.section] * bool(self.section), *_links_identity(self.links))
 
     def layout_group(self) -> tuple:
         """What the kit's layout depends on besides the kit: jobs alike here share their layouts."""
-        return _layout_group(self.model, self.paper, self.language, self.branding)
+        return _layout_group(self.model, self.paper, self.language, self.branding, self.links)
 
 
-def _layout_group(model: ConversationModel, paper: str, language: str, branding: Branding | None) -> tuple:
-    return ("model", model.model_dump_json(), paper, language, branding.fingerprint() if branding else None)
+def _layout_group(model: ConversationModel, paper: str, language: str, branding: Branding | None,
+                  links: KitLinks | None) -> tuple:
+    return ("model", model.model_dump_json(), paper, language, branding.fingerprint() if branding else None,
+            _links_identity(links))
 
 
 def _label(where: str, section: str | None) -> str:
@@ -62,7 +87,8 @@ def _label(where: str, section: str | None) -> str:
 @dataclass(frozen=True)
 class PackJob:
     """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF, cover and agenda included,
-    in `language`; `section` and `date` as for a `KitJob` (the date: the newest of every model's files)."""
+    in `language`; `section` and `date` as for a `KitJob` (the date: the newest of every model's files); `links`:
+    each model's `KitLinks`, in the order of `models` (empty: no QR codes)."""
 
     models: tuple[ConversationModel, ...]
     paper: str
@@ -71,6 +97,7 @@ class PackJob:
     section: str | None = None
     branding: Branding | None = None
     date: str = field(default_factory=kit_date)
+    links: tuple[KitLinks, ...] = ()
     kit: ClassVar[str] = "pack"  # lets a pack be listed beside the kits
 
     @property
@@ -92,12 +119,17 @@ class PackJob:
 
     def cache_identity(self) -> tuple[str, ...]:
         return ("pack", self.paper, str(self.copies), self.language, self.date, *[self.section] * bool(self.section),
-                *(model.model_dump_json() for model in self.models))
+                *(model.model_dump_json() for model in self.models), *(part for links in self.links
+                                                                       for part in links.identity()))
+
+    def links_of(self, model: ConversationModel) -> KitLinks | None:
+        """Where the QR codes of one of the pack's models lead (None: nowhere)."""
+        return dict(zip((m.id for m in self.models), self.links)).get(model.id)
 
     def layout_group(self) -> tuple:
         """A one-model pack joins its model's kits (it reuses their layouts); a pack of several stands alone."""
         if len(self.models) == 1:
-            return _layout_group(self.model, self.paper, self.language, self.branding)
+            return _layout_group(self.model, self.paper, self.language, self.branding, self.links_of(self.model))
         return ("pack", *self.cache_identity(), self.branding.fingerprint() if self.branding else None)
 
 
@@ -106,19 +138,23 @@ Job = KitJob | PackJob
 
 def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
              language: str = DEFAULT_LANGUAGE, *, section: str | None = None,
-             branding: Branding | None = None, dates: Mapping[str, str] | None = None) -> list[KitJob]:
+             branding: Branding | None = None, dates: Mapping[str, str] | None = None,
+             links: Mapping[str, KitLinks] | None = None) -> list[KitJob]:
     """Every kit of the models on every paper, in `language`; `section`: a translation's subfolder (None: originals);
-    `dates`: each model's kit date by id (default: `kit_date()`)."""
+    `dates`: each model's kit date by id (default: `kit_date()`); `links`: each model's `KitLinks` by id (None: no
+    QR codes)."""
     kits, papers = list(kits), list(papers)
-    return [KitJob(model, kit, paper, language, section, branding, _date(dates, model))
+    return [KitJob(model, kit, paper, language, section, branding, _date(dates, model), (links or {}).get(model.id))
             for model in models for kit in kits for paper in papers]
 
 
 def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str], language: str = DEFAULT_LANGUAGE, *,
               section: str | None = None, branding: Branding | None = None,
-              dates: Mapping[str, str] | None = None) -> list[PackJob]:
-    """One pack per model and paper, with one copy of the worksheet: what the site offers; `dates` as for `kit_jobs`."""
-    return [PackJob((model,), paper, language=language, section=section, branding=branding, date=_date(dates, model))
+              dates: Mapping[str, str] | None = None, links: Mapping[str, KitLinks] | None = None) -> list[PackJob]:
+    """One pack per model and paper, with one copy of the worksheet: what the site offers; `dates` and `links` as for
+    `kit_jobs`."""
+    return [PackJob((model,), paper, language=language, section=section, branding=branding, date=_date(dates, model),
+                    links=(links[model.id],) if links else ())
             for model in models for paper in papers]
 
 

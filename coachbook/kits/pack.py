@@ -17,6 +17,7 @@ from ..text import plain_text
 from .catalog import MAX_COPIES, kit_date
 from .document import RENDER_OPTIONS, dated, pdf_identifier, source_credit, template_document
 from .cards import Deck
+from .jobs import KitLinks
 from .joining import join_pdfs
 from .layouts import kit_layout
 
@@ -78,9 +79,11 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
 
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,
                   language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None,
-                  layout: KitLayout | None = None, date: str | None = None) -> Document:
+                  layout: KitLayout | None = None, date: str | None = None,
+                  links: Sequence[KitLinks] = ()) -> Document:
     """The laid-out pack in `language`: cover and agenda, then per model the worksheet x `copies`, the cards and
-    the checklist, taken from `layout` (default: laid out here); dated `date`, as `kit_pdf` dates a kit.
+    the checklist, taken from `layout` (default: laid out here); dated `date`, as `kit_pdf` dates a kit; `links`:
+    each model's QR code addresses, in the order of `models` (empty: no codes), on the cover and in its kits.
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
@@ -88,13 +91,14 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     repeat in every copy. Every page is held at once, a large deck's too: `render_pack` writes a pack
     without holding a large deck's layout.
     """
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links)
     # The cover comes first, so the pack carries its title and metadata.
     return cover.copy([page for run in runs for page in run])
 
 
 def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, language: str, branding: Branding | None,
-               layout: KitLayout | None, date: str | None) -> tuple[Document, Iterator[list[Page]]]:
+               layout: KitLayout | None, date: str | None,
+               links: Sequence[KitLinks]) -> tuple[Document, Iterator[list[Page]]]:
     """The pack's cover document (its first pages and its metadata, dated `date` as `kit_pdf`'s) and all the pack's pages in order, in runs:
     each chunk of a large deck (`cards.Deck`) is a run of its own, laid out only when the run is reached, and
     the pages between them make one run. Let go of a run before asking for the next."""
@@ -102,10 +106,12 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
         raise ValueError("a pack needs at least one model")
     if not 1 <= copies <= MAX_COPIES:
         raise ValueError(f"copies must be 1 to {MAX_COPIES} (got {copies})")
+    links_of = dict(zip((model.id for model in models), links))
     if layout is None:
         def layout(model: ConversationModel, kit: str) -> Document | Deck:
-            return kit_layout(model, kit, paper, language, branding=branding)
+            return kit_layout(model, kit, paper, language, branding=branding, links=links_of.get(model.id))
     context = {
+        "links_of": links_of,
         "models": list(models), "agenda": agenda(models, language), "copies": copies, "kit": "pack",
         "kit_title": messages(language)["kits"]["pack"], "credits": [source_credit(model, language) for model in models],
         "session_title": " \u00b7 ".join(plain_text(model.title) for model in models),
@@ -157,8 +163,10 @@ def without_form_fields(pages: Sequence[Page]) -> list[Page]:
 
 
 def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, language: str = DEFAULT_LANGUAGE, *,
-                branding: Branding | None = None, layout: KitLayout | None = None, date: str | None = None) -> bytes:
-    """The pack as PDF bytes; the same models, paper, copies, language, branding and date always give the same bytes.
+                branding: Branding | None = None, layout: KitLayout | None = None, date: str | None = None,
+                links: Sequence[KitLinks] = ()) -> bytes:
+    """The pack as PDF bytes; the same models, paper, copies, language, branding, date and links always give the same
+    bytes (`links` as `pack_document`'s).
 
     `layout`: the kits' layouts to reuse (as `pack_document`). A pack that holds a large deck is written run by
     run (see `_pack_runs`), each run's pages with the cover's metadata, and the runs' PDFs joined: it never holds
@@ -166,9 +174,9 @@ def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1
     """
     date = date or kit_date()
     identifier = pdf_identifier([__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]],
-                                date, language, branding)
+                                date, language, branding, tuple(links))
     options = {**RENDER_OPTIONS, "pdf_forms": False}
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links)
     parts = []
     for run in runs:
         if run:

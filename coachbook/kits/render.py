@@ -21,7 +21,7 @@ from ..files import owned_folder_prefix
 from ..model.schema import ConversationModel
 from .cards import Deck
 from .document import kit_pdf
-from .jobs import Job, PackJob, layout_groups
+from .jobs import Job, KitLinks, PackJob, layout_groups
 from .layouts import kit_layout
 from .pack import KitLayout, render_pack
 
@@ -33,9 +33,9 @@ def render_job(job: Job, layout: KitLayout) -> bytes:
     """The job's PDF: a kit from its layout as `layout` gives it, a pack with its kits' layouts from `layout`."""
     if isinstance(job, PackJob):
         return render_pack(job.models, job.paper, job.copies, job.language, branding=job.branding, layout=layout,
-                           date=job.date)
+                           date=job.date, links=job.links)
     return kit_pdf(layout(job.model, job.kit), job.model, job.kit, job.paper, job.language, branding=job.branding,
-                   date=job.date)
+                   date=job.date, links=job.links)
 
 
 def pango_version() -> str:
@@ -45,20 +45,22 @@ def pango_version() -> str:
 
 
 class _Layouts:
-    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes).
+    """Each kit laid out once, on first use, for the jobs of one group (whose paper, language and branding it takes),
+    with its model's QR code addresses (`links`: by model id, from the group's jobs).
 
     A large deck of cards is kept fitted but not laid out (a `cards.Deck`): the cards kit and the pack that holds
     them each lay it out again, a chunk at a time, so the group never holds the whole deck's layout.
     """
 
-    def __init__(self, paper: str, language: str, branding: Branding | None):
-        self.paper, self.language, self.branding = paper, language, branding
+    def __init__(self, paper: str, language: str, branding: Branding | None, links: dict[str, KitLinks]):
+        self.paper, self.language, self.branding, self.links = paper, language, branding, links
         self.documents: dict[tuple[str, str], Document | Deck] = {}
 
     def __call__(self, model: ConversationModel, kit: str) -> Document | Deck:
         key = (model.model_dump_json(), kit)
         if key not in self.documents:
-            self.documents[key] = kit_layout(model, kit, self.paper, self.language, branding=self.branding)
+            self.documents[key] = kit_layout(model, kit, self.paper, self.language, branding=self.branding,
+                                             links=self.links.get(model.id))
         return self.documents[key]
 
 
@@ -69,7 +71,10 @@ def _render_group(jobs: list[Job], targets: list[Path], store: Store) -> list[st
     Only these lines cross the process boundary, never a PDF or a pickled traceback; a failed job
     leaves the others of its group to go on.
     """
-    layouts = _Layouts(jobs[0].paper, jobs[0].language, jobs[0].branding)
+    links = {model.id: job.links_of(model) if isinstance(job, PackJob) else job.links
+             for job in jobs for model in (job.models if isinstance(job, PackJob) else [job.model])}
+    layouts = _Layouts(jobs[0].paper, jobs[0].language, jobs[0].branding,
+                       {model_id: found for model_id, found in links.items() if found})
     outcomes: list[str | None] = []
     for job, target in zip(jobs, targets, strict=True):
         try:

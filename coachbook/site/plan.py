@@ -33,7 +33,7 @@ from .pages import (
 )
 from ..kits.catalog import KITS, PAPERS, kit_date
 from ..errors import UsageError
-from ..kits.jobs import Job, KitJob, PackJob, check_output_paths, kit_jobs, pack_jobs
+from ..kits.jobs import Job, KitJob, KitLinks, PackJob, check_output_paths, kit_jobs, pack_jobs
 from ..model.schema import ConversationModel
 from ..project import Project
 from ..model.schema_export import SITE_PATH as SCHEMA_PATH, model_schema_json
@@ -95,6 +95,31 @@ class Urls:
         return link + "/" if url.endswith("/") else link
 
 
+@dataclass(frozen=True)
+class SiteAddress:
+    """Where the published site serves its pages: its `site_url` and the form of its URLs (`urls`)."""
+
+    site_url: str
+    urls: Urls = Urls()
+
+    def page(self, path: str) -> str:
+        """The full address of the page at source path `path`."""
+        return self.site_url.rstrip("/") + "/" + self.urls.url(path).removeprefix("./")
+
+    def kit_links(self, model_id: str, folder: str | None) -> KitLinks:
+        """Where the QR codes of a model's kits in the section of `folder` lead: its page and conversation mode there."""
+        return KitLinks(self.page(model_page(model_id, folder)), self.page(run_page(model_id, folder)))
+
+
+def kit_address(project: Project) -> SiteAddress | None:
+    """The site address the project's kits link with QR codes: none without a site_url, nor in the offline build,
+    whose pages a phone cannot reach. Pages are served as the configuration's use_directory_urls says (the offline
+    plugin, which changes that, takes the codes away)."""
+    if project.site_url is None or project.offline:
+        return None
+    return SiteAddress(project.site_url, Urls(project.config.get("use_directory_urls", True) is not False))
+
+
 def hand_written_pages(docs_dir: Path) -> list[str]:
     """The Markdown pages of a docs folder, as source paths."""
     return sorted(path.relative_to(docs_dir).as_posix() for path in Path(docs_dir).rglob("*.md"))
@@ -139,10 +164,12 @@ class SitePlan:
     command): its sections (one per language), pages, navigation, assets, and the jobs of its kits and packs."""
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
-                 branding: Branding | None = None, hand_written: Sequence[str] = ()):
+                 branding: Branding | None = None, hand_written: Sequence[str] = (), kit_address: SiteAddress | None = None):
         """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
-        folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home."""
+        folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home.
+        `kit_address`: the site the kits' QR codes lead to (None: the kits carry none)."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
+        self.kit_address = kit_address
         self.hand_written = sorted(hand_written)
         # The loader refuses a translation folder named after the originals' language: no two sections share one.
         models_by_language = {language: tuple(library.models),
@@ -157,7 +184,7 @@ class SitePlan:
         """The plan of a project's library, with the project's language, branding and kits and packs switches, and
         (for a site) the docs folder's own pages."""
         return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
-                   branding=project.branding, hand_written=hand_written)
+                   branding=project.branding, hand_written=hand_written, kit_address=kit_address(project))
 
     def folder_of(self, language: str) -> str | None:
         """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
@@ -311,7 +338,7 @@ class SitePlan:
         if self.packs:
             jobs += [job for s in self.sections
                      for job in pack_jobs(s.models, PAPERS, s.language, section=s.folder, branding=self.branding,
-                                          dates=self.kit_dates(s))]
+                                          dates=self.kit_dates(s), links=self.kit_links(s.models, s.folder))]
         check_output_paths(jobs)
         return jobs
 
@@ -333,7 +360,14 @@ class SitePlan:
         """The kits of the sections' models (those named; default: all), section by section, in its language."""
         return [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
                                                           kits, papers, s.language, section=s.folder,
-                                                          branding=self.branding, dates=self.kit_dates(s))]
+                                                          branding=self.branding, dates=self.kit_dates(s),
+                                                          links=self.kit_links(s.models, s.folder))]
+
+    def kit_links(self, models: Sequence[ConversationModel], folder: str | None) -> dict[str, KitLinks] | None:
+        """Where the QR codes of the models' kits in the section of `folder` lead, by model id (None: no codes)."""
+        if self.kit_address is None:
+            return None
+        return {model.id: self.kit_address.kit_links(model.id, folder) for model in models}
 
     def kit_date(self, model_ids: Sequence[str], folder: str | None) -> str:
         """The date of a kit or pack of the models in the section of `folder` (`kit_date`): SOURCE_DATE_EPOCH when set,
@@ -356,8 +390,10 @@ class SitePlan:
         if untranslated:
             raise UsageError(f"no {section.folder!r} translation of {', '.join(repr(n) for n in untranslated)} "
                              f"(translated: {', '.join(sorted(by_id)) or 'none'})")
-        return PackJob(tuple(by_id[name] for name in model_ids), paper, copies, language=section.language,
-                       section=section.folder, branding=self.branding, date=self.kit_date(model_ids, section.folder))
+        models = tuple(by_id[name] for name in model_ids)
+        links = self.kit_links(models, section.folder)
+        return PackJob(models, paper, copies, language=section.language, section=section.folder, branding=self.branding,
+                       date=self.kit_date(model_ids, section.folder), links=tuple(links[m.id] for m in models) if links else ())
 
     def assets(self) -> dict[str, bytes]:
         """The site's own files besides the pages and kits: stylesheets, scripts, the logo, the model schema."""
@@ -382,7 +418,7 @@ class SitePlan:
                     for other in others if other != language]
 
         def page_url(page: str) -> str | None:
-            return site_url.rstrip("/") + "/" + urls.url(page).removeprefix("./") if site_url else None
+            return SiteAddress(site_url, urls).page(page) if site_url else None
 
         memberships = self.memberships()
         pages: dict[str, str] = {}

@@ -205,10 +205,25 @@
     event.returnValue = "";  // older browsers ask only when a value is set
   });
 
+  // --- a step's own address -----------------------------------------------------------------
+
+  // `run/<id>/#<step-id>` (a card's QR code) opens at that step, and so does a later change of the fragment; any
+  // other fragment leaves the step as it is.
+  function stepNamed(hash) {
+    var id;
+    try { id = decodeURIComponent(hash.replace(/^#/, "")); } catch (error) { return -1; }
+    for (var i = 0; i < steps.length; i++) if (steps[i].id === id) return i;
+    return -1;
+  }
+  window.addEventListener("hashchange", function () {
+    var index = stepNamed(window.location.hash);
+    if (index >= 0 && index !== current) show(index, true);
+  });
+
   // --- switch on ---------------------------------------------------------------------------
 
   root.classList.add("cb-run--live");
   Array.prototype.forEach.call(root.querySelectorAll(".cb-run-bar, .cb-run-nav, .cb-run-keys, .cb-run-save, .cb-run-notes"),
                                function (element) { element.hidden = false; });
-  show(0, false);
+  show(Math.max(stepNamed(window.location.hash), 0), false);
 })();
