@@ -30,7 +30,7 @@ from .pages import (
     run_page,
     sequence_page,
 )
-from ..kits.catalog import KITS, PAPERS, kit_date
+from ..kits.catalog import DEFAULT_DECK_SIZE, KITS, PAPERS, kit_date
 from ..errors import UsageError
 from ..kits.jobs import Job, KitJob, PackJob, check_output_paths, kit_jobs, pack_jobs
 from ..model.schema import ConversationModel
@@ -131,10 +131,12 @@ class SitePlan:
     command): its sections (one per language), pages, navigation, assets, and the jobs of its kits and packs."""
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
-                 branding: Branding | None = None, hand_written: Sequence[str] = ()):
+                 branding: Branding | None = None, hand_written: Sequence[str] = (), deck_size: str = DEFAULT_DECK_SIZE):
         """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
-        folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home."""
+        folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home.
+        `deck_size`: the print-shop deck's card size (catalog.DECK_SIZES)."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
+        self.deck_size = deck_size
         self.hand_written = sorted(hand_written)
         # The loader refuses a translation folder named after the originals' language: no two sections share one.
         models_by_language = {language: tuple(library.models),
@@ -149,7 +151,7 @@ class SitePlan:
         """The plan of a project's library, with the project's language, branding and kits and packs switches, and
         (for a site) the docs folder's own pages."""
         return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
-                   branding=project.branding, hand_written=hand_written)
+                   branding=project.branding, hand_written=hand_written, deck_size=project.options.deck_size)
 
     def folder_of(self, language: str) -> str | None:
         """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
@@ -324,7 +326,8 @@ class SitePlan:
         """The kits of the sections' models (those named; default: all), section by section, in its language."""
         return [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
                                                           kits, papers, s.language, section=s.folder,
-                                                          branding=self.branding, dates=self.kit_dates(s))]
+                                                          branding=self.branding, dates=self.kit_dates(s),
+                                                          deck_size=self.deck_size)]
 
     def kit_date(self, model_ids: Sequence[str], folder: str | None) -> str:
         """The date of a kit or pack of the models in the section of `folder` (`kit_date`): SOURCE_DATE_EPOCH when set,
