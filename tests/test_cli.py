@@ -14,7 +14,7 @@ import pytest
 
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
-from coachbook.kits.catalog import KITS, PAPERS
+from coachbook.kits.catalog import KIT_PAPERS, kit_filename
 from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
@@ -64,7 +64,7 @@ def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     (models / LANGUAGE / f"{TRANSLATED}.yaml").unlink()
     result = build_kits("--models", str(models), "--out", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
-    kits = [f"{TRANSLATED}/{TRANSLATED}-{kit}-{paper}.pdf" for kit in KITS for paper in PAPERS]
+    kits = [f"{TRANSLATED}/{kit_filename(TRANSLATED, kit, paper)}" for kit, paper in KIT_PAPERS]
     assert sorted(_files(out)) == sorted([
         MANIFEST, *kits, f"{TRANSLATED}/notes.pdf", "holiday/beach.pdf", f"packs/{TRANSLATED}-pack-a4.pdf"])
     assert (out / "empty").is_dir() and not (out / "sample").exists()
