@@ -29,6 +29,20 @@ def test_build_writes_only_the_requested_subset(tmp_path):
     assert "Built 1 kits for 1 models" in result.stderr
 
 
+def test_build_kit_deck_writes_the_deck_of_no_paper_in_the_configured_size(tmp_path):
+    """`--kit deck` gives `<id>-deck.pdf`, its page the card of `deck_size` plus its bleed."""
+    (tmp_path / "mkdocs.yml").write_text("site_name: Decks\nplugins:\n  - coachbook:\n      deck_size: tarot\n")
+    model_id = MODEL_IDS[0]
+    result = build_kits("build", "--model", model_id, "--kit", "deck", "--models", str(REPO / "models"),
+                        "--config", str(tmp_path / "mkdocs.yml"), "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    [deck] = (tmp_path / "out").rglob("*.pdf")
+    assert deck.relative_to(tmp_path / "out").as_posix() == f"{model_id}/{model_id}-deck.pdf"
+    page = pypdf.PdfReader(deck).pages[0]
+    assert [round(float(side) / 72 * 25.4, 1) for side in (page.trimbox.width, page.trimbox.height)] == [70.0, 120.0]
+    assert [round(float(side) / 72 * 25.4, 1) for side in (page.mediabox.width, page.mediabox.height)] == [76.0, 126.0]
+
+
 def test_quiet_prints_nothing(tmp_path):
     result = build_kits("--model", MODEL_IDS[0], "--kit", "guide", "--paper", "a4", "--out", str(tmp_path), "--quiet")
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
@@ -125,8 +139,9 @@ def test_a_model_or_language_given_twice_is_built_once(tmp_path):
 def test_unknown_model_kit_or_paper_is_one_line_and_exit_2(tmp_path):
     for args, words in (
         (["--model", "no-such-model"], "unknown model 'no-such-model'"),
-        (["--kit", "poster"], "unknown kit 'poster' (choose from: worksheet, cards, checklist, guide)"),
+        (["--kit", "poster"], "unknown kit 'poster' (choose from: worksheet, cards, checklist, guide, deck)"),
         (["--paper", "a3"], "unknown paper 'a3' (choose from: a4, letter)"),
+        (["--kit", "deck", "--paper", "a4"], "--paper does not apply to the deck: its page is the card and its bleed"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ):
         result = build_kits(*args, "--out", str(tmp_path))
