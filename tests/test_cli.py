@@ -67,7 +67,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     models, out = _project(tmp_path), tmp_path / "kits"
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
-    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 24  # 8 kits each of the model, its translation and sample
+    # Every kit file (each paper kit on both papers, the deck) of the model, its translation and sample.
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 3 * len(KIT_PAPERS)
     (out / "holiday").mkdir()
     (out / "holiday" / "beach.pdf").write_bytes(b"%PDF-mine")
     (out / "empty").mkdir()
@@ -95,7 +96,7 @@ def test_a_subset_build_prunes_nothing_and_keeps_the_manifest(tmp_path):
         result = build_kits("--models", str(models), "--out", str(out), "--quiet", *subset)
         assert result.returncode == 0, result.stderr
         assert json.loads((out / MANIFEST).read_text()) == listed
-        assert len(list((out / "sample").iterdir())) == 8
+        assert len(list((out / "sample").iterdir())) == len(KIT_PAPERS)
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert not (out / "sample").exists()  # the subset builds kept sample's kits listed
 
@@ -107,7 +108,7 @@ def test_with_no_manifest_a_full_build_prunes_nothing(tmp_path):
     stale.write_bytes(b"%PDF-old")
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert stale.read_bytes() == b"%PDF-old"
-    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 8
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == len(KIT_PAPERS)
 
 
 def test_a_manifest_never_reaches_outside_the_folder_or_into_the_packs(tmp_path):

@@ -15,7 +15,7 @@ from coachbook.kits import render as kit_render
 from coachbook.model import schema
 from coachbook.kits.cache import KitCache
 from coachbook.kits.layouts import kit_layout
-from coachbook.kits.catalog import KITS, PAPERS, kit_date, kit_filename
+from coachbook.kits.catalog import KIT_PAPERS, KITS, PAPERS, kit_date, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.kits.pack import PACK_KITS, agenda, render_pack
 from coachbook.kits.catalog import pack_filename
@@ -285,7 +285,7 @@ def test_packs_false_leaves_the_site_with_the_kits_only(project):
     assert not list((site / "kits").rglob("*-pack-*.pdf"))
     for page in (site / "models" / "open-talk" / "index.html", site / "kits" / "index.html"):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        assert len(soup.select("a.cb-kit-button")) == 8
+        assert len(soup.select("a.cb-kit-button")) == len(KIT_PAPERS)
         assert "Workshop pack" not in soup.get_text() and "workshop pack" not in soup.get_text()
 
 
