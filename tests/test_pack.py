@@ -266,7 +266,7 @@ def test_the_site_offers_a_pack_per_model(project):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         links = {a["href"] for a in soup.select("a.cb-kit-button")}
         assert {prefix.removeprefix("./") + pack for pack in packs} <= {href.removeprefix("./") for href in links}
-        assert len(links) == 10, "the four kits on two papers, and the pack on two papers"
+        assert len(links) == len(KIT_PAPERS) + len(PAPERS), "every kit file (the deck's one), and the pack on two papers"
         assert "Workshop pack" in soup.get_text()
     for pack in packs:
         texts = page_texts(site / "kits" / pack)
