@@ -289,6 +289,11 @@ def test_the_command_asks_the_plan_for_its_kits(tmp_path):
     # The deck has no paper: it is made in the plan's deck size, whatever the papers asked for.
     assert [(job.path, job.paper) for job in plan.build_jobs(["sample"], ["de"], ["deck"], ["a4"])] == [
         ("sample/sample-deck.de.pdf", "poker")]
+    # Another deck size is another deck to the cache, in the same file.
+    [poker] = plan.build_jobs(["sample"], ["en"], ["deck"])
+    plan.deck_size = "tarot"
+    [tarot] = plan.build_jobs(["sample"], ["en"], ["deck"])
+    assert tarot.path == poker.path and tarot.paper == "tarot" and tarot.cache_identity() != poker.cache_identity()
     assert [job.path for job in plan.build_jobs(["other"], ["de", "en"], ["guide"], ["a4"])] == [
         "other/other-guide-a4.pdf"]
     with pytest.raises(UsageError, match=r"unknown language 'fr', 'it' \(models here are in: en, de\)"):
