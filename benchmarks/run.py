@@ -35,7 +35,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coachbook.kits.catalog import KITS, PAPER_SIZES_MM, PAPERS, kit_filename  # noqa: E402
+from coachbook.kits.catalog import BLEED_MM, DECK_SIZES_MM, KIT_PAPERS, KITS, PAPERS, kit_filename, page_size_mm  # noqa: E402
 from coachbook.kits.document import RENDER_OPTIONS  # noqa: E402
 from coachbook.kits.fetcher import ASSETS_URL  # noqa: E402
 from coachbook.kits.layouts import kit_document, render_kit  # noqa: E402
@@ -184,22 +184,22 @@ def floor_and_layouts(models_dir: Path) -> tuple[float, dict[str, list[int | Non
     fonts = FontConfiguration()
     stylesheets = {
         paper: [CSS(url=ASSETS_URL + "kits.css", font_config=fonts),
-                CSS(string=f"@page {{ size: {width}mm {height}mm; }}", font_config=fonts)]
-        for paper, (width, height) in PAPER_SIZES_MM.items()
+                CSS(string=f"@page {{ size: {page_size_mm(paper)[0]}mm {page_size_mm(paper)[1]}mm;"
+                           f"{f' bleed: {BLEED_MM}mm;' if paper in DECK_SIZES_MM else ''} }}", font_config=fonts)]
+        for paper in dict.fromkeys(paper for _, paper in KIT_PAPERS)
     }
     total, layouts = 0.0, {kit: [] for kit in KITS}
     for path in sorted(models_dir.glob("*.yaml")):
         model = load_model(path)
-        for kit in KITS:
-            for paper in PAPERS:
-                document = kit_document(model, kit, paper)
-                # Counted by the kits themselves (None: this version of the kits does not count them).
-                layouts[kit].append(getattr(document, "coachbook_layouts", None))
-                final_html = document.coachbook_html
-                started = time.perf_counter()
-                HTML(string=final_html, base_url=ASSETS_URL).write_pdf(
-                    stylesheets=stylesheets[paper], font_config=fonts, **RENDER_OPTIONS)
-                total += time.perf_counter() - started
+        for kit, paper in KIT_PAPERS:  # the deck on its card size: it has no paper
+            document = kit_document(model, kit, paper)
+            # Counted by the kits themselves (None: this version of the kits does not count them).
+            layouts[kit].append(getattr(document, "coachbook_layouts", None))
+            final_html = document.coachbook_html
+            started = time.perf_counter()
+            HTML(string=final_html, base_url=ASSETS_URL).write_pdf(
+                stylesheets=stylesheets[paper], font_config=fonts, **RENDER_OPTIONS)
+            total += time.perf_counter() - started
     return total, layouts
 
 

@@ -17,6 +17,7 @@ from .branding import BRANDING_OPTIONS, Branding, OptionSource, load_branding
 from .config_file import PluginOptions, configured_plugins, originals_language, read_config, read_plugin_options
 from .errors import ConfigError, UsageError, display_path
 from .i18n import DEFAULT_LANGUAGE, LANGUAGE_TAG
+from .kits.catalog import DECK_SIZES, DECK_SIZES_MM, DEFAULT_DECK_SIZE
 
 DEFAULT_CONFIG = Path("mkdocs.yml")
 DEFAULT_MODELS = "models"
@@ -71,6 +72,11 @@ class CoachbookOptions(BaseModel):
         True, "Write a gzip and a brotli copy beside each text file of the site (`index.html.gz`, `index.html.br`), for a "
         "web server to send compressed without compressing (nginx's `gzip_static`); not in the offline build.",
         "must be true or false")
+    deck_size: str = _option(
+        DEFAULT_DECK_SIZE, "The print-shop deck's card size: " + ", ".join(
+            f"{name} ({' x '.join(f'{side:g}' for side in DECK_SIZES_MM[name])} mm)" for name in DECK_SIZES)
+        + "; each page is the card and 3 mm of bleed.",
+        f"must be {', '.join(DECK_SIZES[:-1])} or {DECK_SIZES[-1]}")
     # Branding: checked (with the logo's file) by branding.load_branding, which gives each its own message.
     organization: Any = _option(None, "The organization's name, shown in the site's footer and on every kit page.")
     logo: Any = _option(None, "An SVG or PNG logo, relative to mkdocs.yml: the site's logo and favicon, and on the kits.")
@@ -110,6 +116,13 @@ class CoachbookOptions(BaseModel):
     def _positive(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
             raise ValueError("too few")
+        return value
+
+    @field_validator("deck_size")
+    @classmethod
+    def _deck_size(cls, value: str) -> str:
+        if value not in DECK_SIZES:
+            raise ValueError("unknown deck size")
         return value
 
     @field_validator("cache_size_mb")

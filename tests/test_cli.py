@@ -14,7 +14,7 @@ import pytest
 
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
-from coachbook.kits.catalog import KITS, PAPERS
+from coachbook.kits.catalog import KIT_PAPERS, kit_filename
 from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
@@ -27,6 +27,20 @@ def test_build_writes_only_the_requested_subset(tmp_path):
     assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf")] == [
         f"{model_id}/{model_id}-guide-letter.pdf"]
     assert "Built 1 kits for 1 models" in result.stderr
+
+
+def test_build_kit_deck_writes_the_deck_of_no_paper_in_the_configured_size(tmp_path):
+    """`--kit deck` gives `<id>-deck.pdf`, its page the card of `deck_size` plus its bleed."""
+    (tmp_path / "mkdocs.yml").write_text("site_name: Decks\nplugins:\n  - coachbook:\n      deck_size: tarot\n")
+    model_id = MODEL_IDS[0]
+    result = build_kits("build", "--model", model_id, "--kit", "deck", "--models", str(REPO / "models"),
+                        "--config", str(tmp_path / "mkdocs.yml"), "--out", str(tmp_path / "out"), "--quiet")
+    assert result.returncode == 0, result.stderr
+    [deck] = (tmp_path / "out").rglob("*.pdf")
+    assert deck.relative_to(tmp_path / "out").as_posix() == f"{model_id}/{model_id}-deck.pdf"
+    page = pypdf.PdfReader(deck).pages[0]
+    assert [round(float(side) / 72 * 25.4, 1) for side in (page.trimbox.width, page.trimbox.height)] == [70.0, 120.0]
+    assert [round(float(side) / 72 * 25.4, 1) for side in (page.mediabox.width, page.mediabox.height)] == [76.0, 126.0]
 
 
 def test_quiet_prints_nothing(tmp_path):
@@ -53,7 +67,8 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     models, out = _project(tmp_path), tmp_path / "kits"
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
-    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 24  # 8 kits each of the model, its translation and sample
+    # Every kit file (each paper kit on both papers, the deck) of the model, its translation and sample.
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 3 * len(KIT_PAPERS)
     (out / "holiday").mkdir()
     (out / "holiday" / "beach.pdf").write_bytes(b"%PDF-mine")
     (out / "empty").mkdir()
@@ -64,7 +79,7 @@ def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     (models / LANGUAGE / f"{TRANSLATED}.yaml").unlink()
     result = build_kits("--models", str(models), "--out", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
-    kits = [f"{TRANSLATED}/{TRANSLATED}-{kit}-{paper}.pdf" for kit in KITS for paper in PAPERS]
+    kits = [f"{TRANSLATED}/{kit_filename(TRANSLATED, kit, paper)}" for kit, paper in KIT_PAPERS]
     assert sorted(_files(out)) == sorted([
         MANIFEST, *kits, f"{TRANSLATED}/notes.pdf", "holiday/beach.pdf", f"packs/{TRANSLATED}-pack-a4.pdf"])
     assert (out / "empty").is_dir() and not (out / "sample").exists()
@@ -81,7 +96,7 @@ def test_a_subset_build_prunes_nothing_and_keeps_the_manifest(tmp_path):
         result = build_kits("--models", str(models), "--out", str(out), "--quiet", *subset)
         assert result.returncode == 0, result.stderr
         assert json.loads((out / MANIFEST).read_text()) == listed
-        assert len(list((out / "sample").iterdir())) == 8
+        assert len(list((out / "sample").iterdir())) == len(KIT_PAPERS)
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert not (out / "sample").exists()  # the subset builds kept sample's kits listed
 
@@ -93,7 +108,7 @@ def test_with_no_manifest_a_full_build_prunes_nothing(tmp_path):
     stale.write_bytes(b"%PDF-old")
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert stale.read_bytes() == b"%PDF-old"
-    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 8
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == len(KIT_PAPERS)
 
 
 def test_a_manifest_never_reaches_outside_the_folder_or_into_the_packs(tmp_path):
@@ -125,8 +140,9 @@ def test_a_model_or_language_given_twice_is_built_once(tmp_path):
 def test_unknown_model_kit_or_paper_is_one_line_and_exit_2(tmp_path):
     for args, words in (
         (["--model", "no-such-model"], "unknown model 'no-such-model'"),
-        (["--kit", "poster"], "unknown kit 'poster' (choose from: worksheet, cards, checklist, guide)"),
+        (["--kit", "poster"], "unknown kit 'poster' (choose from: worksheet, cards, checklist, guide, deck)"),
         (["--paper", "a3"], "unknown paper 'a3' (choose from: a4, letter)"),
+        (["--kit", "deck", "--paper", "a4"], "--paper does not apply to the deck: its page is the card and its bleed"),
         (["--bogus"], "unrecognized arguments: --bogus"),
     ):
         result = build_kits(*args, "--out", str(tmp_path))

@@ -12,9 +12,11 @@ import pytest
 import yaml
 
 from coachbook.kits import cards, guide
-from coachbook.kits.boxes import predicted_height
+from coachbook.kits.boxes import MM, predicted_height
 from coachbook.kits.document import lay_out
+from coachbook.kits.catalog import BLEED_MM, DECK_SIZES, DECK_SIZES_MM, PAPERS
 from coachbook.model.schema import ConversationModel
+from card_boxes import assert_bleed_and_safe_zone
 from conftest import VALID
 
 QUESTION = "What would have to be true for this to work? "
@@ -135,3 +137,42 @@ def test_the_guide_plan_takes_the_roomiest_level_that_fits_one_page():
 ])
 def test_blocks_are_dealt_into_columns_in_order_none_split(units, columns, height, fits):
     assert guide._columns_hold(units, columns, height) is fits
+
+
+def seven_questions() -> ConversationModel:
+    """A model of seven questions, of one to three lines and none to two follow-ups: none is split, even on a bridge card."""
+    data = yaml.safe_load(VALID)
+    data["stages"][0]["steps"][0]["questions"] = [
+        {"text": QUESTION * (1 + n // 3), "asked_by": "manager", "follow_ups": [FOLLOW_UP.format(n=f) for f in range(n // 3)]}
+        for n in range(7)]
+    return ConversationModel.model_validate(data)
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_sheet_cards_bleed_past_their_trim_and_keep_their_text_in_the_safe_zone(paper):
+    """Seven cards, fitted (a full sheet and one more), and their backs: every card's border and bar reach 3 mm past
+    its crop marks, every text lies 3 mm inside them, the backs mirror the fronts."""
+    document = cards.whole_document(cards.cards_layout(seven_questions(), paper, "en", None))
+    assert cards.card_overflows(document) == {}
+    assert len(document.pages) == 4
+    assert assert_bleed_and_safe_zone(document) == 2 * 7
+
+
+@pytest.mark.parametrize("size", DECK_SIZES)
+def test_a_deck_is_one_card_and_its_bleed_a_page_title_card_first(size):
+    """The deck of a seven-question model, fitted: its title card and its back, then each question's front and back,
+    each page the card and its bleed, each text in the safe zone, each question on its front."""
+    model = seven_questions()
+    document = cards.whole_document(cards.cards_layout(model, size, "en", None))
+    assert cards.card_overflows(document) == {}
+    assert len(document.pages) == 2 * (7 + 1)
+    width, height = DECK_SIZES_MM[size]
+    for page in document.pages:
+        assert (page.width, page.height) == pytest.approx((width * MM, height * MM))
+        assert page.bleed == pytest.approx(dict.fromkeys(("top", "right", "bottom", "left"), BLEED_MM * MM))
+    assert assert_bleed_and_safe_zone(document) == 2 * (7 + 1)
+    texts = [" ".join(box.text for box in page._page_box.descendants(placeholders=True)
+                      if type(box).__name__ == "TextBox") for page in document.pages]
+    assert model.title in texts[0] and "7 question cards" in texts[0]
+    for number, (_, _, question) in enumerate(model.questions()):
+        assert " ".join(question.text.split()[:4]) in texts[2 + 2 * number]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 
@@ -14,13 +15,14 @@ from coachbook.kits import cards as kit_cards, fetcher
 from coachbook.kits.document import source_credit
 from coachbook.model import schema
 from coachbook.kits.layouts import kit_document, render_kit
-from coachbook.kits.catalog import KITS, PAPERS, kit_date, kit_filename
+from coachbook.kits.catalog import (BLEED_MM, DECK, DECK_SIZES_MM, DEFAULT_DECK_SIZE, KIT_PAPERS, KITS, PAPERS, kit_date,
+                                    kit_filename, kit_papers)
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 
 import pdf_texts
 from card_boxes import assert_cards_fit
-from conftest import MODEL_IDS, REPO, build_ahead, session_build, session_command  # found at collection time: a new model file is covered with no change here
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, build_ahead, session_build, session_command  # found at collection time: a new model file is covered with no change here
 
 PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 
@@ -49,13 +51,19 @@ def kits_dir(tmp_path_factory) -> Path:
     return session_build(tmp_path_factory, "kits_dir")[0]
 
 
-def kit_path(kits_dir: Path, model_id: str, kit: str, paper: str) -> Path:
-    return kits_dir / model_id / kit_filename(model_id, kit, paper)
+def kit_path(kits_dir: Path, model_id: str, kit: str, paper: str, section: str | None = None) -> Path:
+    return kits_dir / model_id / kit_filename(model_id, kit, paper, section)
 
 
 def page_texts(path: Path) -> tuple[str, ...]:
     """The normalized text pypdf extracts from each page."""
     return tuple(normalized(text) for text in pdf_texts.page_texts(path))
+
+
+def line_ends_joined(text: str) -> str:
+    """Text with a line broken after a hyphen joined again, and automatic hyphenation (U+2010) undone: the deck's
+    narrow card breaks `lower-risk` and a translation's long words where a sheet card does not."""
+    return re.sub("-\\s+", "-", re.sub("\u2010\\s*", "", text))
 
 
 def required_texts(kit: str, conversation) -> list[str]:
@@ -66,7 +74,7 @@ def required_texts(kit: str, conversation) -> list[str]:
             texts.append(stage.title)
             for step in stage.steps:
                 texts += [step.title, step.purpose] + [question.text for question in step.questions]
-    elif kit == "cards":
+    elif kit in ("cards", DECK):
         for _, _, question in conversation.questions():
             texts += [question.text, *question.follow_ups]
     elif kit == "checklist":
@@ -78,6 +86,13 @@ def required_texts(kit: str, conversation) -> list[str]:
 
 every_kit = pytest.mark.parametrize("paper", PAPERS)
 every_model = pytest.mark.parametrize("model_id", MODEL_IDS)
+# Each kit on its papers, the deck on its card size (it has no paper).
+every_kit_file = pytest.mark.parametrize("kit, paper", KIT_PAPERS)
+every_paper_kit = pytest.mark.parametrize("kit, paper", [(kit, paper) for kit, paper in KIT_PAPERS if kit != DECK])
+
+
+def points(millimetres: float) -> float:
+    return millimetres / 25.4 * 72
 
 
 def test_there_are_models_to_test():
@@ -85,23 +100,21 @@ def test_there_are_models_to_test():
 
 
 @every_model
-@pytest.mark.parametrize("kit", KITS)
-@every_kit
+@every_kit_file
 def test_kit_renders_every_required_text(kits_dir, model_id, kit, paper):
     path = kit_path(kits_dir, model_id, kit, paper)
     assert path.is_file(), f"missing {path.name}"
     reader = pypdf.PdfReader(path)
-    width, height = PAGE_SIZES_PT[paper]
+    width, height = PAGE_SIZES_PT.get(paper) or [points(side + 2 * BLEED_MM) for side in DECK_SIZES_MM[paper]]
     for page in reader.pages:
         assert abs(float(page.mediabox.width) - width) <= 1 and abs(float(page.mediabox.height) - height) <= 1
-    text = " ".join(page_texts(path))
-    missing = [wanted for wanted in required_texts(kit, model(model_id)) if wanted not in text]
+    text = line_ends_joined(" ".join(page_texts(path)))
+    missing = [wanted for wanted in required_texts(kit, model(model_id)) if line_ends_joined(wanted) not in text]
     assert not missing, f"{path.name} lacks: {missing[:5]}"
 
 
 @every_model
-@pytest.mark.parametrize("kit", KITS)
-@every_kit
+@every_paper_kit
 def test_every_page_carries_title_and_source_credit(kits_dir, model_id, kit, paper):
     conversation = model(model_id)
     title = normalized(plain_text(conversation.title))
@@ -137,6 +150,33 @@ def test_cards_have_backs_that_mirror_the_fronts(kits_dir, model_id, paper):
         assert "Card backs" in back and normalized(plain_text(conversation.title)) in back
     stages = {normalized(plain_text(stage.title)) for stage in conversation.stages if any(s.questions for s in stage.steps)}
     assert all(any(stage in back for back in texts[1::2]) for stage in stages)
+
+
+@pytest.mark.parametrize("model_id, section", [(model_id, None) for model_id in MODEL_IDS] + TRANSLATIONS)
+def test_the_deck_is_one_card_and_its_bleed_a_page_each_front_then_its_back(kits_dir, model_id, section):
+    """`<id>-deck.pdf`: a title card and its back, then each question's front and back (shipped models split no card),
+    every page's MediaBox and BleedBox the card and its 3 mm bleed, its TrimBox the card; each question on its front."""
+    path = kit_path(kits_dir, model_id, DECK, DEFAULT_DECK_SIZE, section)
+    assert path.name == f"{model_id}-deck{f'.{section}' if section else ''}.pdf"
+    conversation = load_model(REPO / "models" / (f"{section}/" if section else "") / f"{model_id}.yaml")
+    reader = pypdf.PdfReader(path)
+    assert len(reader.pages) == 2 * (conversation.question_count + 1)
+    card = [points(side) for side in DECK_SIZES_MM[DEFAULT_DECK_SIZE]]
+    bled = [side + 2 * points(BLEED_MM) for side in card]
+    for number, page in enumerate(reader.pages, start=1):
+        for name, box, (width, height) in (("MediaBox", page.mediabox, bled), ("TrimBox", page.trimbox, card),
+                                           ("BleedBox", page.bleedbox, bled)):
+            assert float(box.width) == pytest.approx(width, abs=0.01), f"page {number}: {name}"
+            assert float(box.height) == pytest.approx(height, abs=0.01), f"page {number}: {name}"
+        # The trim centred in the page: the bleed is as wide on every side.
+        assert float(page.trimbox.left) - float(page.mediabox.left) == pytest.approx(points(BLEED_MM), abs=0.01)
+        assert float(page.trimbox.bottom) - float(page.mediabox.bottom) == pytest.approx(points(BLEED_MM), abs=0.01)
+    texts = [line_ends_joined(text) for text in page_texts(path)]
+    assert line_ends_joined(normalized(plain_text(conversation.title))) in texts[0]
+    for number, (_, _, question) in enumerate(conversation.questions()):
+        front = texts[2 + 2 * number]
+        wanted = [line_ends_joined(normalized(plain_text(text))) for text in [question.text, *question.follow_ups]]
+        assert all(text in front for text in wanted), f"page {3 + 2 * number} lacks question {number + 1}"
 
 
 def test_card_fitting_measures_every_front_card():
@@ -181,7 +221,8 @@ def test_same_input_gives_identical_bytes(kits_dir, model_id, kit):
     """The build (another process) and this process render the same bytes (one kit per model, in turn)."""
     # Dated as the build dates it: by its model file (or SOURCE_DATE_EPOCH).
     date = kit_date([(REPO / "models" / f"{model_id}.yaml").stat().st_mtime_ns // 10**9])
-    assert render_kit(model(model_id), kit, "a4", date=date) == kit_path(kits_dir, model_id, kit, "a4").read_bytes()
+    [paper] = kit_papers(kit, ["a4"])
+    assert render_kit(model(model_id), kit, paper, date=date) == kit_path(kits_dir, model_id, kit, paper).read_bytes()
 
 
 def test_source_date_epoch_sets_the_pdf_dates(monkeypatch):
@@ -232,7 +273,8 @@ def test_hostile_text_is_shown_never_run_or_fetched(tmp_path, monkeypatch, kit):
     monkeypatch.setattr(schema, "link_targets", lambda text: [])
     conversation = write_model(tmp_path, "hostile", question=HOSTILE, follow_ups=[HOSTILE], text=HOSTILE)
     path = tmp_path / f"{kit}.pdf"
-    path.write_bytes(render_kit(conversation, kit, "a4"))
+    [paper] = kit_papers(kit, ["a4"])
+    path.write_bytes(render_kit(conversation, kit, paper))
     reader = pypdf.PdfReader(path)
     for page in reader.pages:
         for annotation in page.get("/Annots") or []:

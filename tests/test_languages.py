@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.i18n import DEFAULT_LANGUAGE, fill, language_name, lint_words, messages, shipped_languages
-from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import DECK, KIT_PAPERS, KITS, kit_filename, kit_papers
 from coachbook.model import lint
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import normalized
@@ -321,9 +321,9 @@ def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site,
     t = messages(language)
     page = built_site.root / language / "models" / model_id / "index.html"
     hrefs = {a["href"] for a in soup_of(page).select("a.cb-kit-button")}
-    for paper in PAPERS:
+    for paper in kit_papers(kit):
         name = kit_filename(model_id, kit, paper, language)
-        assert name == f"{model_id}-{kit}-{paper}.{language}.pdf"
+        assert name == (f"{model_id}-{kit}.{language}.pdf" if kit == DECK else f"{model_id}-{kit}-{paper}.{language}.pdf")
         assert f"../../../kits/{model_id}/{name}" in hrefs
         path = built_site.root / "kits" / model_id / name
         reader = pypdf.PdfReader(path)
@@ -334,9 +334,12 @@ def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site,
         missing = [wanted for wanted in required_texts(kit, model) if wanted not in text]
         assert not missing, f"{name} lacks: {missing[:5]}"
         ui = {"worksheet": t["kit"]["why"], "cards": t["kit"]["follow_ups"], "checklist": t["when"]["before"],
-              "guide": t["kit"]["use_it_when"]}[kit]
+              "guide": t["kit"]["use_it_when"], DECK: t["kit"]["follow_ups"]}[kit]
         assert normalized(ui).casefold() in text.casefold()
         assert normalized(t["kit"]["source"]) in text
+        if kit == DECK:  # no page margins: its title card says what it is
+            assert normalized(t["kit"].count("deck_count", model.question_count)) in normalized(page_texts(path)[0])
+            continue
         # The page-margin texts (page numbers, the card sheets' printing notes) are the kit's language too.
         first_page = normalized(page_texts(path)[0])
         assert normalized(fill(t["kit"]["page_count"], page=1, pages=len(reader.pages))) in first_page
@@ -370,7 +373,7 @@ def test_a_full_build_writes_translated_kits_and_removes_those_of_a_removed_tran
     result = build_kits("--models", str(models), "--out", str(tmp_path / "kits"), "--quiet")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.glob("*guide-a4*")) == ["sample-guide-a4.de.pdf", "sample-guide-a4.pdf"]
-    assert len(list(out.iterdir())) == 2 * len(KITS) * len(PAPERS)
+    assert len(list(out.iterdir())) == 2 * len(KIT_PAPERS)
     german = pdf_text(out / "sample-guide-a4.de.pdf")
     assert normalized("Wie geht es Ihnen?") in german and normalized(messages("de")["kit"]["use_it_when"]).casefold() in german.casefold()
     assert pypdf.PdfReader(out / "sample-guide-a4.de.pdf").trailer["/Root"]["/Lang"] == "de"

@@ -15,7 +15,7 @@ from coachbook.kits import render as kit_render
 from coachbook.model import schema
 from coachbook.kits.cache import KitCache
 from coachbook.kits.layouts import kit_layout
-from coachbook.kits.catalog import KITS, PAPERS, kit_date, kit_filename
+from coachbook.kits.catalog import KIT_PAPERS, KITS, PAPERS, kit_date, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.kits.pack import PACK_KITS, agenda, render_pack
 from coachbook.kits.catalog import pack_filename
@@ -266,7 +266,7 @@ def test_the_site_offers_a_pack_per_model(project):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         links = {a["href"] for a in soup.select("a.cb-kit-button")}
         assert {prefix.removeprefix("./") + pack for pack in packs} <= {href.removeprefix("./") for href in links}
-        assert len(links) == 10, "the four kits on two papers, and the pack on two papers"
+        assert len(links) == len(KIT_PAPERS) + len(PAPERS), "every kit file (the deck's one), and the pack on two papers"
         assert "Workshop pack" in soup.get_text()
     for pack in packs:
         texts = page_texts(site / "kits" / pack)
@@ -285,7 +285,7 @@ def test_packs_false_leaves_the_site_with_the_kits_only(project):
     assert not list((site / "kits").rglob("*-pack-*.pdf"))
     for page in (site / "models" / "open-talk" / "index.html", site / "kits" / "index.html"):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        assert len(soup.select("a.cb-kit-button")) == 8
+        assert len(soup.select("a.cb-kit-button")) == len(KIT_PAPERS)
         assert "Workshop pack" not in soup.get_text() and "workshop pack" not in soup.get_text()
 
 

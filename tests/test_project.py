@@ -18,7 +18,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 from coachbook.cli.main import main  # noqa: E402
 from coachbook.errors import ConfigError, UsageError  # noqa: E402
-from coachbook.kits.catalog import KITS, PAPERS  # noqa: E402
+from coachbook.kits.catalog import KIT_PAPERS, KITS, PAPERS  # noqa: E402
 from coachbook.model.loader import load_library  # noqa: E402
 from coachbook.project import CoachbookOptions, Project, load_project, option_descriptions, option_reference  # noqa: E402
 from coachbook.site.plan import SitePlan  # noqa: E402
@@ -107,6 +107,21 @@ def test_the_command_gives_the_line_and_exit_2(bad_kits, command, capsys, monkey
     assert sorted(path.name for path in folder.iterdir()) == ["config", "docs", "mkdocs.yml", "models"]
 
 
+def test_a_bad_deck_size_is_the_same_line_and_exit_2_from_every_front_end(tmp_path, capsys, monkeypatch):
+    """mkdocs build, build_kits.py (its `build`, the deck included) and `coachbook zensical` read deck_size alike."""
+    folder = tiny_project(tmp_path, parent_options="      deck_size: jumbo\n")
+    config = folder / "config" / "base.yml"
+    expected = (f"{config.relative_to(folder)}:{_place(config, 'jumbo')}: coachbook.deck_size: must be poker, bridge or "
+                "tarot (got 'jumbo')")
+    result = mkdocs("build", cwd=folder)
+    assert result.returncode == 2 and f"ERROR   -  {expected}" in result.stderr.splitlines(), result.stderr
+    monkeypatch.chdir(folder)
+    for command in (["build", "--kit", "deck"], ["zensical"]):
+        assert main(command) == 2
+        assert capsys.readouterr().err.splitlines() == [expected]
+    assert sorted(path.name for path in folder.iterdir()) == ["config", "docs", "mkdocs.yml", "models"]
+
+
 def test_folders_given_on_the_command_line_win_over_the_config(tmp_path, capsys, monkeypatch):
     tiny_project(tmp_path)
     (tmp_path / "config" / "base.yml").write_text((tmp_path / "config" / "base.yml").read_text()
@@ -156,6 +171,8 @@ def test_mkdocs_accepts_a_single_folder_and_says_nothing_of_the_options(tmp_path
     ("cache_size_mb: -1", "cache_size_mb", "must be a number of megabytes, 0 or more (got -1)"),
     ("cache_size_mb: true", "cache_size_mb", "must be a number of megabytes, 0 or more (got True)"),
     ("primary_color: blue", "primary_color", "must be a hex colour such as #1a5fb4 (got 'blue')"),
+    ("deck_size: jumbo", "deck_size", "must be poker, bridge or tarot (got 'jumbo')"),
+    ("deck_size: [poker]", "deck_size", "must be poker, bridge or tarot (got ['poker'])"),
 ])
 def test_a_bad_option_is_one_line_at_its_place(tmp_path, written, option, message):
     tiny_project(tmp_path, parent_options=f"      {written}\n")
@@ -266,9 +283,17 @@ def test_the_originals_are_the_section_without_a_folder(tmp_path):
 
 def test_the_command_asks_the_plan_for_its_kits(tmp_path):
     plan = _plan(tmp_path, kits=False)  # the switch is the site's: the command builds what it is asked for
-    assert len(plan.build_jobs()) == 3 * len(KITS) * len(PAPERS)
+    assert len(plan.build_jobs()) == 3 * len(KIT_PAPERS)
     jobs = plan.build_jobs(["sample"], ["de"], ["guide"], ["a4"])
     assert [job.path for job in jobs] == ["sample/sample-guide-a4.de.pdf"]
+    # The deck has no paper: it is made in the plan's deck size, whatever the papers asked for.
+    assert [(job.path, job.paper) for job in plan.build_jobs(["sample"], ["de"], ["deck"], ["a4"])] == [
+        ("sample/sample-deck.de.pdf", "poker")]
+    # Another deck size is another deck to the cache, in the same file.
+    [poker] = plan.build_jobs(["sample"], ["en"], ["deck"])
+    plan.deck_size = "tarot"
+    [tarot] = plan.build_jobs(["sample"], ["en"], ["deck"])
+    assert tarot.path == poker.path and tarot.paper == "tarot" and tarot.cache_identity() != poker.cache_identity()
     assert [job.path for job in plan.build_jobs(["other"], ["de", "en"], ["guide"], ["a4"])] == [
         "other/other-guide-a4.pdf"]
     with pytest.raises(UsageError, match=r"unknown language 'fr', 'it' \(models here are in: en, de\)"):
@@ -287,7 +312,7 @@ def test_the_command_asks_the_plan_for_its_pack(tmp_path):
 def test_the_site_plans_kits_and_packs_by_its_switches(tmp_path):
     assert _plan(tmp_path / "off", kits=False).kit_jobs() == []
     without_packs = _plan(tmp_path / "no-packs", packs=False).kit_jobs()
-    assert {job.kit for job in without_packs} == set(KITS) and len(without_packs) == 3 * len(KITS) * len(PAPERS)
+    assert {job.kit for job in without_packs} == set(KITS) and len(without_packs) == 3 * len(KIT_PAPERS)
     with_packs = _plan(tmp_path / "all").kit_jobs()
     assert len(with_packs) - len(without_packs) == 3 * len(PAPERS)
 

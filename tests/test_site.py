@@ -10,7 +10,7 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import DEFAULT_DECK_SIZE, KIT_PAPERS, PAPERS, kit_filename
 from coachbook.kits.catalog import pack_filename
 from coachbook.i18n import messages
 from coachbook.site.pages import labels
@@ -50,12 +50,24 @@ def test_model_page_links_every_kit(built_site, model_id):
     page = built_site.root / "models" / model_id / "index.html"
     soup = BeautifulSoup(page.read_text(), "html.parser")
     links = {a["href"] for a in soup.select("a.cb-kit-button")}
-    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit in KITS for paper in PAPERS}
+    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit, paper in KIT_PAPERS}
     expected |= {f"../../kits/{model_id}/{pack_filename([model_id], paper)}" for paper in PAPERS}
     assert links == expected
     for href in links:
         target = (page.parent / href).resolve()
         assert target.read_bytes().startswith(b"%PDF-")
+    # Beside the deck, one line on how to order it printed, naming its card size.
+    t = messages("en")
+    order = normalized(t["site"]["deck_tip"].format(size=t["papers"][DEFAULT_DECK_SIZE]))
+    assert [normalized(tip.get_text()) for tip in soup.select(".cb-deck-tip")] == [order]
+
+
+def test_the_kits_page_says_how_to_order_the_deck_printed(built_site):
+    soup = BeautifulSoup((built_site.root / "kits" / "index.html").read_text(), "html.parser")
+    t = messages("en")
+    assert [normalized(tip.get_text()) for tip in soup.select(".cb-deck-tip")] == [
+        normalized(t["site"]["deck_tip"].format(size=t["papers"][DEFAULT_DECK_SIZE]))]
+    assert normalized(t["kit_descriptions"]["deck"]) in normalized(soup.get_text())
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)

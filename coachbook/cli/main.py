@@ -19,7 +19,7 @@ from ..i18n import DEFAULT_LANGUAGE
 from ..model.lint import lint
 from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
                      original_ids, sequence_files)
-from ..kits.catalog import KITS, MAX_COPIES, PAPERS
+from ..kits.catalog import DECK, KITS, MAX_COPIES, PAPERS
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
 from ..progress import Progress, progress_for
@@ -174,7 +174,8 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", metavar="ID", help="only this model (repeatable)")
     parser.add_argument("--kit", metavar="K", help=f"only this kit: {', '.join(KITS[:-1])} or {KITS[-1]}")
-    parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter")
+    parser.add_argument("--paper", metavar="P", help="only this paper: a4 or letter (the deck has none: its page is the "
+                        "card, sized by deck_size in mkdocs.yml, and it is built whatever the paper)")
     parser.add_argument("--lang", action="append", metavar="L",
                         help="only this language (repeatable): the originals' (theme.language of mkdocs.yml, else "
                              f"{DEFAULT_LANGUAGE}), or a translation's, such as de (default: the originals and every translation)")
@@ -198,6 +199,9 @@ def _build(options: argparse.Namespace) -> int:
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
+    if options.kit == DECK and options.paper is not None:
+        raise UsageError(f"--paper does not apply to the {DECK}: its page is the card and its bleed (deck_size in "
+                         f"mkdocs.yml sets the card); leave --paper out")
     if options.out.resolve() == Path(options.out.resolve().anchor):
         raise UsageError(f"--out must be a folder of its own, not the root of the file system (got {options.out})")
     project = _project(options)

@@ -16,16 +16,42 @@ from ..branding import Branding
 from ..model.schema import ConversationModel, Question, Stage, Step
 from ..text import plain_text
 from .boxes import MM, PT, in_flow, predicted_height
-from .catalog import PAPER_SIZES_MM
+from .catalog import BLEED_MM, DECK, DECK_SIZES_MM, page_size_mm
 from .document import lay_out, template_html
 from .jobs import KitLinks
 from .joining import PdfJoin
 
 CARD_COLUMNS, CARD_ROWS = 2, 3
-CARD_WIDTH_MM, CARD_HEIGHT_MM, CARD_GAP_MM = 88.0, 76.0, 8.0
+# The gap between two cards' trims: room for both bleeds (BLEED_MM each) and the crop marks between them.
+CARD_WIDTH_MM, CARD_HEIGHT_MM, CARD_GAP_MM = 88.0, 76.0, 9.0
 # Text size classes, largest first; the smallest keeps follow-ups at 8pt.
 CARD_SIZES = ("l", "m", "s", "xs")
 MAX_FIT_ROUNDS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class CardFormat:
+    """How a kit prints its cards: the template (`cards`: sheets of paper; `deck`: one card a page, for a print
+    shop), the card's trim size in mm, the grid of cards on a page and the gap between two cards' trims."""
+
+    kit: str
+    width: float
+    height: float
+    columns: int
+    rows: int
+    gap: float
+    crop_marks: bool  # a print shop cuts a deck from its page's TrimBox: marks only on sheets cut by hand
+
+    @property
+    def per_sheet(self) -> int:
+        return self.columns * self.rows
+
+
+def card_format(paper: str) -> CardFormat:
+    """The cards kit's format on a paper; a deck size's (the deck's "paper"): one card of that size a page."""
+    if paper in DECK_SIZES_MM:
+        return CardFormat(DECK, *DECK_SIZES_MM[paper], columns=1, rows=1, gap=0.0, crop_marks=False)
+    return CardFormat("cards", CARD_WIDTH_MM, CARD_HEIGHT_MM, CARD_COLUMNS, CARD_ROWS, CARD_GAP_MM, crop_marks=True)
 
 
 @dataclasses.dataclass
@@ -104,20 +130,19 @@ def _escape_md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]()<>!~&])", r"\\\1", text)
 
 
-def _card_sheets(cards: list[Card]) -> list[list[dict]]:
+def _card_sheets(cards: list[Card], form: CardFormat) -> list[list[dict]]:
     """Cards grouped per sheet, each with its grid slot and its index in `cards`; backs mirror the columns for
     long-edge duplex."""
-    per_sheet = CARD_COLUMNS * CARD_ROWS
     sheets = []
-    for start in range(0, len(cards), per_sheet):
+    for start in range(0, len(cards), form.per_sheet):
         slots = []
-        for index, card in enumerate(cards[start:start + per_sheet]):
-            row, column = divmod(index, CARD_COLUMNS)
+        for index, card in enumerate(cards[start:start + form.per_sheet]):
+            row, column = divmod(index, form.columns)
             slots.append({
                 "card": card, "index": start + index, "row": row, "column": column,
-                "top": row * (CARD_HEIGHT_MM + CARD_GAP_MM),
-                "left": column * (CARD_WIDTH_MM + CARD_GAP_MM),
-                "back_left": (CARD_COLUMNS - 1 - column) * (CARD_WIDTH_MM + CARD_GAP_MM),
+                "top": row * (form.height + form.gap),
+                "left": column * (form.width + form.gap),
+                "back_left": (form.columns - 1 - column) * (form.width + form.gap),
             })
         sheets.append(slots)
     return sheets
@@ -130,17 +155,20 @@ def _cards_html(model: ConversationModel, paper: str, language: str, branding: B
     how many sheets of the deck come before these; `page_total`: the deck's page count, written as a number
     (a chunk of a deck counts its pages from its first sheet's front page on)."""
     chunk = {} if page_total is None else {"page_total": page_total, "first_page": 2 * first_sheet + 1}
-    sheet_width = CARD_COLUMNS * CARD_WIDTH_MM + (CARD_COLUMNS - 1) * CARD_GAP_MM
-    sheet_height = CARD_ROWS * CARD_HEIGHT_MM + (CARD_ROWS - 1) * CARD_GAP_MM
-    paper_width, paper_height = PAPER_SIZES_MM[paper]
+    form = card_format(paper)
+    sheet_width = form.columns * form.width + (form.columns - 1) * form.gap
+    sheet_height = form.rows * form.height + (form.rows - 1) * form.gap
+    paper_width, paper_height = page_size_mm(paper)
     return template_html(
-        model, "cards", paper, language, branding, links=links, sheets=_card_sheets(cards), total=model.question_count,
+        model, form.kit, paper, language, branding, links=links, sheets=_card_sheets(cards, form),
+        total=model.question_count,
         backs=backs, first_sheet=first_sheet, **chunk,
-        card_width=CARD_WIDTH_MM, card_height=CARD_HEIGHT_MM,
-        sheet_width=sheet_width, sheet_height=sheet_height,
+        card_width=form.width, card_height=form.height, crop_marks=form.crop_marks,
+        # 1 mm of slack at the bottom keeps the last row clear of the page break (the cards are placed absolutely:
+        # the sheet's height only sizes the page's flow).
+        sheet_width=sheet_width, sheet_height=sheet_height - 1,
         # Equal left/right (and top/bottom) margins centre the grid, so mirrored backs line up.
-        # 1 mm of slack at the bottom keeps the last row clear of the page break.
-        margin_x=(paper_width - sheet_width) / 2, margin_y=(paper_height - sheet_height) / 2 - 0.5,
+        margin_x=(paper_width - sheet_width) / 2, margin_y=(paper_height - sheet_height) / 2,
     )
 
 
@@ -153,16 +181,18 @@ def card_overflows(document: Document) -> dict[int, list[str]]:
     problems: dict[int, list[str]] = {}
     for slot, card in _front_cards(document):
         index = int(card.element.get("data-index"))
-        # The writing area: the slot less the card's border and padding (the footer lives in the padding).
-        left = slot.position_x + card.border_left_width + card.padding_left
-        right = slot.position_x + slot.margin_width() - card.border_right_width - card.padding_right
-        top = slot.position_y + card.border_top_width + card.padding_top
-        bottom = slot.position_y + slot.margin_height() - card.border_bottom_width - card.padding_bottom
-        if card.margin_height() > slot.margin_height() + 0.5 or not any(
+        # The writing area: the slot (the card's trim) and the bleed around it, less the card's border and padding
+        # (the footer lives in the padding).
+        left = slot.position_x - BLEED + card.border_left_width + card.padding_left
+        right = slot.position_x + slot.margin_width() + BLEED - card.border_right_width - card.padding_right
+        top = slot.position_y - BLEED + card.border_top_width + card.padding_top
+        bottom = slot.position_y + slot.margin_height() + BLEED - card.border_bottom_width - card.padding_bottom
+        if card.margin_height() > slot.margin_height() + 2 * BLEED + 0.5 or not any(
                 box.element_tag == "footer" for box in card.descendants()):
             problems.setdefault(index, []).append("the card grew or broke across pages")
         for box in card.descendants():
-            if box is card or type(box).__name__ == "AbsolutePlaceholder" or _in_footer(box, card):
+            # The card is placed absolutely too: its placeholder and its box are both the card.
+            if box.element is card.element or type(box).__name__ == "AbsolutePlaceholder" or _in_footer(box, card):
                 continue
             x, y, width, height = box.position_x, box.position_y, box.margin_width(), box.margin_height()
             if x < left - 0.5 or y < top - 0.5 or x + width > right + 0.5 or y + height > bottom + 0.5:
@@ -170,6 +200,9 @@ def card_overflows(document: Document) -> dict[int, list[str]]:
                     f"{type(box).__name__} at ({x:.1f}, {y:.1f}) size {width:.1f}x{height:.1f} is outside"
                     f" ({left:.1f}, {top:.1f})-({right:.1f}, {bottom:.1f})")
     return problems
+
+
+BLEED = BLEED_MM * MM  # in CSS px, as the layout's boxes measure
 
 
 def _in_footer(box, card) -> bool:
@@ -199,7 +232,7 @@ def _card_mains(document: Document):
                      if box.element_tag == "div" and "card-main" in (box.element.get("class") or "")), None)
         if main is None:
             continue
-        bottom = slot.position_y + slot.margin_height() - card.border_bottom_width - card.padding_bottom
+        bottom = slot.position_y + slot.margin_height() + BLEED - card.border_bottom_width - card.padding_bottom
         yield int(card.element.get("data-index")), main, max(bottom - main.position_y, 1)
 
 
@@ -426,7 +459,7 @@ def _chunked_deck(model: ConversationModel, paper: str, language: str, branding:
         del last
         gc.collect()  # the chunk's last layout, freed before the next chunk's (see Deck.documents)
     fitted = _renumber(fitted)
-    per_sheet = CARD_COLUMNS * CARD_ROWS
+    per_sheet = card_format(paper).per_sheet
     chunk_cards = max(per_sheet, chunk_cards // per_sheet * per_sheet)
     total_pages = 2 * -(-len(fitted) // per_sheet)
     chunks = [_cards_html(model, paper, language, branding, fitted[start:start + chunk_cards],

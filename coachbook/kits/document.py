@@ -17,7 +17,7 @@ from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
 from ..text import css_string, inline_html, plain_text
-from .catalog import PAPER_SIZES_MM, WHEN_SYMBOLS, kit_date
+from .catalog import BLEED_MM, DECK_SIZES_MM, WHEN_SYMBOLS, kit_date, page_size_mm
 from .fetcher import ASSETS_URL, FETCHER, PACKAGE_DIR, fetcher_for, logo_file_name
 from .jobs import KitLinks
 from .qr import qr_svg
@@ -37,9 +37,12 @@ def _font_config() -> FontConfiguration:
 @functools.cache
 def _stylesheets(paper: str) -> tuple[CSS, ...]:
     """Parsed once per process: parsing CSS and loading @font-face fonts is a large share of the work."""
-    width, height = PAPER_SIZES_MM[paper]
+    width, height = page_size_mm(paper)
     common = CSS(url=ASSETS_URL + "kits.css", url_fetcher=FETCHER, font_config=_font_config())
-    page = CSS(string=f"@page {{ size: {width}mm {height}mm; }}", font_config=_font_config())
+    # A deck's page is its card, with the bleed around it: WeasyPrint writes each page's TrimBox (the card) and
+    # BleedBox (the card and bleed) for the print shop.
+    bleed = f" bleed: {BLEED_MM}mm;" if paper in DECK_SIZES_MM else ""
+    page = CSS(string=f"@page {{ size: {width}mm {height}mm;{bleed} }}", font_config=_font_config())
     return common, page
 
 

@@ -10,7 +10,7 @@ from ..branding import Branding
 from ..errors import UsageError
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import ConversationModel
-from .catalog import kit_date, kit_filename, pack_filename
+from .catalog import DEFAULT_DECK_SIZE, kit_date, kit_filename, kit_papers, pack_filename
 
 @dataclass(frozen=True)
 class KitLinks:
@@ -36,6 +36,9 @@ def _links_identity(links: KitLinks | None) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class KitJob:
     """One kit of one model on one paper size, rendered in `language`, with the organization's branding if any.
+
+    The deck has no paper: its `paper` is its card size (catalog.DECK_SIZES), which its page is made of, so that
+    its layout, cache identity and PDF identifier depend on it as the other kits' do on their paper.
 
     `section`: the models subfolder of a translation (its language tag), which names its files; None for
     the originals, whatever their language. `date`: the PDF's creation and modification date (`kit_date`; the site
@@ -139,13 +142,13 @@ Job = KitJob | PackJob
 def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: Iterable[str],
              language: str = DEFAULT_LANGUAGE, *, section: str | None = None,
              branding: Branding | None = None, dates: Mapping[str, str] | None = None,
-             links: Mapping[str, KitLinks] | None = None) -> list[KitJob]:
-    """Every kit of the models on every paper, in `language`; `section`: a translation's subfolder (None: originals);
-    `dates`: each model's kit date by id (default: `kit_date()`); `links`: each model's `KitLinks` by id (None: no
-    QR codes)."""
+             links: Mapping[str, KitLinks] | None = None, deck_size: str = DEFAULT_DECK_SIZE) -> list[KitJob]:
+    """Every kit of the models on every paper (the deck once, in `deck_size`), in `language`; `section`: a
+    translation's subfolder (None: originals); `dates`: each model's kit date by id (default: `kit_date()`); `links`:
+    each model's `KitLinks` by id (None: no QR codes)."""
     kits, papers = list(kits), list(papers)
     return [KitJob(model, kit, paper, language, section, branding, _date(dates, model), (links or {}).get(model.id))
-            for model in models for kit in kits for paper in papers]
+            for model in models for kit in kits for paper in kit_papers(kit, papers, deck_size)]
 
 
 def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str], language: str = DEFAULT_LANGUAGE, *,

@@ -41,6 +41,8 @@ def checklist_document(model: ConversationModel, paper: str, language: str, bran
 # Every kit of catalog.KITS, laid out from its template `templates/kits/<kit>.html`.
 LAYOUTS: dict[str, Layout] = {
     "worksheet": worksheet_document, "cards": cards_layout, "checklist": checklist_document, "guide": guide_document,
+    # The print-shop deck is the cards, fitted as they are, on a page of one card (its "paper" is its card size).
+    "deck": cards_layout,
 }
 
 

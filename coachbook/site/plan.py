@@ -31,7 +31,7 @@ from .pages import (
     run_page,
     sequence_page,
 )
-from ..kits.catalog import KITS, PAPERS, kit_date
+from ..kits.catalog import DEFAULT_DECK_SIZE, KITS, PAPERS, kit_date
 from ..errors import UsageError
 from ..kits.jobs import Job, KitJob, KitLinks, PackJob, check_output_paths, kit_jobs, pack_jobs
 from ..model.schema import ConversationModel
@@ -164,12 +164,14 @@ class SitePlan:
     command): its sections (one per language), pages, navigation, assets, and the jobs of its kits and packs."""
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
-                 branding: Branding | None = None, hand_written: Sequence[str] = (), kit_address: SiteAddress | None = None):
+                 branding: Branding | None = None, hand_written: Sequence[str] = (), kit_address: SiteAddress | None = None,
+                 deck_size: str = DEFAULT_DECK_SIZE):
         """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
         folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home.
-        `kit_address`: the site the kits' QR codes lead to (None: the kits carry none)."""
+        `kit_address`: the site the kits' QR codes lead to (None: the kits carry none). `deck_size`: the print-shop
+        deck's card size (catalog.DECK_SIZES)."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
-        self.kit_address = kit_address
+        self.kit_address, self.deck_size = kit_address, deck_size
         self.hand_written = sorted(hand_written)
         # The loader refuses a translation folder named after the originals' language: no two sections share one.
         models_by_language = {language: tuple(library.models),
@@ -184,7 +186,8 @@ class SitePlan:
         """The plan of a project's library, with the project's language, branding and kits and packs switches, and
         (for a site) the docs folder's own pages."""
         return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
-                   branding=project.branding, hand_written=hand_written, kit_address=kit_address(project))
+                   branding=project.branding, hand_written=hand_written, kit_address=kit_address(project),
+                   deck_size=project.options.deck_size)
 
     def folder_of(self, language: str) -> str | None:
         """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
@@ -361,7 +364,8 @@ class SitePlan:
         return [job for s in sections for job in kit_jobs([m for m in s.models if not model_ids or m.id in model_ids],
                                                           kits, papers, s.language, section=s.folder,
                                                           branding=self.branding, dates=self.kit_dates(s),
-                                                          links=self.kit_links(s.models, s.folder))]
+                                                          links=self.kit_links(s.models, s.folder),
+                                                          deck_size=self.deck_size)]
 
     def kit_links(self, models: Sequence[ConversationModel], folder: str | None) -> dict[str, KitLinks] | None:
         """Where the QR codes of the models' kits in the section of `folder` lead, by model id (None: no codes)."""
