@@ -387,7 +387,7 @@ def _build_offline(project: Path, cache: Path) -> None:
         shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
     (project / "models").mkdir()
     for model in (REPO / "models").glob("*.yaml"):
-        shutil.copy(model, project / "models")
+        shutil.copy2(model, project / "models")  # its time dates its kits: the checkout's, as in the run's kit cache
     result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict"], project, cache, OFFLINE="true",
                              SITE_URL=None)
     assert result.returncode == 0, result.stderr
@@ -454,7 +454,9 @@ def copy_site_project(folder: Path, precompress: bool = False) -> Path:
     if not precompress:
         with_plugin_options(folder, "precompress: false")
     (folder / "models").mkdir()
-    shutil.copy(MODEL_FILES[0], folder / "models")
+    # With its modification time, which dates its kits (a new one would make them new kits, rendered again): the
+    # builds of the copies take its kits from the run's kit cache, as the session's site build left them.
+    shutil.copy2(MODEL_FILES[0], folder / "models")
     return folder
 
 
