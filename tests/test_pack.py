@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -47,10 +48,17 @@ MODELS = [small_model("timed-talk", "Timed talk", 30, 7), small_model("open-talk
 MODEL_IDS = [model["id"] for model in MODELS]
 
 
+WRITTEN = 1_767_225_600
+"""The modification time of the model files the tests write (2026-01-01), as of one checkout: it dates their kits,
+so the same models give the same kits in every test, rendered once a run (the run's kit cache)."""
+
+
 def write_models(folder: Path, models: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for model in models:
-        (folder / f"{model['id']}.yaml").write_text(yaml.safe_dump(model, sort_keys=False), encoding="utf-8")
+        path = folder / f"{model['id']}.yaml"
+        path.write_text(yaml.safe_dump(model, sort_keys=False), encoding="utf-8")
+        os.utime(path, (WRITTEN, WRITTEN))
     return folder
 
 
