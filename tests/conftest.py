@@ -73,6 +73,18 @@ VALID = textwrap.dedent("""\
     """)
 
 
+CHECKED_OUT = 1_767_225_600
+"""The modification time of the model files tests write (2026-01-01), as of one checkout (see write_model)."""
+
+
+def write_model(path: Path, text: str) -> Path:
+    """Writes a model file dated CHECKED_OUT. A kit's date is its model file's time and part of its cache key: tests
+    that write the same model share its kits through the run's kit cache, rendered once, not once a test."""
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (CHECKED_OUT, CHECKED_OUT))
+    return path
+
+
 def page_text(path: Path) -> str:
     """The normalized text of a page's article, as a reader sees it (navigation excluded)."""
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")

@@ -15,7 +15,7 @@ import pytest
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
 from coachbook.kits.catalog import KITS, PAPERS
-from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run
+from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run, write_model
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
 
@@ -37,17 +37,16 @@ def test_quiet_prints_nothing(tmp_path):
 def _project(tmp_path, *, sample: bool = True, translation: bool = True) -> Path:
     """A models folder with one shipped model, its German translation and the small `sample` model.
 
-    Each file with the shipped model's modification time, which dates their kits: the kits come from the run's kit
-    cache (rendered once a run, if the README's build has not), as these tests are about the files written, not the
-    rendering."""
+    The shipped files keep their modification time, which dates their kits, and `sample` has write_model's: their kits
+    come from the run's kit cache (rendered once a run, if the README's build has not), as these tests are about the
+    files written, not the rendering."""
     models = tmp_path / "models"
     (models / LANGUAGE).mkdir(parents=True)
     shutil.copy2(REPO / "models" / f"{TRANSLATED}.yaml", models)
     if translation:
         shutil.copy2(REPO / "models" / LANGUAGE / f"{TRANSLATED}.yaml", models / LANGUAGE)
     if sample:
-        (models / "sample.yaml").write_text(VALID)
-        shutil.copystat(models / f"{TRANSLATED}.yaml", models / "sample.yaml")
+        write_model(models / "sample.yaml", VALID)
     return models
 
 

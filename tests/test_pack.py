@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from coachbook.kits.pack import PACK_KITS, agenda, render_pack
 from coachbook.kits.catalog import pack_filename
 from coachbook.kits.jobs import kit_jobs, pack_jobs
 from coachbook.text import normalized
-from conftest import VALID, build_kits, mkdocs
+from conftest import VALID, build_kits, mkdocs, write_model
 
 PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 COPIES = 3
@@ -48,17 +47,10 @@ MODELS = [small_model("timed-talk", "Timed talk", 30, 7), small_model("open-talk
 MODEL_IDS = [model["id"] for model in MODELS]
 
 
-WRITTEN = 1_767_225_600
-"""The modification time of the model files the tests write (2026-01-01), as of one checkout: it dates their kits,
-so the same models give the same kits in every test, rendered once a run (the run's kit cache)."""
-
-
 def write_models(folder: Path, models: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for model in models:
-        path = folder / f"{model['id']}.yaml"
-        path.write_text(yaml.safe_dump(model, sort_keys=False), encoding="utf-8")
-        os.utime(path, (WRITTEN, WRITTEN))
+        write_model(folder / f"{model['id']}.yaml", yaml.safe_dump(model, sort_keys=False))
     return folder
 
 
