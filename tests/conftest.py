@@ -73,6 +73,18 @@ VALID = textwrap.dedent("""\
     """)
 
 
+CHECKED_OUT = 1_767_225_600
+"""The modification time of the model files tests write (2026-01-01), as of one checkout (see write_model)."""
+
+
+def write_model(path: Path, text: str) -> Path:
+    """Writes a model file dated CHECKED_OUT. A kit's date is its model file's time and part of its cache key: tests
+    that write the same model share its kits through the run's kit cache, rendered once, not once a test."""
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (CHECKED_OUT, CHECKED_OUT))
+    return path
+
+
 def page_text(path: Path) -> str:
     """The normalized text of a page's article, as a reader sees it (navigation excluded)."""
     soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
@@ -387,7 +399,7 @@ def _build_offline(project: Path, cache: Path) -> None:
         shutil.copytree(source, project / name) if source.is_dir() else shutil.copy(source, project / name)
     (project / "models").mkdir()
     for model in (REPO / "models").glob("*.yaml"):
-        shutil.copy(model, project / "models")
+        shutil.copy2(model, project / "models")  # its time dates its kits: the checkout's, as in the run's kit cache
     result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict"], project, cache, OFFLINE="true",
                              SITE_URL=None)
     assert result.returncode == 0, result.stderr
@@ -454,7 +466,9 @@ def copy_site_project(folder: Path, precompress: bool = False) -> Path:
     if not precompress:
         with_plugin_options(folder, "precompress: false")
     (folder / "models").mkdir()
-    shutil.copy(MODEL_FILES[0], folder / "models")
+    # With its modification time, which dates its kits (a new one would make them new kits, rendered again): the
+    # builds of the copies take its kits from the run's kit cache, as the session's site build left them.
+    shutil.copy2(MODEL_FILES[0], folder / "models")
     return folder
 
 

@@ -15,7 +15,7 @@ import pytest
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
 from coachbook.kits.catalog import KIT_PAPERS, kit_filename
-from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run
+from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run, write_model
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
 
@@ -49,14 +49,18 @@ def test_quiet_prints_nothing(tmp_path):
 
 
 def _project(tmp_path, *, sample: bool = True, translation: bool = True) -> Path:
-    """A models folder with one shipped model, its German translation and the small `sample` model."""
+    """A models folder with one shipped model, its German translation and the small `sample` model.
+
+    The shipped files keep their modification time, which dates their kits, and `sample` has write_model's: their kits
+    come from the run's kit cache (rendered once a run, if the README's build has not), as these tests are about the
+    files written, not the rendering."""
     models = tmp_path / "models"
     (models / LANGUAGE).mkdir(parents=True)
-    shutil.copy(REPO / "models" / f"{TRANSLATED}.yaml", models)
+    shutil.copy2(REPO / "models" / f"{TRANSLATED}.yaml", models)
     if translation:
-        shutil.copy(REPO / "models" / LANGUAGE / f"{TRANSLATED}.yaml", models / LANGUAGE)
+        shutil.copy2(REPO / "models" / LANGUAGE / f"{TRANSLATED}.yaml", models / LANGUAGE)
     if sample:
-        (models / "sample.yaml").write_text(VALID)
+        write_model(models / "sample.yaml", VALID)
     return models
 
 
@@ -185,7 +189,7 @@ def test_check_passes_on_the_shipped_models_and_sequences():
 def test_an_invalid_model_leaves_existing_kits_untouched(tmp_path):
     models = tmp_path / "models"
     models.mkdir()
-    shutil.copy(MODEL_FILES[0], models)
+    shutil.copy2(MODEL_FILES[0], models)  # with its time, which dates its kits: they come from the run's kit cache
     out = tmp_path / "kits"
     assert build_kits("--models", str(models), "--kit", "guide", "--out", str(out), "--quiet").returncode == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

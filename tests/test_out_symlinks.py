@@ -7,7 +7,7 @@ import json
 
 from coachbook.kits.output import MANIFEST
 
-from conftest import VALID, build_kits
+from conftest import VALID, build_kits, write_model
 
 MODEL = "sample"
 
@@ -19,7 +19,7 @@ def _snapshot(folder):
 def _models(tmp_path):
     models = tmp_path / "project" / "models"
     models.mkdir(parents=True)
-    (models / f"{MODEL}.yaml").write_text(VALID)
+    write_model(models / f"{MODEL}.yaml", VALID)  # its kits rendered once a run: these tests are about the files
     return models
 
 
@@ -67,7 +67,7 @@ def test_a_listed_kit_the_user_has_replaced_is_kept(tmp_path):
     guide = out / MODEL / f"{MODEL}-guide-a4.pdf"
     guide.write_bytes(b"%PDF-my own edited guide")
     (models / f"{MODEL}.yaml").unlink()
-    (models / "other.yaml").write_text(VALID.replace(f"id: {MODEL}", "id: other"))
+    write_model(models / "other.yaml", VALID.replace(f"id: {MODEL}", "id: other"))
     result = build_kits("--models", str(models), "--out", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (out / MODEL).iterdir()) == [guide.name]  # the other seven, ours, are gone

@@ -76,7 +76,7 @@ def test_build_kits_takes_models_dir_from_mkdocs_yml_relative_and_absolute(tmp_p
     project, shared, elsewhere = tmp_path / "project", tmp_path / "shared", tmp_path / "elsewhere" / "models"
     for folder, path in ((shared, MODEL_FILES[0]), (elsewhere, MODEL_FILES[1])):
         folder.mkdir(parents=True)
-        shutil.copy(path, folder)
+        shutil.copy2(path, folder)  # with its time, which dates its kits: they come from the run's kit cache
     project.mkdir()
     (project / "mkdocs.yml").write_text(
         f"site_name: X\nplugins:\n  - search\n  - coachbook:\n      models_dir: [../shared, '{elsewhere}']\n")

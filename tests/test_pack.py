@@ -21,7 +21,7 @@ from coachbook.kits.pack import PACK_KITS, agenda, render_pack
 from coachbook.kits.catalog import pack_filename
 from coachbook.kits.jobs import kit_jobs, pack_jobs
 from coachbook.text import normalized
-from conftest import VALID, build_kits, mkdocs
+from conftest import VALID, build_kits, mkdocs, write_model
 
 PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 COPIES = 3
@@ -50,7 +50,7 @@ MODEL_IDS = [model["id"] for model in MODELS]
 def write_models(folder: Path, models: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for model in models:
-        (folder / f"{model['id']}.yaml").write_text(yaml.safe_dump(model, sort_keys=False), encoding="utf-8")
+        write_model(folder / f"{model['id']}.yaml", yaml.safe_dump(model, sort_keys=False))
     return folder
 
 
