@@ -22,7 +22,7 @@ GUIDE_LEVELS = (
 
 
 def _guide_html(model: ConversationModel, paper: str, language: str, branding: Branding | None, level: dict,
-                step_limit: int | None, links: KitLinks | None) -> str:
+                step_limit: int | None, links: KitLinks | None = None) -> str:
     stages, shown_steps, shown_questions = [], 0, 0
     for stage in model.stages:
         steps = []
