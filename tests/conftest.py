@@ -26,6 +26,7 @@ from bs4 import BeautifulSoup
 from filelock import FileLock
 
 from coachbook.kits.cache import CACHE_TAG
+from coachbook.kits.catalog import KIT_PAPERS, PAPERS
 from coachbook.model.loader import load_model, translation_language
 from coachbook.project import DEFAULT_CACHE
 from coachbook.text import normalized, plain_text
@@ -45,6 +46,8 @@ def translation_files(folder: Path) -> list[Path]:
 
 MODEL_FILES = original_model_files(REPO / "models")
 MODEL_IDS = [path.stem for path in MODEL_FILES]
+KITS_AND_PACKS = len(KIT_PAPERS) + len(PAPERS)
+"""The PDFs a site offers for a model: each kit on each of its papers (the deck once) and a pack per paper."""
 TRANSLATION_FILES = translation_files(REPO / "models")
 TRANSLATIONS = [(path.stem, translation_language(path)) for path in TRANSLATION_FILES]
 """(model id, language) of every shipped translation."""

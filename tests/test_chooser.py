@@ -20,7 +20,7 @@ from browser import DESKTOP, OVERFLOWING, PHONE, Traffic, _SubPathHandler, expec
 from coachbook.i18n import messages
 from coachbook.model.loader import load_library
 from coachbook.text import data_text, normalized
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, kitless_site
+from conftest import KITS_AND_PACKS, MODEL_IDS, REPO, TRANSLATIONS, free_port, kitless_site
 
 LIBRARY = load_library([REPO / "models"])
 MODELS = {model.id: model for model in LIBRARY.models}
@@ -131,7 +131,7 @@ def test_the_chooser_data_holds_every_model_as_plain_text_with_working_links(bui
         # Links relative to the chooser page, as on the kits page: each one a file of the site.
         assert (chooser / entry["page"] / "index.html").resolve().is_file(), entry["page"]
         kits_page = soup_of(built_site.root / "kits" / "index.html") if folder is None else None
-        assert len(entry["kits"]) == 10
+        assert len(entry["kits"]) == KITS_AND_PACKS
         for kit in entry["kits"]:
             assert (chooser / kit["url"]).resolve().read_bytes().startswith(b"%PDF-"), kit["url"]
         if kits_page is not None:  # the same kits as the kits page offers for the model
@@ -418,7 +418,7 @@ def test_favourites_across_a_reload_a_model_page_and_the_chooser(open_page, site
 
     # Each favourite's kits, as the kits page offers them, download.
     kits = page.locator(".cb-mine-list > li").first.locator("a.cb-mine-kit")
-    expect(kits).to_have_count(10)
+    expect(kits).to_have_count(KITS_AND_PACKS)
     hrefs = kits.evaluate_all("links => links.map(a => a.href)")
     assert all(href.startswith(f"{site_url}kits/{first}/") and href.endswith(".pdf") for href in hrefs)
     for href in hrefs:
@@ -606,7 +606,7 @@ def test_the_chooser_and_favourites_work_from_a_file_share(browser, offline_site
         expect(page.locator(".cb-mine-list a.cb-mine-link")).to_have_text([data_text(MODELS[MODEL_IDS[0]].title)])
         # Each kit link names a PDF of the share (Chromium saves no download from a file:// page to look at).
         hrefs = page.locator("a.cb-mine-kit").evaluate_all("links => links.map(a => a.href)")
-        assert len(hrefs) == 10
+        assert len(hrefs) == KITS_AND_PACKS
         for href in hrefs:
             assert href.startswith(offline_site.as_uri()), href
             assert Path(url2pathname(urlsplit(href).path)).read_bytes().startswith(b"%PDF-"), href

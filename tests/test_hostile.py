@@ -11,7 +11,7 @@ from hypothesis import example, given, settings, strategies as st
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, normalized,
                             plain_text, title_text, yaml_string)
-from conftest import missing_texts, page_text, run_page_texts
+from conftest import KITS_AND_PACKS, missing_texts, page_text, run_page_texts
 from hostile import (HOSTILE_BRANDING, HOSTILE_URL, MARKER, PAYLOADS, dump_yaml, hostile_model, hostile_sequence,
                      live_in_chooser_data, live_in_html, live_in_pdf, live_in_search_index, live_in_sitemap)
 
@@ -113,7 +113,7 @@ def test_the_chooser_data_is_inert_and_the_page_carries_the_same(hostile_site, t
 
 def test_every_kit_and_pack_is_inert(hostile_site):
     pdfs = sorted((hostile_site / "kits").rglob("*.pdf"))
-    assert len(pdfs) == 2 * (8 + 2)  # the original's kits and packs, and the translation's
+    assert len(pdfs) == 2 * KITS_AND_PACKS  # the original's kits and packs, and the translation's
     assert [problem for pdf in pdfs for problem in live_in_pdf(pdf)] == []
     assert [pdf.name for pdf in pdfs if b"file:" in pdf.read_bytes()] == []
 

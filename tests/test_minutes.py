@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.i18n import DEFAULT_LANGUAGE, duration_text, messages
-from coachbook.kits.catalog import KITS, PAPERS, kit_filename
+from coachbook.kits.catalog import KITS, PAPERS, kit_filename, kit_papers
 from coachbook.model.loader import load_model
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
@@ -162,6 +162,6 @@ def test_each_kit_says_in_our_own_words_at_most_once_and_the_ones_with_a_source_
                                                                                            language, kit):
     """The worksheet carries the source block (in a pack too: the site's pack holds one copy); cards, checklist and
     guide only the one-line credit, and the pack's cover leaves the sentence to each worksheet."""
-    text = pdf_text(kit_of(built_site.root, model_id, kit, "a4", language))
+    text = pdf_text(kit_of(built_site.root, model_id, kit, kit_papers(kit)[0], language))
     expected = 1 if kit in ("worksheet", "pack") else 0
     assert len(OWN_WORDS[language or DEFAULT_LANGUAGE].findall(text)) == expected

@@ -14,7 +14,7 @@ from coachbook.kits.catalog import pack_filename
 from coachbook.i18n import messages
 from coachbook.site.pages import labels
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, VALID, build_kits, missing_texts, mkdocs, page_text, run
+from conftest import KITS_AND_PACKS, MODEL_IDS, VALID, build_kits, missing_texts, mkdocs, page_text, run
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
@@ -197,7 +197,7 @@ def test_two_builds_are_byte_identical(project, tmp_path):
 
 
 def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
-    """Two models: 8 kits and 2 packs each. Small ones: which kits a rebuild renders does not depend on a model's size,
+    """Two models: their kits and packs each. Small ones: which kits a rebuild renders does not depend on a model's size,
     and the three builds render thirty kits (a shipped model's take twice as long)."""
     for model in (project / "models").glob("*.yaml"):
         model.unlink()
@@ -205,11 +205,12 @@ def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
         (project / "models" / f"{model_id}.yaml").write_text(VALID.replace("id: sample", f"id: {model_id}"))
     no_override = {"COACHBOOK_CACHE_DIR": None}  # the project's own .cache/coachbook, as configured
     build = [sys.executable, "-m", "mkdocs", "build"]
-    assert "(20 rendered, 0 from the cache)" in run(build, project, **no_override).stderr
-    assert "(0 rendered, 20 from the cache)" in run(build, project, **no_override).stderr
+    both, one = 2 * KITS_AND_PACKS, KITS_AND_PACKS
+    assert f"({both} rendered, 0 from the cache)" in run(build, project, **no_override).stderr
+    assert f"(0 rendered, {both} from the cache)" in run(build, project, **no_override).stderr
     edited = project / "models" / "second.yaml"
     edited.write_text(re.sub(r"^title: .*$", "title: Edited", edited.read_text(), count=1, flags=re.M))
-    assert "(10 rendered, 10 from the cache)" in run(build, project, **no_override).stderr
+    assert f"({one} rendered, {one} from the cache)" in run(build, project, **no_override).stderr
     assert (project / ".cache" / "coachbook").is_dir()
 
 
