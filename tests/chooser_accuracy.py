@@ -101,12 +101,14 @@ def data_page(folder: Path, language: str) -> Path:
     library = load_library([HERE.parent / "models"])
     models = library.models if language == "en" else list(library.translations[language].values())
     data = chooser_data(models, language, lambda model_id: f"../models/{model_id}/", {})
-    script = (HERE.parent / "coachbook" / "assets" / "site" / "chooser.js").as_uri()
+    assets = HERE.parent / "coachbook" / "assets" / "site"
+    # chooser.js reads words with words.js, as every page that carries the chooser loads them.
+    scripts = "".join(f'<script src="{(assets / name).as_uri()}"></script>' for name in ("words.js", "chooser.js"))
     page = folder / f"choose-{language}.html"
     page.write_text(
         '<!doctype html><meta charset="utf-8"><form id="cb-match" hidden><input name="q"><select name="lead"></select>'
         '<select name="time"></select></form><p id="cb-match-status"></p><div id="cb-matches"></div>'
-        f'<script type="application/json" id="cb-chooser-data">{json_script(data)}</script><script src="{script}"></script>',
+        f'<script type="application/json" id="cb-chooser-data">{json_script(data)}</script>{scripts}',
         encoding="utf-8")
     return page
 

@@ -45,6 +45,8 @@ SITUATIONS = {
                             "I changed how I manage the team and wonder how it lands"],
     "performance-connection-care": ["we are moving from annual reviews to frequent check-ins",
                                     "I want employees to own their goals and lead the check-in"],
+    "performance-connection-care-follow-up": ["the first connection is done and the short update is due",
+                                              "she leads a quick update on what we agreed last time"],
     "performance-improvement-4cs": ["he promised to change but the old habits came back",
                                     "she is willing but keeps falling short"],
     "rci-performance-coaching": ["the annual review is coming and I want her self-assessment first",
@@ -56,6 +58,7 @@ MISFITS = {
     "okr-upward-feedback": "trust is low and she fears speaking up",
     "okr-goal-planning": "the real purpose is a pay decision and a formal rating",
     "performance-connection-care": "the employee had no chance to prepare",
+    "performance-connection-care-follow-up": "we never held a first connection, so nothing was agreed yet",
     "five-step-service-coaching": "I only have hearsay, no facts",
 }
 

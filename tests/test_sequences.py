@@ -53,14 +53,19 @@ def test_the_shipped_sequences_load_and_name_shipped_models(library):
         assert {entry.model for entry in sequence.entries} <= set(MODEL_IDS)
 
 
-def test_the_okr_cycle_holds_the_five_okr_conversations_in_order(library):
+def test_the_okr_cycle_spreads_its_other_conversations_between_the_fortnightly_updates(library):
     cycle = next(sequence for sequence in library.sequences if sequence.id == "okr-cycle")
-    assert [entry.model for entry in cycle.entries] == [
+    schedule: dict[str, list[int]] = {}
+    for entry, days in cycle.schedule():
+        schedule.setdefault(entry.model, []).extend(days)
+    assert list(schedule) == [
         "okr-goal-planning", "okr-progress-update", "okr-manager-coaching", "okr-upward-feedback", "okr-career-growth"]
-    schedule = {entry.model: days for entry, days in cycle.schedule()}
     assert schedule["okr-goal-planning"] == [0]
-    assert schedule["okr-progress-update"] == [14, 28, 42, 56, 70]
-    assert schedule["okr-manager-coaching"] == [77]  # counted from the last progress update
+    assert schedule["okr-progress-update"] == [14, 28, 42, 56, 70, 84]
+    # Each counted from the update before it; a week after one update and a week before the next, three weeks
+    # apart rather than bunched at the end, so each leaves time in the cycle to act on what it brings up.
+    assert [schedule[model] for model in ("okr-manager-coaching", "okr-upward-feedback", "okr-career-growth")] == [
+        [35], [49], [63]]
 
 
 def test_the_connection_cycle_updates_every_30_to_45_days(library):
