@@ -103,11 +103,13 @@ def hostile_model(model_id: str, offset: int = 0) -> tuple[dict, list[tuple]]:
     found: list[tuple] = []
     data = _fields(ConversationModel, (), texts, found)
     data["id"] = model_id
-    # Stage and step ids must be unique in the model, so they are numbered by their place.
+    # Stage, step and scenario ids must be unique in the model, so they are numbered by their place.
     for stage_index, stage in enumerate(data["stages"]):
         stage["id"] = f"stage-{stage_index + 1}"
         for step_index, step in enumerate(stage["steps"]):
             step["id"] = f"step-{stage_index + 1}-{step_index + 1}"
+    for scenario_index, scenario in enumerate(data["practice"]):
+        scenario["id"] = f"scenario-{scenario_index + 1}"
     data["tags"] = [MARKER, "hostile"]
     return data, found
 

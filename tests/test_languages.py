@@ -137,6 +137,18 @@ def test_a_translation_lacking_a_stage_or_adding_ids_reports_each(tmp_path):
     ]
 
 
+def test_a_translation_keeps_its_originals_practice_scenarios_by_id(tmp_path):
+    scenario = "  - id: {id}\n    title: T\n    situation: S.\n    roles:\n      manager: M.\n      employee: E.\n"
+    original = ORIGINAL.replace("stages:", "practice:\n" + scenario.format(id="late") + scenario.format(id="quiet") + "stages:")
+    translation = GERMAN.replace("stages:", "practice:\n" + scenario.format(id="spaet") + "stages:")
+    source = "sample.yaml"
+    assert translation_errors(tmp_path, translation, original) == [
+        f"de/sample.yaml:9:1: practice: missing practice scenario 'late' of {source}",
+        f"de/sample.yaml:9:1: practice: missing practice scenario 'quiet' of {source}",
+        f"de/sample.yaml:10:9: practice[0].id: practice scenario 'spaet' is not in {source}",
+    ]
+
+
 def test_a_translation_must_keep_who_asks_and_when(tmp_path):
     changed = GERMAN.replace("asked_by: manager", "asked_by: employee").replace("when: during", "when: before")
     source = "sample.yaml"

@@ -51,7 +51,7 @@ CASES = [
     # (description, replace this, with this, expected "line:col: field: message")
     ("unknown key", "led_by: manager", "led_by: manager\nleader: x",
      "7:1: leader: unknown key (allowed: avoid_when, cadence, duration_minutes, group, id, led_by, "
-     "situations, source, stages, summary, tags, title, use_when)"),
+     "practice, situations, source, stages, summary, tags, title, use_when)"),
     ("typo suggests", "        purpose: Start well.", "        purpse: Start well.",
      "16:9: stages[0].steps[0].purpse: unknown key (did you mean 'purpose'?)"),
     ("missing purpose", "        purpose: Start well.\n", "", "14:9: stages[0].steps[0].purpose: is required"),
@@ -79,6 +79,13 @@ CASES = [
     ("id not stem", "id: sample", "id: other", "1:5: id: must equal the file name 'sample' (got 'other')"),
     ("duplicate step id", "      - id: open", "      - id: talk",
      "14:13: stages[0].steps[0].id: duplicate id 'talk' (already used at line 10); stage and step ids must be unique in a model"),
+    ("duplicate scenario id", "    asked_by: manager\n",
+     "    asked_by: manager\npractice:\n  - id: late\n    title: Late\n    situation: S.\n    roles: {manager: M., employee: E.}\n"
+     "  - id: late\n    title: Again\n    situation: S.\n    roles: {manager: M., employee: E.}\n",
+     "25:9: practice[1].id: duplicate id 'late' (already used at line 21); practice scenario ids must be unique in a model"),
+    ("scenario missing a role", "    asked_by: manager\n",
+     "    asked_by: manager\npractice:\n  - id: late\n    title: Late\n    situation: S.\n    roles: {manager: M.}\n",
+     "24:12: practice[0].roles.employee: is required"),
     ("syntax error", "title: Sample talk", "title: [unclosed",
      "2:8: YAML syntax: the [ list that starts here is not closed before line 3: end it with ], or put an item with a ':' "
      "in quotes"),

@@ -270,6 +270,15 @@ def _check_ids(model: ConversationModel, stem: str, document: _Document) -> None
                                f"duplicate id '{identifier}' (already used at line {first_line}); stage and step ids must be unique in a model")
             else:
                 seen[identifier] = path
+    scenarios: dict[str, FieldPath] = {}
+    for index, scenario in enumerate(model.practice):
+        path = ("practice", index, "id")
+        if scenario.id in scenarios:
+            first_line = document.position_of(scenarios[scenario.id])[0]
+            document.error(document.position_of(path), path,
+                           f"duplicate id '{scenario.id}' (already used at line {first_line}); practice scenario ids must be unique in a model")
+        else:
+            scenarios[scenario.id] = path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -580,8 +589,8 @@ def _scan(folders: list[Path], default_language: str, languages: Collection[str]
 
 def _check_translation(original: ConversationModel, original_path: Path, translation: ConversationModel,
                        document: _Document) -> None:
-    """Report what keeps a translation from matching its original one to one: ids, timing (when, duration, minutes),
-    who asks."""
+    """Report what keeps a translation from matching its original one to one: ids (stages, steps, practice
+    scenarios), timing (when, duration, minutes), who asks."""
     source = display_path(original_path)
 
     def differs(path: FieldPath, expected: object, got: object) -> None:
@@ -597,6 +606,7 @@ def _check_translation(original: ConversationModel, original_path: Path, transla
     if translation.led_by != original.led_by:
         differs(("led_by",), original.led_by, translation.led_by)
     timing(("duration_minutes",), original.duration_minutes, translation.duration_minutes)
+    _check_translated_scenarios(original, source, translation, document)
     stages = {stage.id: index for index, stage in enumerate(translation.stages)}
     for stage in original.stages:
         if stage.id not in stages:
@@ -634,3 +644,18 @@ def _check_translation(original: ConversationModel, original_path: Path, transla
             for number, (question, expected_question) in enumerate(zip(step.questions, expected_step.questions)):
                 if question.asked_by != expected_question.asked_by:
                     differs((*base, "questions", number, "asked_by"), expected_question.asked_by, question.asked_by)
+
+
+def _check_translated_scenarios(original: ConversationModel, source: str, translation: ConversationModel,
+                                document: _Document) -> None:
+    """Report practice scenarios a translation leaves out or adds: it keeps its original's, by id."""
+    translated = {scenario.id for scenario in translation.practice}
+    for scenario in original.practice:
+        if scenario.id not in translated:
+            document.error(document.position_of(("practice",), key=True), ("practice",),
+                           f"missing practice scenario '{scenario.id}' of {source}")
+    original_ids = {scenario.id for scenario in original.practice}
+    for index, scenario in enumerate(translation.practice):
+        if scenario.id not in original_ids:
+            path = ("practice", index, "id")
+            document.error(document.position_of(path), path, f"practice scenario '{scenario.id}' is not in {source}")

@@ -258,6 +258,30 @@ class Stage(Strict):
         return sum(given) if given else None
 
 
+class PracticeRoles(Strict):
+    """The two players' private briefs: each player reads only their own."""
+
+    manager: Text
+    """What only the manager knows, wants and assumes."""
+    employee: Text
+    """What only the employee knows: pressures, reasons, what they would say if asked well."""
+
+
+class PracticeScenario(Strict):
+    """A role-play scenario for training: a shared situation and a private brief for each player."""
+
+    id: Slug
+    """The scenario's id: lowercase letters, digits and single hyphens, unique among the model's scenarios."""
+    title: Text
+    """The scenario's heading."""
+    situation: Text
+    """What both players read: two or three sentences."""
+    roles: PracticeRoles
+    """Each player's private brief: `manager` and `employee`."""
+    observe: TextList = []
+    """Things for the observer to watch for in this scenario."""
+
+
 class ConversationModel(Strict):
     """A coaching conversation model: one YAML file, `models/<id>.yaml`."""
 
@@ -288,6 +312,8 @@ class ConversationModel(Strict):
     """Short phrases in a reader's own words for situations this conversation fits, such as `keeps missing deadlines`: the chooser's matchmaker ranks by them (aim for 5 to 10)."""
     stages: Annotated[list[Stage], Field(strict=True, min_length=1)]
     """The parts of the conversation, in order: at least one."""
+    practice: Annotated[list[PracticeScenario], Field(strict=True)] = []
+    """Role-play scenarios for training, for the practice kit: a model without them has no practice kit."""
 
     def questions(self):
         """Every question in order, with the stage and step it belongs to."""

@@ -14,7 +14,7 @@ SITE_PATH = "schema/model.json"
 TITLE = "Coachbook conversation model"
 BEYOND_SCHEMA = (
     "Coachbook's check also reports what this schema cannot say: the id must equal the file name, "
-    "stage and step ids must be unique in a model, a link must go to a full https:// or mailto: address, "
+    "stage and step ids, and practice scenario ids, must be unique in a model, a link must go to a full https:// or mailto: address, "
     "text must hold no invisible or bidirectional control characters, and a translation "
     "(models/<lang>/<id>.yaml) must match its original. Coachbook reads yes, no, 1.10 and dates as text "
     "where text is expected, while editors read them as booleans or numbers: quote such a text."
@@ -73,7 +73,9 @@ def field_reference() -> str:
     schema = model_schema()
     sections = [("The file", schema), ("`source`", schema["$defs"]["Source"]),
                 ("`stages[]`", schema["$defs"]["Stage"]), ("`stages[].steps[]`", schema["$defs"]["Step"]),
-                ("`stages[].steps[].questions[]`", schema["$defs"]["Question"])]
+                ("`stages[].steps[].questions[]`", schema["$defs"]["Question"]),
+                ("`practice[]`", schema["$defs"]["PracticeScenario"]),
+                ("`practice[].roles`", schema["$defs"]["PracticeRoles"])]
     parts = []
     for heading, section in sections:
         about = section["description"].removesuffix(f" {BEYOND_SCHEMA}")
