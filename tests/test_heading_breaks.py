@@ -1,4 +1,5 @@
-"""No page of the worksheet, the checklist or a pack ends with a heading: checked on WeasyPrint's layout boxes."""
+"""No page of the worksheet, the checklist or a pack ends with a heading, and a heading shares its page with the first
+field or item below it (a step's heading with its first question's notes): checked on WeasyPrint's layout boxes."""
 
 from __future__ import annotations
 
@@ -21,16 +22,16 @@ MODELS = [*MODEL_FILES, "hostile"]
 MODEL_NAMES = [path.stem if isinstance(path, Path) else path for path in MODELS]
 
 
-def _boxes(box):
-    """The box and its descendants, in document order; margin boxes (running headers and footers) left out."""
-    yield box
-    for child in getattr(box, "children", None) or []:
-        if type(child).__name__ != "MarginBox":
-            yield from _boxes(child)
-
-
 def _in_flow(box) -> list:
+    """The box's children, without the page's margin boxes (its running header and footer)."""
     return [child for child in getattr(box, "children", None) or [] if type(child).__name__ != "MarginBox"]
+
+
+def _boxes(box):
+    """The box and its descendants, in document order, margin boxes left out."""
+    yield box
+    for child in _in_flow(box):
+        yield from _boxes(child)
 
 
 def _last_heading(page_box):
