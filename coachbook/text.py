@@ -76,6 +76,18 @@ def plain_text(text: str) -> str:
     return html.unescape(_TAG.sub("", str(inline_html(text))))
 
 
+# A title that carries its own number: "Step 3: ...", "3. ...", "Stage 2 - ...", "Schritt 1: ..." (the shipped
+# languages' words for a step or stage), but not "3 things to ask" or "1.5 hours of practice".
+_OWN_NUMBER = re.compile(r"(?:step|stage|phase|schritt|stufe|[ée]tape|etapa|paso|fase)\s*\d+\b"
+                         r"|\d+(?:[.:)](?!\d)|\s+[-\u2013\u2014])", re.IGNORECASE)
+
+
+def numbers_itself(title: str) -> bool:
+    """Whether a step's or stage's title (inline Markdown) starts with its own number, so that an output which numbers
+    or labels its steps ("1.", "Step:") leaves it as written instead of numbering it twice."""
+    return bool(_OWN_NUMBER.match(plain_text(title).lstrip()))
+
+
 def html_text(text: str) -> Markup:
     """Plain text (no Markdown) in raw HTML built outside a template, such as the footer line MkDocs prints as HTML."""
     return Markup(html.escape(" ".join(text.split())))

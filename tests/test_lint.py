@@ -410,3 +410,25 @@ def test_minutes_are_expected_of_every_during_step_once_one_has_them(tmp_path, o
                                                                      note_minutes, warned):
     located = locate_model(write(tmp_path, timed(None, open_minutes, close_minutes, note_minutes)))
     assert [warning.field for warning in lint(located)] == warned
+
+
+NUMBERED = "starts with its own number"
+
+
+@pytest.mark.parametrize("stage_title, step_title, warned", [
+    ("Talk", "Step 1: Open", ["steps[0].title"]),
+    ("2. Talk", "Open", ["stages[0].title"]),
+    ("Stage 2 - Talk", "1) Open", ["stages[0].title", "steps[0].title"]),
+    ("Talk", "Schritt 1: Öffnen", ["steps[0].title"]),
+    ("3 things to cover", "1:1 opening", []),
+])
+def test_a_title_that_numbers_itself_warns_at_the_title(tmp_path, stage_title, step_title, warned):
+    """Its own fixture model: the shipped titles lose their numbers elsewhere (issue 24)."""
+    write(tmp_path, CLEAN.replace("title: Talk", f"title: '{stage_title}'")
+          .replace("title: Open", f"title: '{step_title}'"))
+    result = build_kits("check", "--lint", "sample.yaml", cwd=tmp_path)
+    lines = [line for line in result.stderr.splitlines() if NUMBERED in line]
+    where = {"stages[0].title": "sample.yaml:11:12: warning: stages[0].title",
+             "steps[0].title": "sample.yaml:15:16: warning: stages[0].steps[0].title"}
+    assert [line.split(f": {NUMBERED}")[0] for line in lines] == [where[field] for field in warned], result.stderr
+    assert all(WARNING_LINE.match(line) for line in lines) and result.returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 from pathlib import Path
@@ -17,7 +18,8 @@ from coachbook.kits.cache import KitCache
 from coachbook.kits.layouts import kit_layout
 from coachbook.kits.catalog import KIT_PAPERS, KITS, PAPERS, kit_date, kit_filename
 from coachbook.model.loader import load_model
-from coachbook.kits.pack import PACK_KITS, agenda, render_pack
+from coachbook.kits.pack import PACK_KITS, agenda, pack_document, render_pack, session_title
+from coachbook.kits.jobs import Session
 from coachbook.kits.catalog import pack_filename
 from coachbook.kits.jobs import kit_jobs, pack_jobs
 from coachbook.text import normalized
@@ -287,6 +289,96 @@ def test_packs_false_leaves_the_site_with_the_kits_only(project):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         assert len(soup.select("a.cb-kit-button")) == len(KIT_PAPERS)
         assert "Workshop pack" not in soup.get_text() and "workshop pack" not in soup.get_text()
+
+
+# A session of two timed models, run by an organization: every --title, --start and minutes option at once.
+SESSION_MODELS = [small_model("timed-talk", "Timed talk", 30, 1), small_model("short-talk", "Short talk", 20, 1)]
+SESSION_OPTIONS = ["--title", "Service <b>academy</b> day 1", "--start", "09:30", "--intro", "15", "--break", "10",
+                   "--debrief", "20"]
+ORGANIZATION = "Acme <Corp> & Co"
+
+
+@pytest.fixture(scope="module")
+def session_pack(tmp_path_factory) -> list[str]:
+    """The page texts of a branded pack made with every session option."""
+    folder = tmp_path_factory.mktemp("session")
+    write_models(folder / "models", SESSION_MODELS)
+    (folder / "mkdocs.yml").write_text(f"site_name: Acme\nplugins:\n  - coachbook:\n      organization: '{ORGANIZATION}'\n"
+                                       "      footer: Internal use only\n")
+    result = build_kits("pack", "--model", "timed-talk", "--model", "short-talk", *SESSION_OPTIONS, "--out", "pack.pdf",
+                        cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return page_texts(folder / "pack.pdf")
+
+
+def test_a_session_pack_has_its_agenda_in_clock_times_with_intro_breaks_and_debrief(session_pack):
+    agenda_page = session_pack[1]
+    rows = ["09:30 Introduction 15 min", "09:45 Timed talk", "10:15 Break 10 min", "10:25 Short talk",
+            "10:45 Debrief 20 min", "Total 1 h 35 min"]
+    places = [agenda_page.find(row) for row in rows]
+    assert -1 not in places and places == sorted(places), agenda_page
+    assert "0:00" not in agenda_page, "clock times replace the offsets"
+
+
+def test_a_session_pack_carries_its_title_and_the_organization_on_the_cover_and_every_page(session_pack):
+    title = "Service <b>academy</b> day 1"  # plain text: shown as written, never as markup
+    cover = session_pack[0]
+    assert cover.startswith(f"Acme <Corp> & Co WORKSHOP PACK {title}"), cover[:200]
+    for text in session_pack:
+        if BLANK not in text:
+            assert "Coachbook workshop pack" not in text
+    # The cover and agenda carry the pack's own header and footer; the kits after them their models'.
+    for text in session_pack[:2]:
+        assert f"{title} Workshop pack" in text and f"{ORGANIZATION} workshop pack Internal use only" in text, text
+
+
+def test_the_default_title_is_the_first_models_and_a_count(workshop, pack_path):
+    models = [load_model_data(data) for data in MODELS]
+    assert session_title(models) == "Timed talk and 1 more"
+    assert session_title(models[:1]) == "Timed talk"
+    assert session_title(models, "de") == "Timed talk und 1 weiteres"
+    assert session_title(models * 2, "fr") == "Timed talk et 3 autres"
+    assert session_title(models, session=Session(title="Day 1")) == "Day 1"
+    assert page_texts(pack_path)[0].startswith("WORKSHOP PACK Timed talk and 1 more DATE")
+
+
+def test_the_running_header_keeps_a_long_title_on_one_line():
+    """Checked on the layout: the header's margin box holds one line, cut with an ellipsis where it is too long."""
+    title = "A whole day of the leadership academy, with practice in threes, debriefs and more words than fit " * 2
+    document = pack_document([load_model_data(MODELS[0])], "a4", session=Session(title=title.strip()))
+    for page in document.pages[:2]:
+        [header] = [box for box in page._page_box.children if getattr(box, "at_keyword", None) == "@top-left"]
+        lines = [line for block in header.children for line in block.children]
+        assert len(lines) == 1 and lines[0].text_overflow == "ellipsis"
+        assert lines[0].width > header.width, "the title should overflow, or this test proves little"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--start", "9:30"], "argument --start: must be a time of day as HH:MM, such as 09:30 (got '9:30')"),
+    (["--start", "24:00"], "argument --start: must be a time of day as HH:MM"),
+    (["--intro", "-5"], "argument --intro: must be whole minutes, 0 to 240 (got '-5')"),
+    (["--break", "241"], "argument --break: must be whole minutes, 0 to 240 (got '241')"),
+    (["--debrief", "ten"], "argument --debrief: must be whole minutes, 0 to 240 (got 'ten')"),
+    (["--title", " "], "argument --title: must be one line of 1 to 120 printable characters"),
+    (["--title", "x\u202e"], "argument --title: must be one line of 1 to 120 printable characters"),
+])
+def test_bad_session_options_give_one_line_and_exit_2(tmp_path, args, message):
+    write_models(tmp_path / "models", MODELS[1:])
+    result = build_kits("pack", "--model", "open-talk", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_session_is_part_of_a_packs_cache_identity():
+    model = load_model_data(MODELS[0])
+    [plain] = pack_jobs([model], ["a4"])
+    assert Session().identity() == ()
+    identities = {plain.cache_identity()} | {
+        dataclasses.replace(plain, session=session).cache_identity()
+        for session in (Session(title="T"), Session(start=570), Session(intro=5), Session(break_minutes=5),
+                        Session(debrief=5))}
+    assert len(identities) == 6
 
 
 def load_model_data(data: dict):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import unicodedata
 import time
 from importlib import resources
 from pathlib import Path
@@ -19,7 +21,8 @@ from ..i18n import DEFAULT_LANGUAGE
 from ..model.lint import lint
 from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
                      original_ids, sequence_files)
-from ..kits.catalog import DECK, KITS, MAX_COPIES, PAPERS
+from ..kits.catalog import DECK, KITS, MAX_COPIES, MAX_SESSION_MINUTES, PAPERS
+from ..kits.jobs import Session
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
 from ..progress import Progress, progress_for
@@ -31,6 +34,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 LOCAL_SCHEMA = "model.schema.json"  # beside the models, for the `$schema` comment of `new` without a site_url
 DEFAULT_MODELS = Path("models")
 HELP_OPTIONS = ("-h", "--help", "--version")  # asked for without a command: the top level's, not build's
+MAX_TITLE_LENGTH = 120  # a pack's --title: a title, not a paragraph
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +67,30 @@ def _workers(value: str) -> int:
     return number
 
 
+def _clock(value: str) -> int:
+    """--start: a time of day as HH:MM, 00:00 to 23:59; the minutes after midnight."""
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", value)
+    if not match:
+        raise argparse.ArgumentTypeError(f"must be a time of day as HH:MM, such as 09:30 (got {value!r})")
+    return int(match[1]) * 60 + int(match[2])
+
+
+def _session_minutes(value: str) -> int:
+    """--intro, --break, --debrief: whole minutes, 0 (none) to MAX_SESSION_MINUTES."""
+    if not re.fullmatch(r"\d{1,3}", value) or int(value) > MAX_SESSION_MINUTES:
+        raise argparse.ArgumentTypeError(f"must be whole minutes, 0 to {MAX_SESSION_MINUTES} (got {value!r})")
+    return int(value)
+
+
+def _session_title(value: str) -> str:
+    """--title: one line of plain text (it is shown as written, never as markup)."""
+    title = " ".join(value.split())
+    if not title or len(title) > MAX_TITLE_LENGTH or any(unicodedata.category(c).startswith("C") for c in title):
+        raise argparse.ArgumentTypeError(f"must be one line of 1 to {MAX_TITLE_LENGTH} printable characters "
+                                         f"(got {value!r})")
+    return title
+
+
 def _invocation(prog: str) -> str:
     """How a user types the command: `python build_kits.py build` for the script, `coachbook build` for the command."""
     return f"python {prog}" if prog.split()[0].endswith(".py") else prog
@@ -88,6 +116,16 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     pack.add_argument("--paper", default="a4", metavar="P", help="a4 or letter (default: a4)")
     pack.add_argument("--out", type=Path, metavar="FILE|DIR",
                       help=f"a .pdf file, or a folder for the default name (default: kits/{PACKS_FOLDER}/)")
+    pack.add_argument("--title", type=_session_title, metavar="T",
+                      help="the session's title on the cover and every page's header (default: the first model's "
+                           "title and how many more follow)")
+    pack.add_argument("--start", type=_clock, metavar="HH:MM",
+                      help="when the session starts, such as 09:30: the agenda in clock times (default: from 0:00)")
+    for option, dest, item in (("--intro", "intro", "an introduction before the first model"),
+                               ("--break", "break_minutes", "a break between two models"),
+                               ("--debrief", "debrief", "a debrief after the last model")):
+        pack.add_argument(option, dest=dest, type=_session_minutes, default=0, metavar="N",
+                          help=f"minutes of {item} on the agenda, 0 to {MAX_SESSION_MINUTES} (default: 0, none)")
     pack.add_argument("--lang", metavar="L",
                       help="the pack of the models' translation in this language, such as de, in that language "
                            "(default: the originals, in theme.language)")
@@ -246,7 +284,9 @@ def _pack(options: argparse.Namespace) -> int:
     project = _project(options)
     library = _load(project, _model_folders(options, project), _sequences_folder(options, project))
     _check_model_ids(options.model, library.models)
-    job = SitePlan.of_project(project, library).pack_job(options.model, options.paper, options.copies, options.lang)
+    session = Session(options.title, options.start, options.intro, options.break_minutes, options.debrief)
+    job = SitePlan.of_project(project, library).pack_job(options.model, options.paper, options.copies, options.lang,
+                                                         session=session)
     if options.out is None:
         target = Path("kits") / PACKS_FOLDER / job.filename
     else:

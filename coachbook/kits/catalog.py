@@ -21,6 +21,8 @@ SAFE_MM = 3.0
 
 # Worksheets per model in a pack: a workshop, not a print run.
 MAX_COPIES = 100
+# The longest introduction, break or debrief a pack's agenda takes, in minutes: half a day.
+MAX_SESSION_MINUTES = 240
 
 # Stage timing: colour is decoration only; the label and the shape carry the meaning in black and white.
 # Here, not with the kit templates, because the site's print view of the cards draws the same shapes.

@@ -16,7 +16,7 @@ from .. import __version__
 from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..model.schema import ConversationModel
-from ..text import css_string, inline_html, plain_text
+from ..text import css_string, inline_html, numbers_itself, plain_text
 from .catalog import BLEED_MM, DECK_SIZES_MM, WHEN_SYMBOLS, kit_date, page_size_mm
 from .fetcher import ASSETS_URL, FETCHER, PACKAGE_DIR, fetcher_for, logo_file_name
 from .jobs import KitLinks
@@ -60,6 +60,7 @@ def _environment(language: str) -> Environment:
     environment.filters["fill"] = fill
     environment.filters["css_content"] = css_string
     environment.filters["minutes_text"] = lambda minutes: duration_text(minutes, language, "short")
+    environment.tests["numbered"] = numbers_itself  # `title is numbered`: it brings its own "Step 3:"
     t = messages(language)
     environment.globals.update(
         t=t, lang=language, WHEN_LABELS=t["when"], WHEN_SHORT=t["kit"]["when_short"], WHEN_SYMBOLS=WHEN_SYMBOLS,

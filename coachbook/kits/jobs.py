@@ -29,6 +29,26 @@ class KitLinks:
         return ("links", self.model_page, self.conversation)
 
 
+@dataclass(frozen=True)
+class Session:
+    """How a workshop pack plans its session: its `title` (None: built from its models), its `start` in minutes after
+    midnight (None: the agenda counts from 0:00), and the minutes of an introduction, a break between two models and
+    a debrief (0: none), each an item of the agenda."""
+
+    title: str | None = None
+    start: int | None = None
+    intro: int = 0
+    break_minutes: int = 0
+    debrief: int = 0
+
+    def identity(self) -> tuple[str, ...]:
+        """What a pack's bytes take from its session; nothing for the default session, whose packs the site makes."""
+        if self == Session():
+            return ()
+        return ("session", self.title or "", "" if self.start is None else str(self.start), str(self.intro),
+                str(self.break_minutes), str(self.debrief))
+
+
 def _links_identity(links: KitLinks | None) -> tuple[str, ...]:
     return links.identity() if links else ()
 
@@ -91,7 +111,7 @@ def _label(where: str, section: str | None) -> str:
 class PackJob:
     """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF, cover and agenda included,
     in `language`; `section` and `date` as for a `KitJob` (the date: the newest of every model's files); `links`:
-    each model's `KitLinks`, in the order of `models` (empty: no QR codes)."""
+    each model's `KitLinks`, in the order of `models` (empty: no QR codes); `session`: its title and agenda plan."""
 
     models: tuple[ConversationModel, ...]
     paper: str
@@ -101,6 +121,7 @@ class PackJob:
     branding: Branding | None = None
     date: str = field(default_factory=kit_date)
     links: tuple[KitLinks, ...] = ()
+    session: Session = Session()
     kit: ClassVar[str] = "pack"  # lets a pack be listed beside the kits
 
     @property
@@ -123,7 +144,8 @@ class PackJob:
     def cache_identity(self) -> tuple[str, ...]:
         return ("pack", self.paper, str(self.copies), self.language, self.date, *[self.section] * bool(self.section),
                 *(model.model_dump_json() for model in self.models), *(part for links in self.links
-                                                                       for part in links.identity()))
+                                                                       for part in links.identity()),
+                *self.session.identity())
 
     def links_of(self, model: ConversationModel) -> KitLinks | None:
         """Where the QR codes of one of the pack's models lead (None: nowhere)."""

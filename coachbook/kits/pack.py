@@ -17,7 +17,8 @@ from ..text import plain_text
 from .catalog import MAX_COPIES, kit_date
 from .document import RENDER_OPTIONS, dated, pdf_identifier, source_credit, template_document
 from .cards import Deck
-from .jobs import KitLinks
+from .fetcher import logo_file_name
+from .jobs import KitLinks, Session
 from .joining import join_pdfs
 from .layouts import kit_layout
 
@@ -38,12 +39,14 @@ class AgendaStep:
 
 @dataclass(frozen=True)
 class AgendaItem:
-    """One conversation of the session, with when it starts, how long it takes and its steps."""
+    """One conversation of the session, or (`model` None) its introduction, a break or its debrief named by `label`,
+    with when it starts, how long it takes and its steps."""
 
-    model: ConversationModel
-    start: str  # "h:mm" from the start of the session; "" once an open-ended conversation came before
+    model: ConversationModel | None
+    start: str  # "h:mm" from the start of the session, or "hh:mm" on the clock; "" once an open-ended one came before
     duration: str
     steps: list[AgendaStep]  # the steps during the conversation: what the session's time is spent on
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,21 +56,45 @@ class Agenda:
     open_ended: int  # how many conversations have no set length
 
 
-def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE) -> Agenda:
-    """Each model with its duration, start offset and steps, and the session's total time, written in `language`."""
+def clock_time(minutes: int) -> str:
+    """A time of day, `minutes` after midnight, as `--start` takes it: 09:30 (past midnight it goes round)."""
+    hours, rest = divmod(minutes % (24 * 60), 60)
+    return f"{hours:02d}:{rest:02d}"
+
+
+def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE, session: Session = Session()) -> Agenda:
+    """Each model with its duration, start and steps, with the session's introduction, breaks between models and
+    debrief where it has them, and the session's total time, written in `language`; the starts count from 0:00, or
+    are clock times from `session.start`."""
     t = messages(language)["pack"]
     items, elapsed, open_ended = [], 0, 0
-    for model in models:
-        start = duration_text(elapsed, language, "clock") if not open_ended else ""
-        if model.duration_minutes is None:
+
+    def add(model: ConversationModel | None, minutes: int | None, label: str = "") -> None:
+        nonlocal elapsed, open_ended
+        if open_ended:
+            start = ""
+        elif session.start is None:
+            start = duration_text(elapsed, language, "clock")
+        else:
+            start = clock_time(session.start + elapsed)
+        if minutes is None:
             open_ended += 1
             duration = t["open"]
         else:
-            elapsed += model.duration_minutes
-            duration = duration_text(model.duration_minutes, language, "short")
+            elapsed += minutes
+            duration = duration_text(minutes, language, "short")
         steps = [AgendaStep(step, duration_text(step.minutes, language, "short") if step.minutes else "")
-                 for stage in model.stages if stage.when == "during" for step in stage.steps]
-        items.append(AgendaItem(model, start, duration, steps))
+                 for stage in model.stages if stage.when == "during" for step in stage.steps] if model else []
+        items.append(AgendaItem(model, start, duration, steps, label))
+
+    if session.intro:
+        add(None, session.intro, t["intro"])
+    for index, model in enumerate(models):
+        if index and session.break_minutes:
+            add(None, session.break_minutes, t["break"])
+        add(model, model.duration_minutes)
+    if session.debrief:
+        add(None, session.debrief, t["debrief"])
     if not open_ended:
         total = duration_text(elapsed, language, "short")
     elif elapsed:
@@ -80,10 +107,11 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,
                   language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None,
                   layout: KitLayout | None = None, date: str | None = None,
-                  links: Sequence[KitLinks] = ()) -> Document:
+                  links: Sequence[KitLinks] = (), session: Session = Session()) -> Document:
     """The laid-out pack in `language`: cover and agenda, then per model the worksheet x `copies`, the cards and
     the checklist, taken from `layout` (default: laid out here); dated `date`, as `kit_pdf` dates a kit; `links`:
-    each model's QR code addresses, in the order of `models` (empty: no codes), on the cover and in its kits.
+    each model's QR code addresses, in the order of `models` (empty: no codes), on the cover and in its kits;
+    `session`: the title and the plan of the agenda.
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
@@ -91,14 +119,14 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     repeat in every copy. Every page is held at once, a large deck's too: `render_pack` writes a pack
     without holding a large deck's layout.
     """
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links, session)
     # The cover comes first, so the pack carries its title and metadata.
     return cover.copy([page for run in runs for page in run])
 
 
 def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, language: str, branding: Branding | None,
                layout: KitLayout | None, date: str | None,
-               links: Sequence[KitLinks]) -> tuple[Document, Iterator[list[Page]]]:
+               links: Sequence[KitLinks], session: Session) -> tuple[Document, Iterator[list[Page]]]:
     """The pack's cover document (its first pages and its metadata, dated `date` as `kit_pdf`'s) and all the pack's pages in order, in runs:
     each chunk of a large deck (`cards.Deck`) is a run of its own, laid out only when the run is reached, and
     the pages between them make one run. Let go of a run before asking for the next."""
@@ -111,10 +139,11 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
         def layout(model: ConversationModel, kit: str) -> Document | Deck:
             return kit_layout(model, kit, paper, language, branding=branding, links=links_of.get(model.id))
     context = {
-        "links_of": links_of,
-        "models": list(models), "agenda": agenda(models, language), "copies": copies, "kit": "pack",
+        "links_of": links_of, "session": session,
+        "models": list(models), "agenda": agenda(models, language, session), "copies": copies, "kit": "pack",
         "kit_title": messages(language)["kits"]["pack"], "credits": [source_credit(model, language) for model in models],
-        "session_title": " \u00b7 ".join(plain_text(model.title) for model in models),
+        "session_title": session_title(models, language, session),
+        "logo_src": logo_file_name(branding.logo) if branding and branding.logo else None,
     }
     # One layout gives the cover, the agenda and, last, the blank page.
     cover = dated(template_document(PACK_TEMPLATE, paper, language, branding=branding, **context), date or kit_date())
@@ -141,6 +170,16 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
     return cover, runs()
 
 
+def session_title(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE,
+                  session: Session = Session()) -> str:
+    """The pack's title, plain text: `session.title`, else the first model's title and how many more follow ("Five-step
+    coaching and 2 more"), short enough for the running header, which shows it on one line."""
+    if session.title:
+        return session.title
+    first = plain_text(models[0].title)
+    return messages(language)["pack"].count("and_more", len(models) - 1, title=first) if len(models) > 1 else first
+
+
 def without_form_fields(pages: Sequence[Page]) -> list[Page]:
     """The pages as drawn, with no form fields: shallow copies whose `forms` are empty.
 
@@ -164,19 +203,19 @@ def without_form_fields(pages: Sequence[Page]) -> list[Page]:
 
 def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, language: str = DEFAULT_LANGUAGE, *,
                 branding: Branding | None = None, layout: KitLayout | None = None, date: str | None = None,
-                links: Sequence[KitLinks] = ()) -> bytes:
-    """The pack as PDF bytes; the same models, paper, copies, language, branding, date and links always give the same
-    bytes (`links` as `pack_document`'s).
+                links: Sequence[KitLinks] = (), session: Session = Session()) -> bytes:
+    """The pack as PDF bytes; the same models, paper, copies, language, branding, date, links and session always give
+    the same bytes (`links` and `session` as `pack_document`'s).
 
     `layout`: the kits' layouts to reuse (as `pack_document`). A pack that holds a large deck is written run by
     run (see `_pack_runs`), each run's pages with the cover's metadata, and the runs' PDFs joined: it never holds
     the deck's layout. Any other pack is written as one document. `date`: as `kit_pdf`'s.
     """
     date = date or kit_date()
-    identifier = pdf_identifier([__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models]],
-                                date, language, branding, tuple(links))
+    identifier = pdf_identifier([__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models],
+                                 *session.identity()], date, language, branding, tuple(links))
     options = {**RENDER_OPTIONS, "pdf_forms": False}
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links, session)
     parts = []
     for run in runs:
         if run:

@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from ..errors import ContentError
 from ..i18n import lint_words
+from ..text import numbers_itself
 from .loader import FieldPath, LocatedModel, format_field_path
 from .schema import ConversationModel
 
@@ -296,9 +297,22 @@ def without_situations(model: ConversationModel, language: str) -> Iterator[Find
                                 " deadlines\"), so that the chooser finds this model for them")
 
 
+def numbered_title(model: ConversationModel, language: str) -> Iterator[Finding]:
+    """A stage or step title that starts with its own number ("Step 3:", "3.", "Stage 2 -"): the kits and the site
+    number and label steps themselves, and the number goes stale when a step moves."""
+    for stage_index, stage in enumerate(model.stages):
+        if numbers_itself(stage.title):
+            yield ("stages", stage_index, "title"), "starts with its own number: drop it, the order says it"
+        for step_index, step in enumerate(stage.steps):
+            if numbers_itself(step.title):
+                yield (("stages", stage_index, "steps", step_index, "title"),
+                       "starts with its own number: drop it, the kits and the site number the steps")
+
+
 RULES: tuple[Rule, ...] = (
     not_a_question, closed_question, stage_without_question, purpose_repeats_title,
     during_question_without_follow_ups, minutes_over_duration, step_without_minutes, without_situations,
+    numbered_title,
 )
 
 

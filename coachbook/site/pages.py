@@ -14,7 +14,7 @@ from ..i18n import DEFAULT_LANGUAGE, duration_text, fill, messages
 from ..kits.catalog import WHEN_SYMBOLS
 from ..model.schema import ConversationModel, Question, Stage, Step
 from ..model.sequences import ConversationSequence, SequenceEntry
-from ..text import inline_html, json_script, markdown_heading, plain_text, yaml_string
+from ..text import inline_html, json_script, markdown_heading, numbers_itself, plain_text, yaml_string
 
 QUESTIONS_PAGE = "questions.md"
 CHOOSER_PAGE = "choose.md"
@@ -189,6 +189,7 @@ class PageRenderer:
             yaml_list=lambda items: Markup(json.dumps(list(items))), duration=lambda m: duration_text(m, language),
             filesize=_filesize, paragraphs=_paragraphs, fill=fill, json_script=json_script,
         )
+        self.env.tests["numbered"] = numbers_itself  # `title is numbered`: it brings its own "Step 3:"
         self.env.globals.update(
             t=t, lang=language, labels=labels(language), section=section,
             model_page=lambda model_id: model_page(model_id, section), sequence_page=sequence_page, page=lambda path: language_page(path, section),
