@@ -26,6 +26,7 @@ from bs4 import BeautifulSoup
 from filelock import FileLock
 
 from coachbook.kits.cache import CACHE_TAG
+from coachbook.kits.catalog import KIT_PAPERS, PRACTICE, model_kit_papers
 from coachbook.model.loader import load_model, translation_language
 from coachbook.project import DEFAULT_CACHE
 from coachbook.text import normalized, plain_text
@@ -71,6 +72,15 @@ VALID = textwrap.dedent("""\
               - text: How are you?
                 asked_by: manager
     """)
+
+PLAIN_KIT_PAPERS = tuple((kit, paper) for kit, paper in KIT_PAPERS if kit != PRACTICE)
+"""The kit files of a model without practice scenarios, such as VALID: every kit but the practice kit."""
+
+
+@functools.cache
+def shipped_kit_papers(model_id: str) -> tuple[tuple[str, str], ...]:
+    """The kit files of a shipped model: the practice kit too when it has scenarios."""
+    return model_kit_papers(load_model(REPO / "models" / f"{model_id}.yaml"))
 
 
 CHECKED_OUT = 1_767_225_600
