@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from browser import DESKTOP, OVERFLOWING, PHONE, Traffic, _SubPathHandler, expect, in_ci, missing_browser, serve
+from coachbook.kits.catalog import PRACTICE, has_kit
 from coachbook.i18n import messages
 from coachbook.model.loader import load_library
 from coachbook.text import data_text, normalized
@@ -131,7 +132,7 @@ def test_the_chooser_data_holds_every_model_as_plain_text_with_working_links(bui
         # Links relative to the chooser page, as on the kits page: each one a file of the site.
         assert (chooser / entry["page"] / "index.html").resolve().is_file(), entry["page"]
         kits_page = soup_of(built_site.root / "kits" / "index.html") if folder is None else None
-        assert len(entry["kits"]) == 10
+        assert len(entry["kits"]) == 10 + 2 * has_kit(model, PRACTICE)  # the practice kit (both papers) with scenarios
         for kit in entry["kits"]:
             assert (chooser / kit["url"]).resolve().read_bytes().startswith(b"%PDF-"), kit["url"]
         if kits_page is not None:  # the same kits as the kits page offers for the model
