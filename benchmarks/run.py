@@ -35,7 +35,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from coachbook.kits.catalog import BLEED_MM, DECK_SIZES_MM, KIT_PAPERS, KITS, PAPERS, kit_filename, page_size_mm  # noqa: E402
+from coachbook.kits.catalog import (BLEED_MM, DECK_SIZES_MM, KIT_PAPERS, KITS, PAPERS, kit_filename,  # noqa: E402
+                                    model_kit_papers, page_size_mm)
 from coachbook.kits.document import RENDER_OPTIONS  # noqa: E402
 from coachbook.kits.fetcher import ASSETS_URL  # noqa: E402
 from coachbook.kits.layouts import kit_document, render_kit  # noqa: E402
@@ -191,7 +192,8 @@ def floor_and_layouts(models_dir: Path) -> tuple[float, dict[str, list[int | Non
     total, layouts = 0.0, {kit: [] for kit in KITS}
     for path in sorted(models_dir.glob("*.yaml")):
         model = load_model(path)
-        for kit, paper in KIT_PAPERS:  # the deck on its card size: it has no paper
+        # The deck on its card size (it has no paper); the practice kit only for a model with scenarios.
+        for kit, paper in model_kit_papers(model):
             document = kit_document(model, kit, paper)
             # Counted by the kits themselves (None: this version of the kits does not count them).
             layouts[kit].append(getattr(document, "coachbook_layouts", None))

@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup
 from filelock import FileLock
 
 from coachbook.kits.cache import CACHE_TAG
-from coachbook.kits.catalog import KIT_PAPERS, PAPERS
+from coachbook.kits.catalog import KIT_PAPERS, PAPERS, PRACTICE, model_kit_papers
 from coachbook.model.loader import load_model, translation_language
 from coachbook.project import DEFAULT_CACHE
 from coachbook.text import normalized, plain_text
@@ -46,8 +46,6 @@ def translation_files(folder: Path) -> list[Path]:
 
 MODEL_FILES = original_model_files(REPO / "models")
 MODEL_IDS = [path.stem for path in MODEL_FILES]
-KITS_AND_PACKS = len(KIT_PAPERS) + len(PAPERS)
-"""The PDFs a site offers for a model: each kit on each of its papers (the deck once) and a pack per paper."""
 TRANSLATION_FILES = translation_files(REPO / "models")
 TRANSLATIONS = [(path.stem, translation_language(path)) for path in TRANSLATION_FILES]
 """(model id, language) of every shipped translation."""
@@ -74,6 +72,22 @@ VALID = textwrap.dedent("""\
               - text: How are you?
                 asked_by: manager
     """)
+
+PLAIN_KIT_PAPERS = tuple((kit, paper) for kit, paper in KIT_PAPERS if kit != PRACTICE)
+"""The kit files of a model without practice scenarios, such as VALID: every kit but the practice kit."""
+PLAIN_KITS_AND_PACKS = len(PLAIN_KIT_PAPERS) + len(PAPERS)
+"""The PDFs a site offers for a model without practice scenarios: each kit on its papers (the deck once), a pack per paper."""
+
+
+@functools.cache
+def shipped_kit_papers(model_id: str) -> tuple[tuple[str, str], ...]:
+    """The kit files of a shipped model: the practice kit too when it has scenarios."""
+    return model_kit_papers(load_model(REPO / "models" / f"{model_id}.yaml"))
+
+
+def shipped_kits_and_packs(model_id: str) -> int:
+    """The PDFs the site offers for a shipped model: its kits and a pack per paper."""
+    return len(shipped_kit_papers(model_id)) + len(PAPERS)
 
 
 CHECKED_OUT = 1_767_225_600

@@ -16,11 +16,11 @@ import pytest
 
 from browser import (DESKTOP, OVERFLOWING, PHONE, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci,
                      missing_browser, serious_violations)
-from coachbook.kits.catalog import KIT_PAPERS, PAPERS, kit_filename
+from coachbook.kits.catalog import PAPERS, kit_filename
 from coachbook.model.loader import load_library, load_model
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, TRANSLATIONS
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, shipped_kit_papers
 
 if missing_browser() and not in_ci():  # in CI, every test fails instead (see browser.require_browser)
     pytest.skip(missing_browser(), allow_module_level=True)
@@ -221,7 +221,7 @@ def test_every_kit_link_downloads_a_pdf(open_page, site_url, path):
     links = page.locator("a.cb-kit-button")
     hrefs = links.evaluate_all("links => links.map(a => a.href)")
     models = MODEL_IDS if path == "kits/" else [path.split("/")[1]]
-    expected = {f"{site_url}kits/{m}/{kit_filename(m, kit, paper)}" for m in models for kit, paper in KIT_PAPERS}
+    expected = {f"{site_url}kits/{m}/{kit_filename(m, kit, paper)}" for m in models for kit, paper in shipped_kit_papers(m)}
     expected |= {f"{site_url}kits/{m}/{pack_filename([m], paper)}" for m in models for paper in PAPERS}
     assert set(hrefs) == expected
     for href in hrefs:

@@ -17,10 +17,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from browser import DESKTOP, OVERFLOWING, PHONE, Traffic, _SubPathHandler, expect, in_ci, missing_browser, serve
+from coachbook.kits.catalog import PAPERS, model_kit_papers
 from coachbook.i18n import messages
 from coachbook.model.loader import load_library
 from coachbook.text import data_text, normalized
-from conftest import KITS_AND_PACKS, MODEL_IDS, REPO, TRANSLATIONS, free_port, kitless_site
+from conftest import MODEL_IDS, REPO, TRANSLATIONS, free_port, kitless_site, shipped_kits_and_packs
 
 LIBRARY = load_library([REPO / "models"])
 MODELS = {model.id: model for model in LIBRARY.models}
@@ -134,7 +135,7 @@ def test_the_chooser_data_holds_every_model_as_plain_text_with_working_links(bui
         # Links relative to the chooser page, as on the kits page: each one a file of the site.
         assert (chooser / entry["page"] / "index.html").resolve().is_file(), entry["page"]
         kits_page = soup_of(built_site.root / "kits" / "index.html") if folder is None else None
-        assert len(entry["kits"]) == KITS_AND_PACKS
+        assert len(entry["kits"]) == len(model_kit_papers(model)) + len(PAPERS)  # its kits, and a pack per paper
         for kit in entry["kits"]:
             assert (chooser / kit["url"]).resolve().read_bytes().startswith(b"%PDF-"), kit["url"]
         if kits_page is not None:  # the same kits as the kits page offers for the model
@@ -421,7 +422,7 @@ def test_favourites_across_a_reload_a_model_page_and_the_chooser(open_page, site
 
     # Each favourite's kits, as the kits page offers them, download.
     kits = page.locator(".cb-mine-list > li").first.locator("a.cb-mine-kit")
-    expect(kits).to_have_count(KITS_AND_PACKS)
+    expect(kits).to_have_count(shipped_kits_and_packs(first))
     hrefs = kits.evaluate_all("links => links.map(a => a.href)")
     assert all(href.startswith(f"{site_url}kits/{first}/") and href.endswith(".pdf") for href in hrefs)
     for href in hrefs:
@@ -609,7 +610,7 @@ def test_the_chooser_and_favourites_work_from_a_file_share(browser, offline_site
         expect(page.locator(".cb-mine-list a.cb-mine-link")).to_have_text([data_text(MODELS[MODEL_IDS[0]].title)])
         # Each kit link names a PDF of the share (Chromium saves no download from a file:// page to look at).
         hrefs = page.locator("a.cb-mine-kit").evaluate_all("links => links.map(a => a.href)")
-        assert len(hrefs) == KITS_AND_PACKS
+        assert len(hrefs) == shipped_kits_and_packs(MODEL_IDS[0])
         for href in hrefs:
             assert href.startswith(offline_site.as_uri()), href
             assert Path(url2pathname(urlsplit(href).path)).read_bytes().startswith(b"%PDF-"), href

@@ -14,7 +14,8 @@ import pytest
 
 from coachbook import __version__
 from coachbook.kits.output import MANIFEST, build_kits as build
-from coachbook.kits.catalog import KIT_PAPERS, kit_filename
+from coachbook.kits.catalog import kit_filename, model_kit_papers
+from coachbook.model.loader import load_model
 from conftest import MODEL_FILES, MODEL_IDS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, cli, run, write_model
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]  # a shipped model with a translation
@@ -64,6 +65,11 @@ def _project(tmp_path, *, sample: bool = True, translation: bool = True) -> Path
     return models
 
 
+def _kit_papers(models: Path, model_id: str) -> tuple[tuple[str, str], ...]:
+    """The kit files of a model of the project (the practice kit only if it has scenarios)."""
+    return model_kit_papers(load_model(models / f"{model_id}.yaml"))
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -72,7 +78,8 @@ def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     models, out = _project(tmp_path), tmp_path / "kits"
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     # Every kit file (each paper kit on both papers, the deck) of the model, its translation and sample.
-    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == 3 * len(KIT_PAPERS)
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == (2 * len(_kit_papers(models, TRANSLATED))
+                                                                   + len(_kit_papers(models, "sample")))
     (out / "holiday").mkdir()
     (out / "holiday" / "beach.pdf").write_bytes(b"%PDF-mine")
     (out / "empty").mkdir()
@@ -83,7 +90,7 @@ def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
     (models / LANGUAGE / f"{TRANSLATED}.yaml").unlink()
     result = build_kits("--models", str(models), "--out", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
-    kits = [f"{TRANSLATED}/{kit_filename(TRANSLATED, kit, paper)}" for kit, paper in KIT_PAPERS]
+    kits = [f"{TRANSLATED}/{kit_filename(TRANSLATED, kit, paper)}" for kit, paper in _kit_papers(models, TRANSLATED)]
     assert sorted(_files(out)) == sorted([
         MANIFEST, *kits, f"{TRANSLATED}/notes.pdf", "holiday/beach.pdf", f"packs/{TRANSLATED}-pack-a4.pdf"])
     assert (out / "empty").is_dir() and not (out / "sample").exists()
@@ -93,6 +100,7 @@ def test_a_full_build_removes_only_kits_it_wrote_that_are_gone(tmp_path):
 
 def test_a_subset_build_prunes_nothing_and_keeps_the_manifest(tmp_path):
     models, out = _project(tmp_path, translation=False), tmp_path / "kits"
+    sample_kits = len(_kit_papers(models, "sample"))
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     listed = json.loads((out / MANIFEST).read_text())
     (models / "sample.yaml").unlink()
@@ -100,7 +108,7 @@ def test_a_subset_build_prunes_nothing_and_keeps_the_manifest(tmp_path):
         result = build_kits("--models", str(models), "--out", str(out), "--quiet", *subset)
         assert result.returncode == 0, result.stderr
         assert json.loads((out / MANIFEST).read_text()) == listed
-        assert len(list((out / "sample").iterdir())) == len(KIT_PAPERS)
+        assert len(list((out / "sample").iterdir())) == sample_kits
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert not (out / "sample").exists()  # the subset builds kept sample's kits listed
 
@@ -112,7 +120,7 @@ def test_with_no_manifest_a_full_build_prunes_nothing(tmp_path):
     stale.write_bytes(b"%PDF-old")
     assert build_kits("--models", str(models), "--out", str(out), "--quiet").returncode == 0
     assert stale.read_bytes() == b"%PDF-old"
-    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == len(KIT_PAPERS)
+    assert len(json.loads((out / MANIFEST).read_text())["kits"]) == len(_kit_papers(models, TRANSLATED))
 
 
 def test_a_manifest_never_reaches_outside_the_folder_or_into_the_packs(tmp_path):
@@ -144,7 +152,7 @@ def test_a_model_or_language_given_twice_is_built_once(tmp_path):
 def test_unknown_model_kit_or_paper_is_one_line_and_exit_2(tmp_path):
     for args, words in (
         (["--model", "no-such-model"], "unknown model 'no-such-model'"),
-        (["--kit", "poster"], "unknown kit 'poster' (choose from: worksheet, cards, checklist, guide, deck)"),
+        (["--kit", "poster"], "unknown kit 'poster' (choose from: worksheet, cards, checklist, guide, practice, deck)"),
         (["--paper", "a3"], "unknown paper 'a3' (choose from: a4, letter)"),
         (["--kit", "deck", "--paper", "a4"], "--paper does not apply to the deck: its page is the card and its bleed"),
         (["--bogus"], "unrecognized arguments: --bogus"),

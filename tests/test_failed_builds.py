@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.kits.catalog import KIT_PAPERS, PAPERS
-from conftest import EXPLODING_MODEL, EXPLOSION, built_once, copy_site_project, mkdocs, run, write_exploding_model
+from coachbook.kits.catalog import PAPERS
+from conftest import EXPLODING_MODEL, EXPLOSION, PLAIN_KIT_PAPERS, built_once, copy_site_project, mkdocs, run, write_exploding_model
 
 
 PAGES = tuple(f"{kind}{copy}" for kind in (".html", ".json", ".xml") for copy in ("", ".gz", ".br"))
@@ -97,6 +97,6 @@ def test_a_failed_kit_render_leaves_the_site_alone(built_project, exploding_rend
     assert "Traceback" not in result.stderr
     failures = [line for line in result.stderr.splitlines() if EXPLOSION in line]
     # One line per kit and pack of the model, each naming it: `explodes, cards, a4: RuntimeError: ...`.
-    assert len(failures) == len(KIT_PAPERS) + len(PAPERS)
+    assert len(failures) == len(PLAIN_KIT_PAPERS) + len(PAPERS)
     assert f"{EXPLODING_MODEL}, guide, letter: {EXPLOSION}" in result.stderr
     assert_site_unchanged(built_project, before)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import tinycss2
 from bs4 import BeautifulSoup
@@ -11,7 +12,9 @@ from hypothesis import example, given, settings, strategies as st
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import (css_string, data_text, html_text, inline_html, json_script, markdown_heading, normalized,
                             plain_text, title_text, yaml_string)
-from conftest import KITS_AND_PACKS, missing_texts, page_text, run_page_texts
+from coachbook.kits.catalog import KIT_PAPERS, PAPERS
+from conftest import missing_texts, page_text, run_page_texts
+from pdf_texts import pdf_text
 from hostile import (HOSTILE_BRANDING, HOSTILE_URL, MARKER, PAYLOADS, dump_yaml, hostile_model, hostile_sequence,
                      live_in_chooser_data, live_in_html, live_in_pdf, live_in_search_index, live_in_sitemap)
 
@@ -114,7 +117,8 @@ def test_the_chooser_data_is_inert_and_the_page_carries_the_same(hostile_site, t
 
 def test_every_kit_and_pack_is_inert(hostile_site):
     pdfs = sorted((hostile_site / "kits").rglob("*.pdf"))
-    assert len(pdfs) == 2 * KITS_AND_PACKS  # the original's kits and packs, and the translation's
+    # Every kit (the hostile model has scenarios, so its practice kit too) and the packs, of the original and the translation.
+    assert len(pdfs) == 2 * (len(KIT_PAPERS) + len(PAPERS))
     assert [problem for pdf in pdfs for problem in live_in_pdf(pdf)] == []
     assert [pdf.name for pdf in pdfs if b"file:" in pdf.read_bytes()] == []
 
@@ -132,6 +136,18 @@ def test_hostile_text_is_shown_as_text(hostile_site, tmp_path):
                          + [text for _, _, question in model.questions() for text in (question.text, *question.follow_ups)],
                          cards) == []
     assert normalized(HOSTILE_BRANDING["organization"]) in cards  # the card backs' branding, as text
+    # The practice kit, in both languages: every scenario text and every step of the conversation, as text.
+    translation = tmp_path / "de" / "hostile.yaml"
+    translation.parent.mkdir()
+    translation.write_text(dump_yaml(hostile_model("hostile", 5)[0]), encoding="utf-8")
+    for played, name in ((model, "hostile-practice-a4.pdf"), (load_model(translation), "hostile-practice-a4.de.pdf")):
+        practice = [text for scenario in played.practice for text in (
+            scenario.title, scenario.situation, scenario.roles.manager, scenario.roles.employee, *scenario.observe)]
+        during = [step.title for stage in played.stages if stage.when == "during" for step in stage.steps]
+        # Compared without whitespace: a line may break inside an address ("https:// evil.example"), which pypdf
+        # gives back with a space.
+        kit = re.sub(r"\s+", "", pdf_text(hostile_site / "kits" / "hostile" / name))
+        assert [text for text in practice + during if re.sub(r"\s+", "", normalized(plain_text(text))) not in kit] == [], name
     navigation = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("nav.md-nav")
     assert model.group in navigation.get_text()
     footer = BeautifulSoup((hostile_site / "index.html").read_text(encoding="utf-8"), "html.parser").select_one("footer")

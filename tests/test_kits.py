@@ -15,8 +15,8 @@ from coachbook.kits import cards as kit_cards, fetcher
 from coachbook.kits.document import source_credit
 from coachbook.model import schema
 from coachbook.kits.layouts import kit_document, render_kit
-from coachbook.kits.catalog import (BLEED_MM, DECK, DECK_SIZES_MM, DEFAULT_DECK_SIZE, KIT_PAPERS, KITS, PAPERS, kit_date,
-                                    kit_filename, kit_papers)
+from coachbook.kits.catalog import (BLEED_MM, DECK, DECK_SIZES_MM, DEFAULT_DECK_SIZE, KITS, PAPERS, has_kit,
+                                    kit_date, kit_filename, kit_papers, model_kit_papers)
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 
@@ -81,14 +81,22 @@ def required_texts(kit: str, conversation) -> list[str]:
         for stage in conversation.stages:
             for step in stage.steps:
                 texts += [step.title, *step.checklist]
+    elif kit == "practice":
+        texts += [step.title for stage in conversation.stages if stage.when == "during" for step in stage.steps]
+        for scenario in conversation.practice:
+            texts += [scenario.title, scenario.situation, scenario.roles.manager, scenario.roles.employee,
+                      *scenario.observe]
     return [normalized(plain_text(text)) for text in texts]
 
 
 every_kit = pytest.mark.parametrize("paper", PAPERS)
 every_model = pytest.mark.parametrize("model_id", MODEL_IDS)
-# Each kit on its papers, the deck on its card size (it has no paper).
-every_kit_file = pytest.mark.parametrize("kit, paper", KIT_PAPERS)
-every_paper_kit = pytest.mark.parametrize("kit, paper", [(kit, paper) for kit, paper in KIT_PAPERS if kit != DECK])
+# Each model's kits on their papers, the deck on its card size (it has no paper); the practice kit only for a model
+# with scenarios.
+every_kit_file = pytest.mark.parametrize("model_id, kit, paper", [
+    (model_id, kit, paper) for model_id in MODEL_IDS for kit, paper in model_kit_papers(model(model_id))])
+every_paper_kit = pytest.mark.parametrize("model_id, kit, paper", [
+    (model_id, kit, paper) for model_id in MODEL_IDS for kit, paper in model_kit_papers(model(model_id)) if kit != DECK])
 
 
 def points(millimetres: float) -> float:
@@ -99,7 +107,6 @@ def test_there_are_models_to_test():
     assert MODEL_IDS, "no models/*.yaml found"
 
 
-@every_model
 @every_kit_file
 def test_kit_renders_every_required_text(kits_dir, model_id, kit, paper):
     path = kit_path(kits_dir, model_id, kit, paper)
@@ -113,7 +120,6 @@ def test_kit_renders_every_required_text(kits_dir, model_id, kit, paper):
     assert not missing, f"{path.name} lacks: {missing[:5]}"
 
 
-@every_model
 @every_paper_kit
 def test_every_page_carries_title_and_source_credit(kits_dir, model_id, kit, paper):
     conversation = model(model_id)
@@ -216,7 +222,16 @@ def test_guide_of_a_500_question_model_fits_one_page(tmp_path, paper):
     assert "more questions in the full model" in texts[0]
 
 
-@pytest.mark.parametrize("model_id, kit", [(model_id, KITS[n % len(KITS)]) for n, model_id in enumerate(MODEL_IDS)])
+def kits_in_turn() -> list[tuple[str, str]]:
+    """One kit per model, taking the kits in turn (each model's own: the practice kit only where it has scenarios)."""
+    turns = []
+    for n, model_id in enumerate(MODEL_IDS):
+        kits = [kit for kit in KITS if has_kit(model(model_id), kit)]
+        turns.append((model_id, kits[n % len(kits)]))
+    return turns
+
+
+@pytest.mark.parametrize("model_id, kit", kits_in_turn())
 def test_same_input_gives_identical_bytes(kits_dir, model_id, kit):
     """The build (another process) and this process render the same bytes (one kit per model, in turn)."""
     # Dated as the build dates it: by its model file (or SOURCE_DATE_EPOCH).
@@ -300,6 +315,8 @@ def write_model(folder: Path, model_id: str, *, question: str = "What went well?
                        "questions": [{"text": question, "asked_by": "manager", "follow_ups": list(follow_ups)}],
                        "phrases": [text], "pitfalls": [text], "checklist": [text]}],
         }],
+        "practice": [{"id": "play", "title": f"Play {text}", "situation": text,
+                      "roles": {"manager": text, "employee": text}, "observe": [text]}],
     }
     path = folder / f"{model_id}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

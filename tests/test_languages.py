@@ -16,11 +16,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.i18n import DEFAULT_LANGUAGE, fill, language_name, lint_words, messages, shipped_languages
-from coachbook.kits.catalog import DECK, KIT_PAPERS, KITS, kit_filename, kit_papers
+from coachbook.kits.catalog import DECK, KITS, has_kit, kit_filename, kit_papers
 from coachbook.model import lint
 from coachbook.model.loader import load_library, load_model
 from coachbook.text import normalized
-from conftest import REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, missing_texts, page_text, run
+from conftest import PLAIN_KIT_PAPERS, REPO, TRANSLATION_FILES, TRANSLATIONS, VALID, build_kits, missing_texts, page_text, run
 from pdf_texts import page_texts, pdf_text
 from test_kits import required_texts
 
@@ -325,8 +325,9 @@ def test_search_index_holds_every_translated_question_under_its_language(built_s
 # --- the kits -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model_id", "language"), TRANSLATIONS)
-@pytest.mark.parametrize("kit", KITS)
+@pytest.mark.parametrize(("model_id", "language", "kit"), [
+    (model_id, language, kit) for model_id, language in TRANSLATIONS for kit in KITS
+    if has_kit(load_model(REPO / "models" / f"{model_id}.yaml"), kit)])
 def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site, model_id, language, kit):
     """Checked on the session's site build, whose kits include every translation's (no extra rendering)."""
     model = translated(model_id, language)
@@ -346,7 +347,7 @@ def test_translated_kits_carry_the_language_its_texts_and_ui_strings(built_site,
         missing = [wanted for wanted in required_texts(kit, model) if wanted not in text]
         assert not missing, f"{name} lacks: {missing[:5]}"
         ui = {"worksheet": t["kit"]["why"], "cards": t["kit"]["follow_ups"], "checklist": t["when"]["before"],
-              "guide": t["kit"]["use_it_when"], DECK: t["kit"]["follow_ups"]}[kit]
+              "guide": t["kit"]["use_it_when"], "practice": t["practice"]["observer_sheet"], DECK: t["kit"]["follow_ups"]}[kit]
         assert normalized(ui).casefold() in text.casefold()
         assert normalized(t["kit"]["source"]) in text
         if kit == DECK:  # no page margins: its title card says what it is
@@ -385,7 +386,7 @@ def test_a_full_build_writes_translated_kits_and_removes_those_of_a_removed_tran
     result = build_kits("--models", str(models), "--out", str(tmp_path / "kits"), "--quiet")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.glob("*guide-a4*")) == ["sample-guide-a4.de.pdf", "sample-guide-a4.pdf"]
-    assert len(list(out.iterdir())) == 2 * len(KIT_PAPERS)
+    assert len(list(out.iterdir())) == 2 * len(PLAIN_KIT_PAPERS)
     german = pdf_text(out / "sample-guide-a4.de.pdf")
     assert normalized("Wie geht es Ihnen?") in german and normalized(messages("de")["kit"]["use_it_when"]).casefold() in german.casefold()
     assert pypdf.PdfReader(out / "sample-guide-a4.de.pdf").trailer["/Root"]["/Lang"] == "de"

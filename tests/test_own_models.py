@@ -41,7 +41,8 @@ def used_keys(data: object) -> set[str]:
 
 
 def test_the_starter_model_uses_every_field_once_its_optional_lines_are_uncommented(tmp_path):
-    uncommented = re.sub(r"^(\s*)# (\w+: )", r"\1\2", TEMPLATE, flags=re.M)
+    # A commented list item ("# - id: ...") and the keys under it keep their indentation once uncommented.
+    uncommented = re.sub(r"^(\s*)# (\s*(?:- )?\w+: )", r"\1\2", TEMPLATE, flags=re.M)
     path = tmp_path / "starter.yaml"
     path.write_text(uncommented.replace("__ID__", "starter").replace("__TITLE__", "Starter"))
     model = load_model(path)
@@ -52,7 +53,7 @@ def test_the_starter_model_uses_every_field_once_its_optional_lines_are_uncommen
 def test_the_starter_model_explains_every_field_where_it_first_appears():
     unexplained = []
     for name in sorted(schema_fields()):
-        first = next(line for line in TEMPLATE.splitlines() if re.match(rf"\s*(- )?(# )?{name}:", line))
+        first = next(line for line in TEMPLATE.splitlines() if re.match(rf"\s*(- )?(#\s*)?(- )?{name}:", line))
         if "#" not in first.split(f"{name}:", 1)[1]:
             unexplained.append(first.strip())
     assert unexplained == []

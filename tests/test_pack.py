@@ -16,14 +16,14 @@ from coachbook.kits import render as kit_render
 from coachbook.model import schema
 from coachbook.kits.cache import KitCache
 from coachbook.kits.layouts import kit_layout
-from coachbook.kits.catalog import KIT_PAPERS, KITS, PAPERS, kit_date, kit_filename
+from coachbook.kits.catalog import KITS, PAPERS, has_kit, kit_date, kit_filename
 from coachbook.model.loader import load_model
 from coachbook.kits.pack import PACK_KITS, agenda, pack_document, render_pack, session_title
 from coachbook.kits.jobs import Session
 from coachbook.kits.catalog import pack_filename
 from coachbook.kits.jobs import kit_jobs, pack_jobs
 from coachbook.text import normalized
-from conftest import VALID, build_kits, mkdocs, write_model
+from conftest import PLAIN_KIT_PAPERS, VALID, build_kits, mkdocs, write_model
 
 PAGE_SIZES_PT = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
 COPIES = 3
@@ -184,7 +184,7 @@ def test_a_pack_rendered_with_its_kits_reuses_their_layouts_and_matches_a_pack_r
     jobs = [*kit_jobs([model], KITS, ["a4"]), *pack_jobs([model], ["a4"])]
     with KitCache(tmp_path / "cache") as cache:
         entries = {job.kit: entry for job, entry in cache.render(jobs, workers=1)}
-        assert sorted(layouts) == sorted(KITS)
+        assert sorted(layouts) == sorted(kit for kit in KITS if has_kit(model, kit))
         monkeypatch.undo()
         pack = entries["pack"].read_bytes()
         assert pack == render_pack([model], "a4")
@@ -268,7 +268,7 @@ def test_the_site_offers_a_pack_per_model(project):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         links = {a["href"] for a in soup.select("a.cb-kit-button")}
         assert {prefix.removeprefix("./") + pack for pack in packs} <= {href.removeprefix("./") for href in links}
-        assert len(links) == len(KIT_PAPERS) + len(PAPERS), "every kit file (the deck's one), and the pack on two papers"
+        assert len(links) == len(PLAIN_KIT_PAPERS) + len(PAPERS), "every kit file (the deck's one), and the pack on two papers"
         assert "Workshop pack" in soup.get_text()
     for pack in packs:
         texts = page_texts(site / "kits" / pack)
@@ -287,7 +287,7 @@ def test_packs_false_leaves_the_site_with_the_kits_only(project):
     assert not list((site / "kits").rglob("*-pack-*.pdf"))
     for page in (site / "models" / "open-talk" / "index.html", site / "kits" / "index.html"):
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        assert len(soup.select("a.cb-kit-button")) == len(KIT_PAPERS)
+        assert len(soup.select("a.cb-kit-button")) == len(PLAIN_KIT_PAPERS)
         assert "Workshop pack" not in soup.get_text() and "workshop pack" not in soup.get_text()
 
 

@@ -18,11 +18,11 @@ sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve
 
 from coachbook.cli.main import main  # noqa: E402
 from coachbook.errors import ConfigError, UsageError  # noqa: E402
-from coachbook.kits.catalog import KIT_PAPERS, KITS, PAPERS  # noqa: E402
+from coachbook.kits.catalog import KITS, PAPERS, PRACTICE  # noqa: E402
 from coachbook.model.loader import load_library  # noqa: E402
 from coachbook.project import CoachbookOptions, Project, load_project, option_descriptions, option_reference  # noqa: E402
 from coachbook.site.plan import SitePlan  # noqa: E402
-from conftest import REPO, VALID, mkdocs  # noqa: E402
+from conftest import PLAIN_KIT_PAPERS, REPO, VALID, mkdocs  # noqa: E402
 
 README = REPO / "README.md"
 OPTIONS_START = "<!-- options: generated from coachbook/project.py by `python tests/test_project.py` -->\n"
@@ -283,7 +283,9 @@ def test_the_originals_are_the_section_without_a_folder(tmp_path):
 
 def test_the_command_asks_the_plan_for_its_kits(tmp_path):
     plan = _plan(tmp_path, kits=False)  # the switch is the site's: the command builds what it is asked for
-    assert len(plan.build_jobs()) == 3 * len(KIT_PAPERS)
+    # The models have no practice scenarios, so no practice kit.
+    assert len(plan.build_jobs()) == 3 * len(PLAIN_KIT_PAPERS)
+    assert plan.build_jobs(kits=[PRACTICE]) == []
     jobs = plan.build_jobs(["sample"], ["de"], ["guide"], ["a4"])
     assert [job.path for job in jobs] == ["sample/sample-guide-a4.de.pdf"]
     # The deck has no paper: it is made in the plan's deck size, whatever the papers asked for.
@@ -312,7 +314,7 @@ def test_the_command_asks_the_plan_for_its_pack(tmp_path):
 def test_the_site_plans_kits_and_packs_by_its_switches(tmp_path):
     assert _plan(tmp_path / "off", kits=False).kit_jobs() == []
     without_packs = _plan(tmp_path / "no-packs", packs=False).kit_jobs()
-    assert {job.kit for job in without_packs} == set(KITS) and len(without_packs) == 3 * len(KIT_PAPERS)
+    assert {job.kit for job in without_packs} == set(KITS) - {PRACTICE} and len(without_packs) == 3 * len(PLAIN_KIT_PAPERS)
     with_packs = _plan(tmp_path / "all").kit_jobs()
     assert len(with_packs) - len(without_packs) == 3 * len(PAPERS)
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.kits.catalog import KIT_PAPERS
 from coachbook.model.loader import load_model
 from coachbook.kits.jobs import KitJob, PackJob
-from conftest import EXPLODING_MODEL, EXPLOSION, REPO, TRANSLATIONS, VALID, build_kits, write_exploding_model
+from conftest import EXPLODING_MODEL, EXPLOSION, PLAIN_KIT_PAPERS, REPO, TRANSLATIONS, VALID, build_kits, write_exploding_model
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]
 
@@ -54,7 +53,7 @@ def test_a_failed_render_leaves_the_kits_as_they_were(tmp_path, models, explodin
     assert "Traceback" not in result.stderr
     assert sorted(_problems(result.stderr)) == sorted(
         f"{EXPLODING_MODEL}, {kit}, {paper}{suffix}: {EXPLOSION}"
-        for kit, paper in KIT_PAPERS for suffix in ("", f" ({LANGUAGE})"))
+        for kit, paper in PLAIN_KIT_PAPERS for suffix in ("", f" ({LANGUAGE})"))
     assert _files(out) == before
 
 

@@ -21,8 +21,7 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from coachbook.i18n import messages
-from coachbook.kits.catalog import KIT_PAPERS
-from conftest import MODEL_FILES, MODEL_IDS, command_env, free_port, mkdocs
+from conftest import shipped_kit_papers, MODEL_FILES, MODEL_IDS, command_env, free_port, mkdocs
 
 WAIT = 60  # seconds: the longest we wait for anything the server does
 MODEL = MODEL_IDS[0]  # the one model of the `project` fixture
@@ -217,6 +216,6 @@ def test_an_edited_models_page_does_not_wait_for_its_kits_which_follow(kit_serve
                             count=1, flags=re.M), encoding="utf-8")
     kit_server.page(page_path, containing="Retitled while serving")
     # The rebuild that showed the page served the last kits, and said the new ones follow.
-    assert any(f"{len(KIT_PAPERS)} follow the pages" in line for line in kit_server.log), "\n".join(kit_server.log)
+    assert any(f"{len(shipped_kit_papers(MODEL))} follow the pages" in line for line in kit_server.log), "\n".join(kit_server.log)
     kit_server.wait_for(lambda: "Retitled while serving" in kit_server.pdf_text(worksheet), "the worksheet's new title")
     assert not [line for line in kit_server.log if line.startswith("ERROR") or "failed" in line], kit_server.log

@@ -9,12 +9,12 @@ import sys
 import pytest
 from bs4 import BeautifulSoup
 
-from coachbook.kits.catalog import DEFAULT_DECK_SIZE, KIT_PAPERS, PAPERS, kit_filename
+from coachbook.kits.catalog import DEFAULT_DECK_SIZE, PAPERS, kit_filename
 from coachbook.kits.catalog import pack_filename
 from coachbook.i18n import messages
 from coachbook.site.pages import labels
 from coachbook.text import normalized, plain_text
-from conftest import KITS_AND_PACKS, MODEL_IDS, VALID, build_kits, missing_texts, mkdocs, page_text, run
+from conftest import PLAIN_KITS_AND_PACKS, MODEL_IDS, VALID, build_kits, missing_texts, mkdocs, page_text, run, shipped_kit_papers
 
 pytestmark = pytest.mark.usefixtures("built_site")
 
@@ -49,7 +49,7 @@ def test_model_page_links_every_kit(built_site, model_id):
     page = built_site.root / "models" / model_id / "index.html"
     soup = BeautifulSoup(page.read_text(), "html.parser")
     links = {a["href"] for a in soup.select("a.cb-kit-button")}
-    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit, paper in KIT_PAPERS}
+    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit, paper in shipped_kit_papers(model_id)}
     expected |= {f"../../kits/{model_id}/{pack_filename([model_id], paper)}" for paper in PAPERS}
     assert links == expected
     for href in links:
@@ -205,7 +205,7 @@ def test_a_rebuild_renders_only_the_kits_of_the_edited_model(project):
         (project / "models" / f"{model_id}.yaml").write_text(VALID.replace("id: sample", f"id: {model_id}"))
     no_override = {"COACHBOOK_CACHE_DIR": None}  # the project's own .cache/coachbook, as configured
     build = [sys.executable, "-m", "mkdocs", "build"]
-    both, one = 2 * KITS_AND_PACKS, KITS_AND_PACKS
+    both, one = 2 * PLAIN_KITS_AND_PACKS, PLAIN_KITS_AND_PACKS
     assert f"({both} rendered, 0 from the cache)" in run(build, project, **no_override).stderr
     assert f"(0 rendered, {both} from the cache)" in run(build, project, **no_override).stderr
     edited = project / "models" / "second.yaml"

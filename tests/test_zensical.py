@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from coachbook.site import csp
-from coachbook.kits.catalog import KIT_PAPERS, PAPERS, kit_filename
+from coachbook.kits.catalog import PAPERS, kit_filename, model_kit_papers
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, REPO, TRANSLATIONS, build_ahead, cli, free_port, missing_texts, page_text, session_build, session_command
@@ -51,7 +51,8 @@ def test_model_page_has_every_text_and_links_every_kit(zensical_site, models, mo
     page = site / "models" / model_id / "index.html"
     assert missing_texts(models[model_id].texts(), page_text(page)) == []
     links = {a["href"] for a in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select("a.cb-kit-button")}
-    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}" for kit, paper in KIT_PAPERS}
+    expected = {f"../../kits/{model_id}/{kit_filename(model_id, kit, paper)}"
+                for kit, paper in model_kit_papers(models[model_id])}
     assert links == expected | {f"../../kits/{model_id}/{pack_filename([model_id], paper)}" for paper in PAPERS}
     assert all((page.parent / href).resolve().read_bytes().startswith(b"%PDF-") for href in links)
 

@@ -114,6 +114,9 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     pack.add_argument("--copies", type=int, default=1, metavar="N",
                       help=f"worksheets per model, 1 to {MAX_COPIES} (default: 1)")
     pack.add_argument("--paper", default="a4", metavar="P", help="a4 or letter (default: a4)")
+    pack.add_argument("--practice", action="store_true",
+                      help="add each model's practice kit (role-play briefs and observer sheets), one set per three "
+                           "participants (--copies, rounded up); a model without practice scenarios adds none")
     pack.add_argument("--out", type=Path, metavar="FILE|DIR",
                       help=f"a .pdf file, or a folder for the default name (default: kits/{PACKS_FOLDER}/)")
     pack.add_argument("--title", type=_session_title, metavar="T",
@@ -286,7 +289,7 @@ def _pack(options: argparse.Namespace) -> int:
     _check_model_ids(options.model, library.models)
     session = Session(options.title, options.start, options.intro, options.break_minutes, options.debrief)
     job = SitePlan.of_project(project, library).pack_job(options.model, options.paper, options.copies, options.lang,
-                                                         session=session)
+                                                         session=session, practice=options.practice)
     if options.out is None:
         target = Path("kits") / PACKS_FOLDER / job.filename
     else:

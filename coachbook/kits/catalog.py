@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 
-KITS = ("worksheet", "cards", "checklist", "guide", "deck")
+KITS = ("worksheet", "cards", "checklist", "guide", "practice", "deck")
 PAPERS = ("a4", "letter")
 PAPER_SIZES_MM = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}
 # The print-shop deck has no paper: its page is one card (trim) plus the bleed, so its card size takes the place of a
@@ -18,6 +18,11 @@ DEFAULT_DECK_SIZE = "poker"
 # What a printer needs beyond the cut: card colours run this far past the trim, and text keeps this far inside it.
 BLEED_MM = 3.0
 SAFE_MM = 3.0
+
+# The role-play kit, made only for a model with `practice` scenarios: without them it would have nothing to play.
+PRACTICE = "practice"
+# A practice set serves a group of three: the manager, the employee and the observer.
+PRACTICE_GROUP_SIZE = 3
 
 # Worksheets per model in a pack: a workshop, not a print run.
 MAX_COPIES = 100
@@ -43,8 +48,19 @@ def kit_papers(kit: str, papers: Sequence[str] = PAPERS, deck_size: str = DEFAUL
     return (deck_size,) if kit == DECK else tuple(papers)
 
 
+def has_kit(model, kit: str) -> bool:
+    """Whether a model (a ConversationModel) has the kit: every model has every kit but the practice kit, which only
+    a model with practice scenarios has."""
+    return kit != PRACTICE or bool(model.practice)
+
+
 # Every kit of a model with its paper: each paper kit on both papers, the deck once (in the default deck size).
 KIT_PAPERS = tuple((kit, paper) for kit in KITS for paper in kit_papers(kit))
+
+
+def model_kit_papers(model) -> tuple[tuple[str, str], ...]:
+    """The (kit, paper) pairs of KIT_PAPERS that a model (a ConversationModel) has: all, or all but the practice kit."""
+    return tuple((kit, paper) for kit, paper in KIT_PAPERS if has_kit(model, kit))
 
 
 def page_size_mm(paper: str) -> tuple[float, float]:

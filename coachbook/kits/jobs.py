@@ -10,7 +10,7 @@ from ..branding import Branding
 from ..errors import UsageError
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.schema import ConversationModel
-from .catalog import DEFAULT_DECK_SIZE, kit_date, kit_filename, kit_papers, pack_filename
+from .catalog import DEFAULT_DECK_SIZE, has_kit, kit_date, kit_filename, kit_papers, pack_filename
 
 @dataclass(frozen=True)
 class KitLinks:
@@ -111,7 +111,9 @@ def _label(where: str, section: str | None) -> str:
 class PackJob:
     """A workshop pack: several models (worksheets x copies, cards, checklist) in one PDF, cover and agenda included,
     in `language`; `section` and `date` as for a `KitJob` (the date: the newest of every model's files); `links`:
-    each model's `KitLinks`, in the order of `models` (empty: no QR codes); `session`: its title and agenda plan."""
+    each model's `KitLinks`, in the order of `models` (empty: no QR codes); `session`: its title and agenda plan;
+    `practice`: with each model's practice kit, one set per three of the `copies` (none for a model without
+    scenarios)."""
 
     models: tuple[ConversationModel, ...]
     paper: str
@@ -122,6 +124,7 @@ class PackJob:
     date: str = field(default_factory=kit_date)
     links: tuple[KitLinks, ...] = ()
     session: Session = Session()
+    practice: bool = False
     kit: ClassVar[str] = "pack"  # lets a pack be listed beside the kits
 
     @property
@@ -142,7 +145,7 @@ class PackJob:
         return _label(f"{self.model.id}, pack, {self.paper}", self.section)
 
     def cache_identity(self) -> tuple[str, ...]:
-        return ("pack", self.paper, str(self.copies), self.language, self.date, *[self.section] * bool(self.section),
+        return ("pack", self.paper, str(self.copies), *["practice"] * self.practice, self.language, self.date, *[self.section] * bool(self.section),
                 *(model.model_dump_json() for model in self.models), *(part for links in self.links
                                                                        for part in links.identity()),
                 *self.session.identity())
@@ -165,12 +168,13 @@ def kit_jobs(models: Iterable[ConversationModel], kits: Iterable[str], papers: I
              language: str = DEFAULT_LANGUAGE, *, section: str | None = None,
              branding: Branding | None = None, dates: Mapping[str, str] | None = None,
              links: Mapping[str, KitLinks] | None = None, deck_size: str = DEFAULT_DECK_SIZE) -> list[KitJob]:
-    """Every kit of the models on every paper (the deck once, in `deck_size`), in `language`; `section`: a
+    """Every kit of the models on every paper that the model has (`has_kit`: the practice kit only for a model with
+    scenarios; the deck once, in `deck_size`), in `language`; `section`: a
     translation's subfolder (None: originals); `dates`: each model's kit date by id (default: `kit_date()`); `links`:
     each model's `KitLinks` by id (None: no QR codes)."""
     kits, papers = list(kits), list(papers)
     return [KitJob(model, kit, paper, language, section, branding, _date(dates, model), (links or {}).get(model.id))
-            for model in models for kit in kits for paper in kit_papers(kit, papers, deck_size)]
+            for model in models for kit in kits if has_kit(model, kit) for paper in kit_papers(kit, papers, deck_size)]
 
 
 def pack_jobs(models: Iterable[ConversationModel], papers: Iterable[str], language: str = DEFAULT_LANGUAGE, *,

@@ -15,6 +15,7 @@ from .catalog import check_kit
 from .document import kit_pdf, lay_out, template_html
 from .guide import guide_document
 from .jobs import KitLinks
+from .practice import during_steps, round_plan
 
 # Lays out one kit of a model on a paper, in a language, with a branding (None: Coachbook's own look) and the
 # keyword argument `links` (its QR codes' addresses; None: none): a Document, or for the cards of a large deck a
@@ -38,9 +39,22 @@ def checklist_document(model: ConversationModel, paper: str, language: str, bran
     return document
 
 
+def practice_document(model: ConversationModel, paper: str, language: str, branding: Branding | None, *,
+                      links: KitLinks | None = None) -> Document:
+    """The role-play kit: the facilitator's page, each scenario's two briefs and observer sheet, the debrief."""
+    if not model.practice:
+        raise ValueError(f"{model.id} has no practice scenarios, so it has no practice kit")
+    html = template_html(model, "practice", paper, language, branding, links=links, plan=round_plan(model),
+                         during=during_steps(model))
+    document = lay_out(html, paper, branding)
+    document.coachbook_layouts = 1
+    return document
+
+
 # Every kit of catalog.KITS, laid out from its template `templates/kits/<kit>.html`.
 LAYOUTS: dict[str, Layout] = {
     "worksheet": worksheet_document, "cards": cards_layout, "checklist": checklist_document, "guide": guide_document,
+    "practice": practice_document,
     # The print-shop deck is the cards, fitted as they are, on a page of one card (its "paper" is its card size).
     "deck": cards_layout,
 }

@@ -14,13 +14,14 @@ from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, messages
 from ..model.schema import ConversationModel, Step
 from ..text import plain_text
-from .catalog import MAX_COPIES, kit_date
+from .catalog import MAX_COPIES, PRACTICE, kit_date
 from .document import RENDER_OPTIONS, dated, pdf_identifier, source_credit, template_document
 from .cards import Deck
 from .fetcher import logo_file_name
 from .jobs import KitLinks, Session
 from .joining import join_pdfs
 from .layouts import kit_layout
+from .practice import practice_sets
 
 # The kits a pack holds for each model, in this order; the worksheet is repeated `copies` times.
 PACK_KITS = ("worksheet", "cards", "checklist")
@@ -107,11 +108,12 @@ def agenda(models: Sequence[ConversationModel], language: str = DEFAULT_LANGUAGE
 def pack_document(models: Sequence[ConversationModel], paper: str, copies: int = 1,
                   language: str = DEFAULT_LANGUAGE, *, branding: Branding | None = None,
                   layout: KitLayout | None = None, date: str | None = None,
-                  links: Sequence[KitLinks] = (), session: Session = Session()) -> Document:
+                  links: Sequence[KitLinks] = (), session: Session = Session(), practice: bool = False) -> Document:
     """The laid-out pack in `language`: cover and agenda, then per model the worksheet x `copies`, the cards and
     the checklist, taken from `layout` (default: laid out here); dated `date`, as `kit_pdf` dates a kit; `links`:
     each model's QR code addresses, in the order of `models` (empty: no codes), on the cover and in its kits;
-    `session`: the title and the plan of the agenda.
+    `session`: the title and the plan of the agenda; `practice`: then the model's practice kit, one set per three
+    of the `copies` (a model without scenarios has none).
 
     Every part starts on an odd (front) page, with a blank page before it where needed: printed
     double-sided, card backs then land behind their fronts and each copy can be handed out alone.
@@ -119,14 +121,14 @@ def pack_document(models: Sequence[ConversationModel], paper: str, copies: int =
     repeat in every copy. Every page is held at once, a large deck's too: `render_pack` writes a pack
     without holding a large deck's layout.
     """
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links, session)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links, session, practice)
     # The cover comes first, so the pack carries its title and metadata.
     return cover.copy([page for run in runs for page in run])
 
 
 def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, language: str, branding: Branding | None,
                layout: KitLayout | None, date: str | None,
-               links: Sequence[KitLinks], session: Session) -> tuple[Document, Iterator[list[Page]]]:
+               links: Sequence[KitLinks], session: Session, practice: bool = False) -> tuple[Document, Iterator[list[Page]]]:
     """The pack's cover document (its first pages and its metadata, dated `date` as `kit_pdf`'s) and all the pack's pages in order, in runs:
     each chunk of a large deck (`cards.Deck`) is a run of its own, laid out only when the run is reached, and
     the pages between them make one run. Let go of a run before asking for the next."""
@@ -140,6 +142,7 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
             return kit_layout(model, kit, paper, language, branding=branding, links=links_of.get(model.id))
     context = {
         "links_of": links_of, "session": session,
+        "practice_sets": practice_sets(copies) if practice else 0,
         "models": list(models), "agenda": agenda(models, language, session), "copies": copies, "kit": "pack",
         "kit_title": messages(language)["kits"]["pack"], "credits": [source_credit(model, language) for model in models],
         "session_title": session_title(models, language, session),
@@ -154,7 +157,10 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
         for model in models:
             worksheet = without_form_fields(layout(model, "worksheet").pages)
             cards, checklist = (layout(model, kit) for kit in PACK_KITS[1:])
-            for part in [worksheet] * copies + [cards if isinstance(cards, Deck) else cards.pages, checklist.pages]:
+            parts = [worksheet] * copies + [cards if isinstance(cards, Deck) else cards.pages, checklist.pages]
+            if practice and model.practice:
+                parts += [layout(model, PRACTICE).pages] * practice_sets(copies)
+            for part in parts:
                 if (done + len(pages)) % 2:
                     pages.append(blank)
                 if isinstance(part, Deck):
@@ -203,19 +209,20 @@ def without_form_fields(pages: Sequence[Page]) -> list[Page]:
 
 def render_pack(models: Sequence[ConversationModel], paper: str, copies: int = 1, language: str = DEFAULT_LANGUAGE, *,
                 branding: Branding | None = None, layout: KitLayout | None = None, date: str | None = None,
-                links: Sequence[KitLinks] = (), session: Session = Session()) -> bytes:
-    """The pack as PDF bytes; the same models, paper, copies, language, branding, date, links and session always give
-    the same bytes (`links` and `session` as `pack_document`'s).
+                links: Sequence[KitLinks] = (), session: Session = Session(), practice: bool = False) -> bytes:
+    """The pack as PDF bytes; the same models, paper, copies, language, branding, date, links, session and practice
+    switch always give the same bytes (`links`, `session` and `practice` as `pack_document`'s).
 
     `layout`: the kits' layouts to reuse (as `pack_document`). A pack that holds a large deck is written run by
     run (see `_pack_runs`), each run's pages with the cover's metadata, and the runs' PDFs joined: it never holds
     the deck's layout. Any other pack is written as one document. `date`: as `kit_pdf`'s.
     """
     date = date or kit_date()
-    identifier = pdf_identifier([__version__, "pack", paper, copies, [model.model_dump(mode="json") for model in models],
-                                 *session.identity()], date, language, branding, tuple(links))
+    identifier = pdf_identifier([__version__, "pack", paper, copies, *["practice"] * practice,
+                                 [model.model_dump(mode="json") for model in models], *session.identity()],
+                                date, language, branding, tuple(links))
     options = {**RENDER_OPTIONS, "pdf_forms": False}
-    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links, session)
+    cover, runs = _pack_runs(models, paper, copies, language, branding, layout, date, links, session, practice)
     parts = []
     for run in runs:
         if run:

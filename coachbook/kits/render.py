@@ -33,7 +33,7 @@ def render_job(job: Job, layout: KitLayout) -> bytes:
     """The job's PDF: a kit from its layout as `layout` gives it, a pack with its kits' layouts from `layout`."""
     if isinstance(job, PackJob):
         return render_pack(job.models, job.paper, job.copies, job.language, branding=job.branding, layout=layout,
-                           date=job.date, links=job.links, session=job.session)
+                           date=job.date, links=job.links, session=job.session, practice=job.practice)
     return kit_pdf(layout(job.model, job.kit), job.model, job.kit, job.paper, job.language, branding=job.branding,
                    date=job.date, links=job.links)
 

@@ -386,10 +386,10 @@ class SitePlan:
         """The kit date of each of the section's models, by id."""
         return {model.id: self.kit_date([model.id], section.folder) for model in section.models}
 
-    def pack_job(self, model_ids: Sequence[str], paper: str, copies: int = 1, language: str | None = None,
-                 session: Session = Session()) -> PackJob:
+    def pack_job(self, model_ids: Sequence[str], paper: str, copies: int = 1, language: str | None = None, *,
+                 session: Session = Session(), practice: bool = False) -> PackJob:
         """`coachbook pack`'s one pack of the models named, in agenda order, in `language` (default: the originals'),
-        planned as `session` says."""
+        planned as `session` says; `practice`: with their practice kits."""
         section = self.section(language or self.language)
         by_id = {model.id: model for model in section.models}
         untranslated = [name for name in model_ids if name not in by_id]
@@ -400,7 +400,7 @@ class SitePlan:
         links = self.kit_links(models, section.folder)
         return PackJob(models, paper, copies, language=section.language, section=section.folder, branding=self.branding,
                        date=self.kit_date(model_ids, section.folder), links=tuple(links[m.id] for m in models) if links else (),
-                       session=session)
+                       session=session, practice=practice)
 
     def assets(self) -> dict[str, bytes]:
         """The site's own files besides the pages and kits: stylesheets, scripts, the logo, the model schema."""
