@@ -1,4 +1,4 @@
-"""No page of the worksheet, the checklist or a pack ends with a heading, and a heading shares its page with the first
+"""No page of the worksheet, the checklist, the practice kit or a pack ends with a heading, and a heading shares its page with the first
 field or item below it (a step's heading with its first question's notes): checked on WeasyPrint's layout boxes."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coachbook.kits.catalog import PAPERS
+from coachbook.kits.catalog import PAPERS, has_kit
 from coachbook.kits.layouts import kit_layout
 from coachbook.kits.pack import pack_document
 from coachbook.model.loader import load_model
@@ -17,7 +17,7 @@ from conftest import MODEL_FILES, REPO
 from hostile import dump_yaml, hostile_model
 
 HEADINGS = {"h1", "h2", "h3", "h4"}
-KITS = ("worksheet", "checklist")
+KITS = ("worksheet", "checklist", "practice")  # the practice kit where the model has scenarios
 MODELS = [*MODEL_FILES, "hostile"]
 MODEL_NAMES = [path.stem if isinstance(path, Path) else path for path in MODELS]
 
@@ -94,7 +94,7 @@ def models(tmp_path_factory):
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_no_kit_page_ends_with_a_heading_and_each_step_keeps_its_first_field(models, name, paper):
     model = models(name)
-    for kit in KITS:
+    for kit in (kit for kit in KITS if has_kit(model, kit)):
         document = kit_layout(model, kit, paper)
         assert pages_ending_with_a_heading(document) == [], f"{kit}: a page ends with a heading"
         assert headings_apart_from_their_first_item(document) == [], f"{kit}: a heading apart from its first item"

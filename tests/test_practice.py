@@ -10,11 +10,11 @@ import yaml
 
 from coachbook.i18n import duration_text, messages
 from coachbook.kits.catalog import PAPERS, kit_filename
-from coachbook.kits.practice import DEBRIEF_MINUTES, DEFAULT_CONVERSATION_MINUTES, MAX_ROUNDS, round_plan
+from coachbook.kits.practice import DEBRIEF_MINUTES, DEFAULT_CONVERSATION_MINUTES, MAX_ROUNDS, during_steps, round_plan
 from coachbook.model.loader import load_library, load_model
 from coachbook.site.plan import SitePlan, Urls
 from coachbook.text import normalized, plain_text
-from conftest import VALID, build_kits, write_model
+from conftest import MODEL_FILES, REPO, TRANSLATIONS, VALID, build_kits, write_model
 from pdf_texts import page_texts, pdf_text
 
 SCENARIOS = [
@@ -190,3 +190,35 @@ def test_the_practice_kit_is_in_every_language(kits, tmp_path):
         for label in (t["facilitator"], t["observer_sheet"], t["debrief_questions"]["group"]["surprise"]):
             assert str(label).replace("'", "&#39;") in html
         assert english["observer_sheet"] not in html
+
+
+SHIPPED = [(path.stem, None) for path in MODEL_FILES] + list(TRANSLATIONS)
+
+
+def squeezed(value: str) -> str:
+    return "".join(value.split())
+
+
+@pytest.mark.parametrize(("model_id", "language"), SHIPPED,
+                         ids=[f"{model_id}.{language}" if language else model_id for model_id, language in SHIPPED])
+def test_each_shipped_practice_kit_keeps_the_briefs_apart_and_observes_every_during_step(built_site, model_id, language):
+    """The site's practice kits of the shipped models (both papers): each role's brief on a page of its own, never on a
+    page with the other role's, and an observer sheet per scenario listing every step of the talk."""
+    folder = REPO / "models" / (language or "")
+    model = load_model(folder / f"{model_id}.yaml")
+    assert model.practice, "every shipped model has practice scenarios"
+    sheet_title = normalized(messages(language or "en")["practice"]["observer_sheet"]).upper()
+    for paper in PAPERS:
+        # Compared without whitespace: a line may break after a hyphen ("well-" "shaped"), and a translation's kits
+        # hyphenate (U+2010 at a line end, undone as pdf_text does).
+        pages = [squeezed(re.sub("\u2010\\s+", "", page)) for page in page_texts(
+            built_site.root / "kits" / model_id / kit_filename(model_id, "practice", paper, language))]
+        for scenario in model.practice:
+            manager, employee = (squeezed(text(scenario.roles.manager)), squeezed(text(scenario.roles.employee)))
+            assert [page for page in pages if manager in page and employee in page] == []
+            assert len([page for page in pages if manager in page]) == 1
+            assert len([page for page in pages if employee in page]) == 1
+            sheets = [page for page in pages if squeezed(sheet_title) in page and squeezed(text(scenario.title)) in page]
+            assert len(sheets) == 1, scenario.id
+            missing = [step.title for step in during_steps(model) if squeezed(text(step.title)) not in sheets[0]]
+            assert missing == [], f"{scenario.id}: the observer sheet lacks {missing}"

@@ -128,8 +128,11 @@ def test_every_code_of_every_kit_leads_to_its_page(request, tmp_path, site, mode
         shutil.copyfile(kits / copy.name, copy)
         return copy
 
-    for name, address, label in (("guide", conversation, "qr_run"), ("checklist", conversation, "qr_run"),
-                                 ("worksheet", model_page, "qr_model"), ("pack", model_page, "qr_model")):
+    first_pages = [("guide", conversation, "qr_run"), ("checklist", conversation, "qr_run"),
+                   ("worksheet", model_page, "qr_model"), ("pack", model_page, "qr_model")]
+    if model.practice:  # the facilitator's page of the practice kit
+        first_pages.append(("practice", model_page, "qr_model"))
+    for name, address, label in first_pages:
         pdf = kit(name)
         assert decoded(pdf, PAGE_DPI, 1, 1, expected={1: 1}) == [address], f"{pdf.name}, page 1"
         text = first_page_text(pdf)
@@ -145,6 +148,13 @@ def test_every_code_of_every_kit_leads_to_its_page(request, tmp_path, site, mode
     assert set(backs) == {f"{conversation}#{step.id}" for step in steps}, cards.name
     assert len(backs) >= sum(len(step.questions) for step in steps)
     assert Counter(backs) == Counter(code for codes in wanted.values() for code in codes), cards.name
+    if paper == PAPERS[0]:  # the print-shop deck has no paper: read once per model; its backs follow its question cards
+        deck = tmp_path / f"{model_id}-deck{suffix}"
+        shutil.copyfile(kits / deck.name, deck)
+        wanted = _card_steps(deck, conversation, model, labels["card_back_number"])
+        backs = decoded(deck, CARD_DPI, 4, even=True, expected={page: len(codes) for page, codes in wanted.items() if page > 2})
+        assert Counter(backs) == Counter(code for page, codes in wanted.items() if page > 2 for code in codes), deck.name
+        assert set(backs) == {f"{conversation}#{step.id}" for step in steps}, deck.name
 
 
 def _card_steps(cards: Path, conversation: str, model, back_number: str) -> dict[int, list[str]]:
