@@ -14,7 +14,7 @@ from ..branding import Branding
 from ..i18n import DEFAULT_LANGUAGE, duration_text, messages
 from ..model.schema import ConversationModel, Step
 from ..text import plain_text
-from .catalog import MAX_COPIES, PRACTICE, kit_date
+from .catalog import MAX_COPIES, PRACTICE, has_kit, kit_date
 from .document import RENDER_OPTIONS, dated, pdf_identifier, source_credit, template_document
 from .cards import Deck
 from .fetcher import logo_file_name
@@ -158,7 +158,7 @@ def _pack_runs(models: Sequence[ConversationModel], paper: str, copies: int, lan
             worksheet = without_form_fields(layout(model, "worksheet").pages)
             cards, checklist = (layout(model, kit) for kit in PACK_KITS[1:])
             parts = [worksheet] * copies + [cards if isinstance(cards, Deck) else cards.pages, checklist.pages]
-            if practice and model.practice:
+            if practice and has_kit(model, PRACTICE):
                 parts += [layout(model, PRACTICE).pages] * practice_sets(copies)
             for part in parts:
                 if (done + len(pages)) % 2:

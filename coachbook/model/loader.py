@@ -7,7 +7,7 @@ import difflib
 import os
 import re
 import typing
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -606,35 +606,16 @@ def _check_translation(original: ConversationModel, original_path: Path, transla
     if translation.led_by != original.led_by:
         differs(("led_by",), original.led_by, translation.led_by)
     timing(("duration_minutes",), original.duration_minutes, translation.duration_minutes)
-    _check_translated_scenarios(original, source, translation, document)
-    stages = {stage.id: index for index, stage in enumerate(translation.stages)}
-    for stage in original.stages:
-        if stage.id not in stages:
-            document.error(document.position_of(("stages",), key=True), ("stages",),
-                           f"missing stage '{stage.id}' of {source}")
-    original_stages = {stage.id: stage for stage in original.stages}
-    for index, stage in enumerate(translation.stages):
-        expected = original_stages.get(stage.id)
-        if expected is None:
-            path = ("stages", index, "id")
-            document.error(document.position_of(path), path, f"stage '{stage.id}' is not in {source}")
-            continue
+    # Scenarios are matched by id and nothing more is compared: their texts are the translation's own.
+    _matched_by_id(original.practice, translation.practice, ("practice",), "practice scenario", source, source, document)
+    for index, stage, expected in _matched_by_id(original.stages, translation.stages, ("stages",), "stage", source,
+                                                 source, document):
         if stage.when != expected.when:
             differs(("stages", index, "when"), expected.when, stage.when)
-        steps = {step.id: position for position, step in enumerate(stage.steps)}
-        for step in expected.steps:
-            if step.id not in steps:
-                path = ("stages", index, "steps")
-                document.error(document.position_of(path, key=True), path,
-                               f"missing step '{step.id}' of {source} (stage '{stage.id}')")
-        original_steps = {step.id: step for step in expected.steps}
-        for position, step in enumerate(stage.steps):
+        for position, step, expected_step in _matched_by_id(
+                expected.steps, stage.steps, ("stages", index, "steps"), "step", f"{source} (stage '{stage.id}')",
+                f"stage '{stage.id}' of {source}", document):
             base: FieldPath = ("stages", index, "steps", position)
-            expected_step = original_steps.get(step.id)
-            if expected_step is None:
-                document.error(document.position_of((*base, "id")), (*base, "id"),
-                               f"step '{step.id}' is not in stage '{stage.id}' of {source}")
-                continue
             timing((*base, "minutes"), expected_step.minutes, step.minutes)
             if len(step.questions) != len(expected_step.questions):
                 path = (*base, "questions")
@@ -646,16 +627,21 @@ def _check_translation(original: ConversationModel, original_path: Path, transla
                     differs((*base, "questions", number, "asked_by"), expected_question.asked_by, question.asked_by)
 
 
-def _check_translated_scenarios(original: ConversationModel, source: str, translation: ConversationModel,
-                                document: _Document) -> None:
-    """Report practice scenarios a translation leaves out or adds: it keeps its original's, by id."""
-    translated = {scenario.id for scenario in translation.practice}
-    for scenario in original.practice:
-        if scenario.id not in translated:
-            document.error(document.position_of(("practice",), key=True), ("practice",),
-                           f"missing practice scenario '{scenario.id}' of {source}")
-    original_ids = {scenario.id for scenario in original.practice}
-    for index, scenario in enumerate(translation.practice):
-        if scenario.id not in original_ids:
-            path = ("practice", index, "id")
-            document.error(document.position_of(path), path, f"practice scenario '{scenario.id}' is not in {source}")
+def _matched_by_id(originals: Sequence, translated: Sequence, path: FieldPath, what: str, missing_of: str, not_in: str,
+                   document: _Document) -> list[tuple[int, typing.Any, typing.Any]]:
+    """Report the items with ids (stages, steps, practice scenarios) that a translation leaves out of the list at `path`
+    ("missing <what> 'x' of <missing_of>") or adds to it ("<what> 'x' is not in <not_in>"); return each translated item
+    that its original has, matched by id, as (its index, it, the original's)."""
+    translated_ids = {item.id for item in translated}
+    for item in originals:
+        if item.id not in translated_ids:
+            document.error(document.position_of(path, key=True), path, f"missing {what} '{item.id}' of {missing_of}")
+    by_id, matched = {item.id: item for item in originals}, []
+    for index, item in enumerate(translated):
+        expected = by_id.get(item.id)
+        if expected is None:
+            id_path = (*path, index, "id")
+            document.error(document.position_of(id_path), id_path, f"{what} '{item.id}' is not in {not_in}")
+        else:
+            matched.append((index, item, expected))
+    return matched
