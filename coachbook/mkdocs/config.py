@@ -52,26 +52,21 @@ def extra_script(entry: dict) -> ExtraScriptValue:
     return script
 
 
-def offline_build(config: MkDocsConfig) -> bool:
-    """Whether Material's offline plugin makes this a build for file:// (`OFFLINE=true`)."""
-    return any(getattr(plugin.config, "enabled", False)
-               for name, plugin in config.plugins.items() if name.split("/")[-1] == "offline")
-
-
-def place_iframe_worker_shim(config: MkDocsConfig) -> None:
-    """The iframe-worker shim, our local copy, in the offline build's <head> only; no copy of it anywhere else.
+def place_iframe_worker_shim(config: MkDocsConfig, offline: bool) -> None:
+    """The iframe-worker shim, our local copy, in the offline build's <head> only (`offline`: the project's
+    `Project.offline`, which the kits' QR codes follow too); no copy of it anywhere else.
 
     On http(s) the shim does nothing but block rendering, a script in <head>. From file:// search needs it, and
     Material's offline plugin adds a CDN copy unless one is listed, which the site's policy would block: ours
     takes the place of any listed copy, whichever plugin's on_config runs first.
     """
     config.extra["polyfills"] = (without_iframe_worker(config.extra.get("polyfills") or [])
-                                 + [IFRAME_WORKER_SHIM] * offline_build(config))
+                                 + [IFRAME_WORKER_SHIM] * offline)
 
 
-def shim_files(config: MkDocsConfig) -> dict[str, str]:
+def shim_files(offline: bool) -> dict[str, str]:
     """The shim's file, in the offline build."""
-    return {IFRAME_WORKER_SHIM: iframe_worker_shim()} if offline_build(config) else {}
+    return {IFRAME_WORKER_SHIM: iframe_worker_shim()} if offline else {}
 
 
 def check_names(files: Files, config: MkDocsConfig, generated) -> None:

@@ -9,14 +9,14 @@ from mkdocs.exceptions import PluginError
 from mkdocs.utils import get_relative_url, normalize_url
 
 from ..site import csp
-from .config import offline_build
 
 
 class SitePolicies:
-    """The theme's policies for one build, from its Jinja environment (the offline build's search frame included)."""
+    """The theme's policies for one build, from its Jinja environment (`offline`: the offline build's search frame
+    included)."""
 
-    def __init__(self, env, config: MkDocsConfig):
-        shim = csp.iframe_worker_shim() if offline_build(config) else None
+    def __init__(self, env, config: MkDocsConfig, offline: bool):
+        shim = csp.iframe_worker_shim() if offline else None
         self.themes = csp.ThemePolicies(env, {"config": config, "features": config.theme.get("features") or []},
                                         iframe_shim=shim)
 

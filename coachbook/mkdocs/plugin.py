@@ -12,7 +12,7 @@ from mkdocs.structure.files import Files
 from ..errors import os_error_line
 from ..kits.cache import KitCache
 from .csp import SitePolicies
-from .config import (add_generated_files, apply_plan, check_names, offline_build, place_iframe_worker_shim, render_kits,
+from .config import (add_generated_files, apply_plan, check_names, place_iframe_worker_shim, render_kits,
                      shim_files, staged_site)
 from .languages import LanguageViews
 from .material import name_search_dialog
@@ -45,7 +45,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
         self.own_nav = config.nav is None
         apply_plan(config, self.plan)  # and notes the ignored folders
-        place_iframe_worker_shim(config)
+        place_iframe_worker_shim(config, self.project.offline)
         if self.stage_output:
             self.staged, self.config_in_build = staged_site(config), config
         return config
@@ -53,14 +53,14 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
         publish = not (config.strict and self.staged and self.staged.warnings)
-        if publish and self._precompressing(config):  # an error here discards the staged site (on_build_error)
+        if publish and self._precompressing():  # an error here discards the staged site (on_build_error)
             precompress(Path(config.site_dir), keep_existing=self.staged is not None)
         self._end_build(publish=publish)
 
-    def _precompressing(self, config: MkDocsConfig) -> bool:
+    def _precompressing(self) -> bool:
         """Whether the build writes compressed copies: not for `mkdocs serve` (its server never sends them, and each
         rebuild would pay for them) nor for the offline build (a browser reads file:// pages uncompressed)."""
-        return self.project.options.precompress and not self.serving and not offline_build(config)
+        return self.project.options.precompress and not self.serving and not self.project.offline
 
     def on_build_error(self, error: Exception) -> None:
         self._end_build(publish=False)
@@ -87,7 +87,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
             config.extra["alternate"] = self.plan.alternates(urls)
         rendered = render_kits(self.plan, self.kit_cache, self.project.options.jobs, self.following)
         add_generated_files(files, config, self.plan,
-                            {**self.plan.generated_files(urls, rendered, config.site_url), **shim_files(config)})
+                            {**self.plan.generated_files(urls, rendered, config.site_url), **shim_files(self.project.offline)})
         return files
 
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
@@ -105,7 +105,7 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
                                     self.page_paths)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
-        self.policies = None if self.serving else SitePolicies(env, config)  # serve injects an inline live-reload script
+        self.policies = None if self.serving else SitePolicies(env, config, self.project.offline)  # serve injects an inline live-reload script
         return env
 
     @event_priority(-100)  # last: the policy must cover the page as other plugins leave it
