@@ -138,13 +138,7 @@
 
     restore();
     apply(true);
-    form.addEventListener("input", apply);
-    form.addEventListener("change", apply);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      apply();
-    });
-    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    window.coachbookFollowForm(form, apply);
     toggle.addEventListener("click", function () {
       toggle.setAttribute("aria-expanded", toggle.getAttribute("aria-expanded") === "true" ? "false" : "true");
     });

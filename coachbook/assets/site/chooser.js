@@ -313,13 +313,7 @@
       labels: labels,
       start: function () {
         restore();
-        form.addEventListener("input", apply);
-        form.addEventListener("change", apply);
-        form.addEventListener("submit", function (event) {
-          event.preventDefault();
-          apply();
-        });
-        form.addEventListener("reset", function () { setTimeout(apply, 0); });
+        window.coachbookFollowForm(form, apply);
         form.hidden = false;
         apply();
       }

@@ -1,5 +1,5 @@
 /* Coachbook: a reader's words as the site's scripts compare them, shared by the chooser's matchmaker and the
-   question bank's filters so that both read a word the same way.
+   question bank's filters so that both read a word (and their filter forms) the same way.
 
    Words are compared lower-case, without accents, without the language's stop words, and cut to a stem by the
    language's word endings (both from the catalog, in each page's data). Loaded before the scripts that use it. */
@@ -42,5 +42,18 @@
     }
 
     return { fold: fold, stem: stem, tokens: tokens, terms: terms };
+  };
+
+  /* Runs `apply` whenever the reader changes a filter form (typing, choosing, submitting or resetting it): the
+     chooser's and the question bank's forms are read the same way, and neither ever submits to a server. */
+  window.coachbookFollowForm = function (form, apply) {
+    form.addEventListener("input", apply);
+    form.addEventListener("change", apply);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      apply();
+    });
+    // The form's own reset empties the fields after this event: read them once it has.
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
   };
 })();
