@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+import glob
 import random
 import re
+import shlex
+import string
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from coachbook.kits.jobs import expected_cost, layout_groups, shard_jobs
 from coachbook.model.loader import load_library
 from coachbook.site.plan import SitePlan, SiteAddress
+from coachbook.project import DEFAULT_CACHE
 from conftest import REPO, VALID, cli, copy_site_project, run, write_model
+from readme_blocks import readme_block
 
 SOURCE_DATE = "1700000000"  # as CI sets it from the last commit: every runner dates the kits alike
 SITE = "https://playbook.example.org/coaching/"  # the QR codes on the kits lead here, on every runner alike
@@ -21,16 +27,14 @@ COUNTS = re.compile(r"coachbook: (\d+) kits and packs \((\d+) rendered, (\d+) fr
 
 
 def _small_project(folder: Path) -> Path:
-    """The repository's site project with two small models and a German translation of one: 33 kits and packs."""
+    """The repository's site project with one small model and its German translation: 22 kits and packs, in six layout
+    groups (each language's a4, letter and deck)."""
     folder.mkdir()
     project = copy_site_project(folder)
     for shipped in (project / "models").glob("*.yaml"):
         shipped.unlink()
     (project / "models" / "de").mkdir()
     write_model(project / "models" / "sample.yaml", VALID)
-    write_model(project / "models" / "other.yaml", VALID.replace("id: sample", "id: other").replace(
-        "        steps:\n", "        steps:\n          - id: close\n            title: Close\n"
-        "            purpose: End well.\n"))
     write_model(project / "models" / "de" / "sample.yaml", VALID.replace("title: Sample talk", "title: Probegespräch"))
     return project
 
@@ -51,40 +55,80 @@ def _tree(site: Path) -> dict[str, bytes]:
     return {path.relative_to(site).as_posix(): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
 
 
+def _readme_command(line: str, cwd: Path, **variables: str) -> list[str]:
+    """A command line of the README's CI example as its shell runs it: variables expanded, globs matched in `cwd`."""
+    words = shlex.split(string.Template(line).substitute(variables))
+    return [match for word in words for match in (sorted(glob.glob(word, root_dir=cwd)) if "*" in word else [word])]
+
+
 @pytest.mark.slow
-def test_two_shards_merged_give_the_site_build_every_kit_and_the_one_machine_site(tmp_path):
+def test_the_readmes_gitlab_shards_merged_give_the_site_build_every_kit_and_the_one_machine_site(tmp_path):
     project = _small_project(tmp_path / "project")
-    shards = [tmp_path / "shard-1", tmp_path / "shard-2"]
-    for number, cache in enumerate(shards, 1):
-        result = cli("build", "--shard", f"{number}/2", cwd=project, COACHBOOK_CACHE_DIR=str(cache),
-                     SOURCE_DATE_EPOCH=SOURCE_DATE, SITE_URL=SITE)
+    ci = yaml.safe_load(readme_block("ci-gitlab-shards"))
+    environment = {"SOURCE_DATE_EPOCH": SOURCE_DATE, "SITE_URL": SITE, "COACHBOOK_CACHE_DIR": None}
+    [shard_command], parts = ci["kits"]["script"], ci["kits"]["parallel"]
+    caches = []
+    for number in range(1, parts + 1):
+        node = {"CI_NODE_INDEX": str(number), "CI_NODE_TOTAL": str(parts)}
+        command = _readme_command(shard_command, project, **node)
+        assert command[:3] == ["coachbook", "build", "--shard"]
+        result = cli(*command[1:], cwd=project, **environment)
         assert result.returncode == 0, result.stderr
-        assert f"Built shard {number}/2: " in result.stderr and "of the site's 33 kits and packs" in result.stderr
-    first, second = _entries(shards[0]), _entries(shards[1])
-    assert first and second and not first & second  # each job rendered on one machine only
+        assert f"Built shard {number}/{parts}: " in result.stderr and "of the site's 22 kits and packs" in result.stderr
+        [artifact] = ci["kits"]["artifacts"]["paths"]
+        caches.append(project / string.Template(artifact).substitute(node))
+    rendered = [_entries(cache) for cache in caches]
+    assert all(rendered) and sum(map(len, rendered)) == len(set().union(*rendered))  # each job on one runner only
 
     # A damaged entry and a stray file in a downloaded cache are named and left out, not merged.
-    damaged = shards[1] / "ff" / f"{'f' * 64}.pdf"
+    damaged = caches[1] / "ff" / f"{'f' * 64}.pdf"
     damaged.parent.mkdir()
     damaged.write_bytes(b"%PDF-1.7 truncated")
     damaged.with_suffix(".sha256").write_text("0" * 64 + "\n", encoding="ascii")
-    (shards[0] / "notes.txt").write_text("not a kit", encoding="utf-8")
-    merged = tmp_path / "merged"
-    result = cli("cache", "merge", *shards, cwd=project, COACHBOOK_CACHE_DIR=str(merged))
+    (caches[0] / "notes.txt").write_text("not a kit", encoding="utf-8")
+    merge, build = (_readme_command(line, project) for line in ci["site"]["script"])
+    assert merge[:3] == ["coachbook", "cache", "merge"] and build == ["mkdocs", "build"]
+    assert [project / source for source in merge[3:]] == caches
+    result = cli(*merge[1:], cwd=project, **environment)
     assert result.returncode == 0, result.stderr
-    assert f"Merged {len(first) + len(second)} kit cache entries from 2 caches" in result.stderr
+    assert f"Merged {len(set().union(*rendered))} kit cache entries from {parts} caches" in result.stderr
     skipped = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert len(skipped) == 2 and "notes.txt" in skipped[0] and damaged.name in skipped[1], result.stderr
-    assert _entries(merged) == first | second
+    merged = project / DEFAULT_CACHE
+    assert _entries(merged) == set().union(*rendered)
 
-    again = cli("cache", "merge", shards[0], cwd=project, COACHBOOK_CACHE_DIR=str(merged))
+    again = cli("cache", "merge", caches[0], cwd=project, **environment)
     assert "Merged 0 kit cache entries from 1 cache into" in again.stderr
-    assert f"({len(first)} there already, 1 skipped)" in again.stderr
+    assert f"({len(rendered[0])} there already, 1 skipped)" in again.stderr
 
-    assert _mkdocs_build(project, tmp_path / "site", merged) == (33, 0, 33)
-    assert _entries(merged) == first | second  # the site build wrote nothing new into the cache
-    assert _mkdocs_build(project, tmp_path / "one-machine", tmp_path / "one-machine-cache") == (33, 33, 0)
-    assert _tree(tmp_path / "site") == _tree(tmp_path / "one-machine")
+    assert _mkdocs_build(project, project / "site", merged) == (22, 0, 22)
+    assert _entries(merged) == set().union(*rendered)  # the site build wrote nothing new into the cache
+    assert _mkdocs_build(project, tmp_path / "one-machine", tmp_path / "one-machine-cache") == (22, 22, 0)
+    assert _tree(project / "site") == _tree(tmp_path / "one-machine")
+
+
+def test_the_readmes_github_workflow_renders_every_shard_and_merges_what_it_uploads():
+    workflow = yaml.safe_load(readme_block("ci-github-shards"))
+    cache = workflow["env"]["COACHBOOK_CACHE_DIR"]
+    kits, site = workflow["jobs"]["kits"], workflow["jobs"]["site"]
+    shards = kits["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1))
+    runs = [step["run"] for step in kits["steps"] if "run" in step]
+    assert f"coachbook build --shard ${{{{ matrix.shard }}}}/{len(shards)}" in runs
+    [upload] = [step["with"] for step in kits["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["path"].rstrip("/") == cache and not cache.startswith(".")  # upload-artifact leaves out hidden files
+    assert upload["name"] == "kit-cache-${{ matrix.shard }}"
+    assert site["needs"] == "kits"
+    [download] = [step["with"] for step in site["steps"] if step.get("uses", "").startswith("actions/download-artifact@")]
+    assert download["pattern"] == "kit-cache-*"
+    runs = [step["run"] for step in site["steps"] if "run" in step]
+    assert runs.index(f"coachbook cache merge {download['path']}/*") < runs.index("mkdocs build")
+    # Every runner dates the kits alike, before it plans them.
+    for job in (kits, site):
+        dated = [step.get("run") for step in job["steps"]].index(
+            'echo "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" >> "$GITHUB_ENV"')
+        assert all("run" not in step or not step["run"].startswith(("coachbook build", "mkdocs"))
+                   for step in job["steps"][:dated])
 
 
 @pytest.fixture(scope="module")
