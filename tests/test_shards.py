@@ -183,3 +183,11 @@ def test_merging_refuses_a_folder_that_is_no_kit_cache_and_writes_nothing(tmp_pa
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "not a Coachbook kit cache" in result.stderr
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("command", [["build", "--shard", "1/2"], ["cache", "merge", "."]])
+def test_a_shard_or_a_merge_without_a_kit_cache_is_a_usage_error(tmp_path, command):
+    result = cli(*command, cwd=tmp_path, COACHBOOK_CACHE_DIR="")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "COACHBOOK_CACHE_DIR is empty" in result.stderr
+    assert not list(tmp_path.iterdir())

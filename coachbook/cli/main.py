@@ -1,4 +1,4 @@
-"""The `coachbook` command (and `build_kits.py`): build kits, make a workshop pack, check models, start a new model."""
+"""The `coachbook` command (and `build_kits.py`): build kits or a shard of them, packs, checks, new models, cache merges."""
 
 from __future__ import annotations
 
@@ -175,8 +175,8 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
                        help="kit caches to merge from, such as those of `build --shard K/N` runs; each entry's "
                             "checksum is checked, and a damaged or foreign file is skipped with a line")
     merge.add_argument("--cache", type=Path, metavar="DIR",
-                       help=f"the kit cache to merge into (default: COACHBOOK_CACHE_DIR, else cache_dir of mkdocs.yml, "
-                            f"else {DEFAULT_CACHE}/)")
+                       help=f"the kit cache to merge into, unless COACHBOOK_CACHE_DIR names one (default: cache_dir of "
+                            f"mkdocs.yml, else {DEFAULT_CACHE}/)")
     merge.add_argument("--quiet", action="store_true", help="print nothing but the lines of skipped files")
     _add_config_option(merge)
 
@@ -297,6 +297,7 @@ def _build(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CACHE_OFF = "COACHBOOK_CACHE_DIR is empty, or mkdocs.yml says cache: false and no --cache DIR is given"
 # What a shard takes from mkdocs.yml, as the site build does, and so cannot take from the command line.
 NOT_WITH_SHARD = ("model", "kit", "paper", "lang", "out", "models", "sequences", "no_cache")
 
@@ -312,8 +313,7 @@ def _build_shard(options: argparse.Namespace) -> int:
     project = _project(options)
     folder = project.cache_folder(options.cache)
     if folder is None:
-        raise UsageError("--shard renders into the kit cache, which is off here (cache: false in mkdocs.yml, or "
-                         "COACHBOOK_CACHE_DIR empty); name one with --cache DIR")
+        raise UsageError(f"--shard renders into the kit cache, which is off here ({CACHE_OFF})")
     library = _load(project, project.model_folders(), project.sequences_folder)
     jobs = SitePlan.of_project(project, library).kit_jobs()
     mine = shard_jobs(jobs, part, parts)
@@ -331,8 +331,7 @@ def _cache_merge(options: argparse.Namespace) -> int:
     project = _project(options)
     folder = project.cache_folder(options.cache)
     if folder is None:
-        raise UsageError("the kit cache is off here (cache: false in mkdocs.yml, or COACHBOOK_CACHE_DIR empty): name "
-                         "the cache to merge into with --cache DIR")
+        raise UsageError(f"there is no kit cache to merge into ({CACHE_OFF})")
     sources = list(dict.fromkeys(options.sources))
     for source in sources:
         if not source.is_dir():
