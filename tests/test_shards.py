@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import random
 import re
@@ -131,16 +132,17 @@ def test_the_readmes_github_workflow_renders_every_shard_and_merges_what_it_uplo
                    for step in job["steps"][:dated])
 
 
-@pytest.fixture(scope="module")
-def site_jobs():
-    """The kit and pack jobs of the repository's site with a site_url and its translations: hundreds, not rendered."""
+@functools.cache
+def _site_jobs() -> tuple:
+    """The kit and pack jobs of the repository's site with a site_url and its translations: hundreds, not rendered.
+    (Cached, not a module fixture: that would keep this module's tests, the slow one too, on one xdist worker.)"""
     library = load_library([REPO / "models"], "en")
-    plan = SitePlan(library, "en", kit_address=SiteAddress(SITE))
-    return plan.kit_jobs()
+    return tuple(SitePlan(library, "en", kit_address=SiteAddress(SITE)).kit_jobs())
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])
-def test_the_shards_are_a_partition_of_whole_layout_groups_dealt_the_same_whatever_the_order(site_jobs, parts):
+def test_the_shards_are_a_partition_of_whole_layout_groups_dealt_the_same_whatever_the_order(parts):
+    site_jobs = _site_jobs()
     dealt = [shard_jobs(site_jobs, part, parts) for part in range(1, parts + 1)]
     assert sorted(id(job) for part in dealt for job in part) == sorted(id(job) for job in site_jobs)
     group_of = {id(job): index for index, group in enumerate(layout_groups(site_jobs)) for job in group}
