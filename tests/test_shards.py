@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import random
 import re
 import shlex
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from coachbook.kits.cache import CACHE_TAG, CACHE_TAG_TEXT
 from coachbook.kits.jobs import expected_cost, layout_groups, shard_jobs
 from coachbook.model.loader import load_library
 from coachbook.site.plan import SitePlan, SiteAddress
@@ -193,3 +195,48 @@ def test_a_shard_or_a_merge_without_a_kit_cache_is_a_usage_error(tmp_path, comma
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "COACHBOOK_CACHE_DIR is empty" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def _store(cache: Path, pdf: bytes) -> Path:
+    """An entry as the cache writes one, under a key of its own (the key hashes the job, not the bytes)."""
+    key = hashlib.sha256(b"job " + pdf).hexdigest()
+    entry = cache / key[:2] / f"{key}.pdf"
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_bytes(pdf)
+    entry.with_suffix(".sha256").write_text(hashlib.sha256(pdf).hexdigest() + "\n", encoding="ascii")
+    return entry
+
+
+def test_merging_copies_each_valid_entry_it_lacks_and_names_everything_else_without_touching_the_source(tmp_path):
+    source, target = tmp_path / "downloaded", tmp_path / "cache"
+    (source / "ab").mkdir(parents=True)
+    (source / CACHE_TAG).write_text(CACHE_TAG_TEXT, encoding="ascii")
+    fresh, shared, damaged_here = (_store(source, b"%PDF-1.7 " + name) for name in (b"fresh", b"shared", b"damaged"))
+    truncated = _store(source, b"%PDF-1.7 whole")
+    truncated.write_bytes(b"%PDF-1.7 wh")
+    not_a_pdf = _store(source, b"<html>not a kit</html>")
+    lone_sidecar = _store(source, b"%PDF-1.7 lone")
+    lone_sidecar.unlink()
+    interrupted = source / "ab" / f".{'ab' * 32}.pdf.x1y2.tmp"  # a write cut short: passed over in silence
+    interrupted.write_bytes(b"%PDF-")
+    misplaced = source / "ab" / f"{'cd' * 32}.pdf"
+    misplaced.write_bytes(b"%PDF-1.7 in another entry's folder")
+    (source / "ab" / "link.pdf").symlink_to(fresh)
+    _store(target, shared.read_bytes())
+    _store(target, damaged_here.read_bytes()).write_bytes(b"%PDF-1.7 dam")  # damaged here: replaced by the good copy
+    before = {path: path.read_bytes() for path in source.rglob("*") if path.is_file()}
+
+    result = cli("cache", "merge", source, "--cache", target, cwd=tmp_path, COACHBOOK_CACHE_DIR=None)
+    assert result.returncode == 0, result.stderr
+    assert "Merged 2 kit cache entries from 1 cache into cache/ (1 there already, 5 skipped)" in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    for skipped in (truncated, not_a_pdf, lone_sidecar.with_suffix(".sha256"), misplaced, source / "ab" / "link.pdf"):
+        assert sum(skipped.name in line for line in warnings) == 1, (skipped.name, warnings)
+    assert len(warnings) == 5
+    for entry in (fresh, shared, damaged_here):
+        copy = target / entry.relative_to(source)
+        assert copy.read_bytes() == entry.read_bytes()
+        assert copy.with_suffix(".sha256").read_text(encoding="ascii") == entry.with_suffix(".sha256").read_text(encoding="ascii")
+    for skipped in (truncated, not_a_pdf, misplaced):
+        assert not (target / skipped.relative_to(source)).exists()
+    assert {path: path.read_bytes() for path in source.rglob("*") if path.is_file()} == before

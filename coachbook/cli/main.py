@@ -348,8 +348,9 @@ def _cache_merge(options: argparse.Namespace) -> int:
     for line in report.skipped:
         print(f"warning: {line}", file=sys.stderr)
     if not options.quiet:
-        print(f"Merged {report.merged} kit cache {'entry' if report.merged == 1 else 'entries'} from {_count(len(sources), 'cache')} into "
-              f"{display_path(folder)}/ ({report.present} there already, {len(report.skipped)} skipped)", file=sys.stderr)
+        entries = "entry" if report.merged == 1 else "entries"
+        print(f"Merged {report.merged} kit cache {entries} from {_count(len(sources), 'cache')} into {display_path(folder)}/ "
+              f"({report.present} there already, {len(report.skipped)} skipped)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -552,8 +553,7 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)} "
                              f"(see: {options.invocation} {options.command} --help)")
         command = {"check": _check, "new": _new, "pack": _pack, "schema": _schema, "cache": _cache_merge,
-                   "zensical": _zensical}.get(
-            options.command, _build)
+                   "zensical": _zensical}.get(options.command, _build)
         return command(options)
     except InvalidContent as invalid:
         for error in invalid.errors:

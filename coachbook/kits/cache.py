@@ -362,8 +362,9 @@ def merge_cache(source: Path, cache: KitCache, report: MergeReport) -> None:
             report.skipped.append(f"{display_path(where)}: its SHA-256 is not the one its {CHECKSUM_SUFFIX} file holds "
                                   f"(a damaged or partial entry), not merged")
             continue
-        if copy_atomically(where, target) != expected:  # changed while it was copied: the copy has no sidecar, so
-            report.skipped.append(f"{display_path(where)}: changed while it was copied, not merged")  # it counts as missing
+        # Changed between the check and the copy: the copy gets no sidecar, so a build takes it for a missing entry.
+        if copy_atomically(where, target) != expected:
+            report.skipped.append(f"{display_path(where)}: changed while it was copied, not merged")
             continue
         write_atomically(target.with_suffix(CHECKSUM_SUFFIX), expected.encode("ascii") + b"\n")
         report.merged += 1

@@ -212,7 +212,7 @@ def layout_groups(jobs: Sequence[Job]) -> list[list[Job]]:
     return [sorted(group, key=lambda job: isinstance(job, PackJob)) for group in groups.values()]
 
 
-# A deal of the site's jobs into parts cut for more parts than this would be mostly empty parts: no CI runs so many.
+# A part holds whole layout groups: many more parts than groups would be empty ones, and no CI has so many runners.
 MAX_SHARDS = 1000
 
 
