@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import glob
 import hashlib
+import json
 import random
 import re
 import shlex
@@ -240,3 +241,19 @@ def test_merging_copies_each_valid_entry_it_lacks_and_names_everything_else_with
     for skipped in (truncated, not_a_pdf, misplaced):
         assert not (target / skipped.relative_to(source)).exists()
     assert {path: path.read_bytes() for path in source.rglob("*") if path.is_file()} == before
+
+
+_DEAL = """
+import json, sys
+from coachbook.kits.jobs import shard_jobs
+from coachbook.model.loader import load_library
+from coachbook.site.plan import SiteAddress, SitePlan
+jobs = SitePlan(load_library([sys.argv[1]], "en"), "en", kit_address=SiteAddress(sys.argv[2])).kit_jobs()
+print(json.dumps([[job.path for job in shard_jobs(jobs, part, 3)] for part in (1, 2, 3)]))
+"""
+
+
+def test_another_process_with_another_hash_seed_deals_the_same_parts():
+    result = run([sys.executable, "-c", _DEAL, str(REPO / "models"), SITE], REPO, PYTHONHASHSEED="12345")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [[job.path for job in shard_jobs(_site_jobs(), part, 3)] for part in (1, 2, 3)]
