@@ -315,13 +315,13 @@ def test_an_option_value_that_reads_like_a_command_stays_a_value():
 def test_a_mistyped_command_is_named():
     result = build_kits("--model", MODEL_IDS[0], "biuld")
     assert (result.returncode, result.stderr) == (
-        2, "build_kits.py: error: unknown command 'biuld' (choose from: build, pack, check, new, schema, zensical)\n")
+        2, "build_kits.py: error: unknown command 'biuld' (choose from: build, pack, check, new, schema, cache, zensical)\n")
 
 
 def test_help_without_a_command_lists_the_commands():
     result = build_kits("--quiet", "--help")
     assert result.returncode == 0
-    assert "{build,pack,check,new,schema,zensical}" in result.stdout and "before and after the command" in " ".join(result.stdout.split())
+    assert "{build,pack,check,new,schema,cache,zensical}" in result.stdout and "before and after the command" in " ".join(result.stdout.split())
 
 
 COACHBOOK_SCRIPT = "import sys; from coachbook.cli.main import main; sys.exit(main())"  # what pip's `coachbook` wrapper runs

@@ -1,4 +1,4 @@
-"""The `coachbook` command (and `build_kits.py`): build kits, make a workshop pack, check models, start a new model."""
+"""The `coachbook` command (and `build_kits.py`): build kits or a shard of them, packs, checks, new models, cache merges."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from ..kits.output import PACKS_FOLDER, build_kits
 from ..errors import (ConfigError, InvalidContent, RenderFailed, UnsafePath, UsageError, ZensicalFailed, display_path,
                       os_error_line, unknown_model_hint)
 from ..files import copy_atomically, write_atomically
-from ..kits.cache import KitCache
+from ..kits.cache import KitCache, MergeReport, is_cache_folder, merge_cache
 from ..i18n import DEFAULT_LANGUAGE
 from ..model.lint import lint
 from ..model.loader import (Library, ignored_folder_message, load_library, locate_models, locate_sequences, model_files,
                      original_ids, sequence_files)
 from ..kits.catalog import DECK, KITS, MAX_COPIES, MAX_SESSION_MINUTES, PAPERS
-from ..kits.jobs import Session
+from ..kits.jobs import MAX_SHARDS, Session, shard_jobs
 from ..model.schema import SLUG_PATTERN
 from ..model.schema_export import SITE_PATH, model_schema_json
 from ..progress import Progress, progress_for
@@ -65,6 +65,15 @@ def _workers(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be a number of worker processes, 1 or more (got {value!r})")
     return number
+
+
+def _shard(value: str) -> tuple[int, int]:
+    """--shard: K/N, part K of N parts (1 <= K <= N <= MAX_SHARDS); (K, N)."""
+    match = re.fullmatch(r"(\d{1,4})/(\d{1,4})", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]) <= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"must be K/N, part K of N parts with 1 <= K <= N <= {MAX_SHARDS}, such as 2/4 "
+                                         f"(got {value!r})")
+    return int(match[1]), int(match[2])
 
 
 def _clock(value: str) -> int:
@@ -159,6 +168,18 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     schema = commands.add_parser("schema", help="print the JSON Schema of a model file, for editors and other tools")
     schema.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead of printing it")
 
+    cache = commands.add_parser("cache", help="work on the kit cache: merge caches rendered elsewhere (CI shards)")
+    cache_commands = cache.add_subparsers(dest="cache_command", metavar="merge", required=True, parser_class=_Parser)
+    merge = cache_commands.add_parser("merge", help="copy the valid entries of other kit caches into this project's")
+    merge.add_argument("sources", nargs="+", type=Path, metavar="DIR",
+                       help="kit caches to merge from, such as those of `build --shard K/N` runs; each entry's "
+                            "checksum is checked, and a damaged or foreign file is skipped with a line")
+    merge.add_argument("--cache", type=Path, metavar="DIR",
+                       help=f"the kit cache to merge into, unless COACHBOOK_CACHE_DIR names one (default: cache_dir of "
+                            f"mkdocs.yml, else {DEFAULT_CACHE}/)")
+    merge.add_argument("--quiet", action="store_true", help="print nothing but the lines of skipped files")
+    _add_config_option(merge)
+
     zensical = commands.add_parser("zensical", help="build the playbook site, kits included, with Zensical instead of MkDocs")
     zensical.add_argument("--site-dir", type=Path, metavar="DIR", help="where the site goes (default: site_dir of the config)")
     zensical.add_argument("--jobs", type=_workers, metavar="N", help="worker processes for the kits (default: all cores)")
@@ -166,7 +187,8 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     zensical.add_argument("--quiet", action="store_true",
                           help="no progress of the kits and no summary (Zensical's own output stays)")
     _add_config_option(zensical)
-    return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema, "zensical": zensical}
+    return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema, "cache": cache,
+                    "zensical": zensical}
 
 
 def _command_first(argv: list[str], commands: dict[str, _Parser]) -> list[str]:
@@ -220,7 +242,7 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", action="append", metavar="L",
                         help="only this language (repeatable): the originals' (theme.language of mkdocs.yml, else "
                              f"{DEFAULT_LANGUAGE}), or a translation's, such as de (default: the originals and every translation)")
-    parser.add_argument("--out", type=Path, default=Path("kits"), metavar="DIR", help="output folder (default: kits/)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: kits/)")
     parser.add_argument("--models", type=Path, action="append", metavar="DIR",
                         help="model folder (repeatable; default: models_dir of mkdocs.yml, else models/)")
     _add_sequences_option(parser)
@@ -229,6 +251,10 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         help=f"where rendered kits are kept between builds (default: cache_dir of mkdocs.yml, else "
                              f"{DEFAULT_CACHE}/)")
     parser.add_argument("--no-cache", action="store_true", help="render every kit afresh")
+    parser.add_argument("--shard", type=_shard, metavar="K/N",
+                        help="render part K of N of every kit and pack the site build renders, into the kit cache "
+                             "only (no --out): N machines each render one part, `cache merge` joins their caches, "
+                             "and `mkdocs build` then renders nothing")
     parser.add_argument("--progress", action="store_true",
                         help="a line per kit, naming it, instead of the progress bar (on a terminal) or a line every "
                              "10 seconds (elsewhere)")
@@ -237,6 +263,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(options: argparse.Namespace) -> int:
+    if options.shard:
+        return _build_shard(options)
+    options.out = options.out or Path("kits")
     for name, value, allowed in (("kit", options.kit, KITS), ("paper", options.paper, PAPERS)):
         if value is not None and value not in allowed:
             raise UsageError(f"unknown {name} {value!r} (choose from: {', '.join(allowed)})")
@@ -265,6 +294,63 @@ def _build(options: argparse.Namespace) -> int:
         print(f"Built {len(jobs)} kits for {len(wanted_models) or len(library.models)} models in {time.monotonic() - started:.1f} s "
               f"into {display_path(options.out)}/ ({cache.misses} rendered, {cache.hits} from the cache)",
               file=sys.stderr)
+    return EXIT_OK
+
+
+CACHE_OFF = "COACHBOOK_CACHE_DIR is empty, or mkdocs.yml says cache: false and no --cache DIR is given"
+# What a shard takes from mkdocs.yml, as the site build does, and so cannot take from the command line.
+NOT_WITH_SHARD = ("model", "kit", "paper", "lang", "out", "models", "sequences", "no_cache")
+
+
+def _build_shard(options: argparse.Namespace) -> int:
+    """Render one part of the jobs the site build renders (the same plan, from the same mkdocs.yml and environment:
+    site_url, languages, branding, packs) into the kit cache, for a later `mkdocs build` to find there."""
+    given = [f"--{name.replace('_', '-')}" for name in NOT_WITH_SHARD if getattr(options, name)]
+    if given:
+        raise UsageError(f"--shard renders part of the site's kits and packs as mkdocs.yml plans them, into the kit "
+                         f"cache: leave out {', '.join(given)}")
+    part, parts = options.shard
+    project = _project(options)
+    folder = project.cache_folder(options.cache)
+    if folder is None:
+        raise UsageError(f"--shard renders into the kit cache, which is off here ({CACHE_OFF})")
+    library = _load(project, project.model_folders(), project.sequences_folder)
+    jobs = SitePlan.of_project(project, library).kit_jobs()
+    mine = shard_jobs(jobs, part, parts)
+    started = time.monotonic()
+    with KitCache(folder, size_mb=project.cache_size_mb) as cache:
+        cache.render(mine, options.jobs or project.options.jobs, progress=_progress(options, each_kit=options.progress))
+    if not options.quiet:
+        print(f"Built shard {part}/{parts}: {len(mine)} of the site's {len(jobs)} kits and packs in "
+              f"{time.monotonic() - started:.1f} s into the kit cache {display_path(folder)}/ ({cache.misses} rendered, "
+              f"{cache.hits} from the cache)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cache_merge(options: argparse.Namespace) -> int:
+    project = _project(options)
+    folder = project.cache_folder(options.cache)
+    if folder is None:
+        raise UsageError(f"there is no kit cache to merge into ({CACHE_OFF})")
+    sources = list(dict.fromkeys(options.sources))
+    for source in sources:
+        if not source.is_dir():
+            raise UsageError(f"no such folder: {display_path(source)}; nothing was merged")
+        if source.resolve() == folder.resolve():
+            raise UsageError(f"{display_path(source)} is the kit cache merged into; nothing was merged")
+        if not is_cache_folder(source):
+            raise UsageError(f"{display_path(source)}: not a Coachbook kit cache (it has no CACHEDIR.TAG of Coachbook's "
+                             f"and holds other files); nothing was merged")
+    report = MergeReport()
+    with KitCache(folder, size_mb=project.cache_size_mb) as cache:
+        for source in sources:
+            merge_cache(source, cache, report)
+    for line in report.skipped:
+        print(f"warning: {line}", file=sys.stderr)
+    if not options.quiet:
+        entries = "entry" if report.merged == 1 else "entries"
+        print(f"Merged {report.merged} kit cache {entries} from {_count(len(sources), 'cache')} into {display_path(folder)}/ "
+              f"({report.present} there already, {len(report.skipped)} skipped)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -466,8 +552,8 @@ def main(argv: list[str] | None = None, prog: str = "coachbook") -> int:
         if unknown:  # the command's own help lists what it takes
             raise UsageError(f"unrecognized arguments: {' '.join(unknown)} "
                              f"(see: {options.invocation} {options.command} --help)")
-        command = {"check": _check, "new": _new, "pack": _pack, "schema": _schema, "zensical": _zensical}.get(
-            options.command, _build)
+        command = {"check": _check, "new": _new, "pack": _pack, "schema": _schema, "cache": _cache_merge,
+                   "zensical": _zensical}.get(options.command, _build)
         return command(options)
     except InvalidContent as invalid:
         for error in invalid.errors:

@@ -13,11 +13,12 @@ import shutil
 import tempfile
 import time
 import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..errors import RenderFailed, UsageError, display_path
-from ..files import (owned_folder_prefix, own_path, remove_stale_folders,
+from ..files import (copy_atomically, owned_folder_prefix, own_path, remove_stale_folders,
                      write_atomically)
 from ..progress import Progress
 from .jobs import Job
@@ -297,19 +298,116 @@ def claim_cache_folder(folder: Path) -> None:
     whose every entry has the cache's names (an earlier Coachbook's cache, which wrote no tag) is adopted: the tag is
     written. Anything else (a user's folder of documents, another tool's cache) is never written to or evicted from.
     """
-    tag = folder / CACHE_TAG
     try:
-        if tag.is_file() and not tag.is_symlink():
-            text = tag.read_text(encoding="utf-8", errors="replace")
-            if text.startswith(CACHE_TAG_SIGNATURE) and "Coachbook" in text:
-                return
+        if _has_own_tag(folder):
+            return
         if folder.exists() and not _holds_only_cache_entries(folder):
             raise UsageError(f"{display_path(folder)}: not a Coachbook kit cache (it holds other files and no CACHEDIR.TAG "
                              f"of Coachbook's); give an empty or new folder as the cache")
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(tag, CACHE_TAG_TEXT.encode("ascii"))
+        write_atomically(folder / CACHE_TAG, CACHE_TAG_TEXT.encode("ascii"))
     except OSError as error:
         raise UsageError(f"{display_path(folder)}: cannot be used as the kit cache ({error.strerror or error})") from None
+
+
+def is_cache_folder(folder: Path) -> bool:
+    """Whether `folder` is a kit cache, read only: it has Coachbook's CACHEDIR.TAG, or holds nothing but cache entries."""
+    try:
+        return _has_own_tag(folder) or (folder.is_dir() and _holds_only_cache_entries(folder))
+    except OSError:
+        return False
+
+
+def _has_own_tag(folder: Path) -> bool:
+    """Whether `folder` holds Coachbook's CACHEDIR.TAG, as a real file."""
+    tag = folder / CACHE_TAG
+    if not tag.is_file() or tag.is_symlink():
+        return False
+    text = tag.read_text(encoding="utf-8", errors="replace")
+    return text.startswith(CACHE_TAG_SIGNATURE) and "Coachbook" in text
+
+
+@dataclass
+class MergeReport:
+    """What `merge_cache` did: entries copied in, entries this cache had already, and a line per thing skipped."""
+
+    merged: int = 0
+    present: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+PDF_SIGNATURE = b"%PDF-"
+
+
+def merge_cache(source: Path, cache: KitCache, report: MergeReport) -> None:
+    """Copy into `cache` every valid entry of the kit cache `source` that it lacks, each PDF then its sidecar written
+    atomically, so that a build reading the cache meanwhile finds an entry whole or not at all.
+
+    An entry is valid when its PDF's SHA-256 is the one its sidecar holds and it is a PDF; anything else in `source`
+    (a damaged entry, a sidecar alone, a file or symlink of another name) is skipped with a line in `report`, never
+    merged. The temporary files of an interrupted write are passed over in silence. Nothing is deleted or replaced: an
+    entry the cache already has valid stays as it is (kits are reproducible: the same key, the same bytes).
+    """
+    for shard, name, kind in _source_files(source):
+        where = source / shard / name if shard else source / name
+        if kind != "entry":
+            report.skipped.append(f"{display_path(where)}: {kind}, not merged")
+            continue
+        target = cache.entry(name[:-len(".pdf")])
+        if entry_is_valid(target):
+            report.present += 1
+            continue
+        expected = _valid_checksum(where)
+        if expected is None:
+            report.skipped.append(f"{display_path(where)}: its SHA-256 is not the one its {CHECKSUM_SUFFIX} file holds "
+                                  f"(a damaged or partial entry), not merged")
+            continue
+        # Changed between the check and the copy: the copy gets no sidecar, so a build takes it for a missing entry.
+        if copy_atomically(where, target) != expected:
+            report.skipped.append(f"{display_path(where)}: changed while it was copied, not merged")
+            continue
+        write_atomically(target.with_suffix(CHECKSUM_SUFFIX), expected.encode("ascii") + b"\n")
+        report.merged += 1
+
+
+def _valid_checksum(entry: Path) -> str | None:
+    """The SHA-256 an entry's sidecar holds, if the entry is a PDF with that checksum; else None."""
+    try:
+        with open(entry, "rb") as handle:
+            if handle.read(len(PDF_SIGNATURE)) != PDF_SIGNATURE:
+                return None
+    except OSError:
+        return None
+    if not entry_is_valid(entry):
+        return None
+    return entry.with_suffix(CHECKSUM_SUFFIX).read_text(encoding="ascii").strip()
+
+
+def _source_files(source: Path) -> list[tuple[str, str, str]]:
+    """(shard folder or "", name, kind) of everything in a kit cache to merge from, in name order: kind "entry" for a
+    PDF of the cache's names in its own shard folder, as a real file; else what is wrong with it. Its tag, the sidecars
+    of its entries and interrupted writes are left out."""
+    found = []
+    for top in sorted(os.scandir(source), key=lambda entry: entry.name):
+        if top.name == CACHE_TAG or TAG_TEMPORARY.fullmatch(top.name):
+            continue
+        if not (SHARD.fullmatch(top.name) and top.is_dir(follow_symlinks=False)):
+            found.append(("", top.name, "not a kit cache entry"))
+            continue
+        names = {inner.name: inner for inner in os.scandir(top.path)}
+        for name in sorted(names):
+            inner = names[name]
+            regular = inner.is_file(follow_symlinks=False)
+            if TEMPORARY.fullmatch(name) and regular:
+                continue
+            if ENTRY.fullmatch(name) and name[:2] == top.name and regular:
+                found.append((top.name, name, "entry"))
+            elif SIDECAR.fullmatch(name) and regular and name[:2] == top.name:
+                if name[:-len(CHECKSUM_SUFFIX)] + ".pdf" not in names:
+                    found.append((top.name, name, "a checksum without its PDF"))
+            else:
+                found.append((top.name, name, "not a kit cache entry"))
+    return found
 
 
 def _holds_only_cache_entries(folder: Path) -> bool:

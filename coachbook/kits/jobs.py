@@ -210,3 +210,43 @@ def layout_groups(jobs: Sequence[Job]) -> list[list[Job]]:
     for job in jobs:
         groups.setdefault(job.layout_group(), []).append(job)
     return [sorted(group, key=lambda job: isinstance(job, PackJob)) for group in groups.values()]
+
+
+# A part holds whole layout groups: many more parts than groups would be empty ones, and no CI has so many runners.
+MAX_SHARDS = 1000
+
+
+def expected_cost(job: Job) -> int:
+    """A proxy for the job's render time, read from the model alone so that every machine reckons the same: the pages
+    a kit lays out grow with its model's steps, questions and follow-ups (and scenarios); a pack holds its worksheet
+    `copies` times besides its cards and checklist."""
+    if isinstance(job, PackJob):
+        return sum(_model_size(model) * (job.copies + 2) for model in job.models)
+    return _model_size(job.model)
+
+
+def _model_size(model: ConversationModel) -> int:
+    steps = [step for stage in model.stages for step in stage.steps]
+    return (1 + len(steps) + sum(1 + len(question.follow_ups) for step in steps for question in step.questions)
+            + len(model.practice))
+
+
+def shard_jobs(jobs: Sequence[Job], part: int, parts: int) -> list[Job]:
+    """The jobs of part `part` (1 to `parts`) of a deal of `jobs` into `parts` parts, in their order.
+
+    Layout groups stay whole (a group lays out each kit once for all its jobs). The groups are dealt longest first,
+    each to the part with the least expected cost so far (the lowest-numbered of equals), and groups of equal cost
+    in the order of their file paths: the deal depends on nothing but the jobs, not the order they come in, the
+    machine, its cores or hash seed, so N machines each taking their own part render every job exactly once.
+    """
+    if not 1 <= part <= parts <= MAX_SHARDS:
+        raise ValueError(f"no part {part} of {parts}")
+    groups = sorted(((sum(map(expected_cost, group)), min(job.path for job in group), group)
+                     for group in layout_groups(jobs)), key=lambda dealt: (-dealt[0], dealt[1]))
+    loads, chosen = [0] * parts, set()
+    for cost, _, group in groups:
+        lightest = min(range(parts), key=lambda index: (loads[index], index))
+        loads[lightest] += cost
+        if lightest == part - 1:
+            chosen.update(id(job) for job in group)
+    return [job for job in jobs if id(job) in chosen]
