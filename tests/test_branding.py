@@ -184,7 +184,8 @@ def test_a_kit_with_an_svg_logo_renders_and_the_fetcher_serves_only_that_logo(mo
     assert "Acme" in pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     fetcher = kit_fetcher.AssetFetcher(branding.logo)
     assert fetcher.fetch(kit_fetcher.ASSETS_URL + "organization-logo.svg").read() == SERVED_SVG_LOGO
-    for url in ((tmp_path / "acme.svg").as_uri(), kit_fetcher.ASSETS_URL + "organization-logo.png", "https://example.org/x.svg"):
+    for url in ((tmp_path / "acme.svg").as_uri(), kit_fetcher.ASSETS_URL + "organization-logo.png", "https://example.org/x.svg",
+                kit_fetcher.ASSETS_URL + "site/coachbook.css"):  # the site's assets are not the kits'
         with pytest.raises(kit_fetcher.RefusedURL):
             fetcher.fetch(url)
     with pytest.raises(kit_fetcher.RefusedURL):  # without branding, the logo's name is nothing

@@ -148,9 +148,10 @@ def test_changing_an_input_changes_the_key(model, uncached_key_inputs, monkeypat
 
 
 def test_the_key_leaves_out_what_no_kit_depends_on(model, uncached_key_inputs, monkeypatch, tmp_path):
-    """The site's pages and the command are not kit inputs: editing them keeps every cached kit."""
+    """The site's pages, scripts and styles and the command are not kit inputs: editing them keeps every cached kit."""
     job = KitJob(model, "guide", "a4")
-    for name in ("site/pages.py", "cli/main.py", "templates/site/model.md.j2"):
+    for name in ("site/pages.py", "cli/main.py", "templates/site/model.md.j2", "assets/site/coachbook.css",
+                 "assets/site/conversation.js"):
         before, _ = _edit_package_file(name)(job, monkeypatch, tmp_path / name.replace("/", "-"))
         assert kit_key(job) == before, name
 

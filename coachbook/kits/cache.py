@@ -21,13 +21,14 @@ from ..errors import RenderFailed, UsageError, display_path
 from ..files import (copy_atomically, owned_folder_prefix, own_path, remove_stale_folders,
                      write_atomically)
 from ..progress import Progress
+from .fetcher import KIT_ASSETS
 from .jobs import Job
 from .render import WORKER_TEMPORARY, pango_version, render_jobs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # The folders every file of which shapes a kit's bytes: the kit code, its templates, the catalogs and the
 # assets (CSS, fonts). The package's modules that the kit code imports (the schema, text, i18n) are found from it.
-KIT_FOLDERS = ("kits", "templates/kits", "locales", "assets")
+KIT_FOLDERS = ("kits", "templates/kits", "locales", *(f"assets/{name}" for name in KIT_ASSETS))
 # The libraries a kit's bytes depend on: WeasyPrint and what it lays out and writes with, and ours
 # for Markdown and templates, pypdf, which reads a large deck's chunks to join them, and segno, which draws the QR
 # codes. (WeasyPrint 70 parses HTML with tinyhtml5, not html5lib.)
@@ -37,7 +38,8 @@ RENDERING_LIBRARIES = ("weasyprint", "pydyf", "tinyhtml5", "tinycss2", "cssselec
 
 def kit_input_files() -> list[Path]:
     """Every file of KIT_FOLDERS, and every module of the package that the kit code imports, directly or not."""
-    files = {path for folder in KIT_FOLDERS for path in (PACKAGE_DIR / folder).rglob("*")
+    roots = [PACKAGE_DIR / folder for folder in KIT_FOLDERS]
+    files = {path for root in roots for path in ([root] if root.is_file() else root.rglob("*"))
              if path.is_file() and "__pycache__" not in path.parts}
     unread = [path for path in files if path.suffix == ".py"]
     while unread:
