@@ -332,7 +332,7 @@ _INHERIT = re.compile(r"^INHERIT:\s*['\"]?([^'\"#\s]+)", re.MULTILINE)
 
 
 def serve(config_file: Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int | None = None,
-          progress: Progress | None = None) -> None:
+          use_cache: bool = True, progress: Progress | None = None) -> None:
     """Build the site with Zensical, serve it at http://host:port/ and build it again whenever a source changes
     (models, sequences, the docs folder, theme overrides, the logo, the configuration and its INHERIT parents); the
     browsers reload. A failed rebuild prints one line per problem and keeps the last good site served, its problems
@@ -341,7 +341,7 @@ def serve(config_file: Path, *, host: str = "127.0.0.1", port: int = 8000, worke
     site = config_file.parent / SERVED_SITE
     sources = watched_sources(config_file)
     built_from = _snapshot(sources)  # taken before the build: a change saved while it runs is built next
-    build(config_file, site_dir=site, workers=workers, progress=progress)
+    build(config_file, site_dir=site, workers=workers, use_cache=use_cache, progress=progress)
     live = LiveSite(site)
     server = live.start(host, port)
     changed = threading.Event()
@@ -369,7 +369,7 @@ def serve(config_file: Path, *, host: str = "127.0.0.1", port: int = 8000, worke
                 continue
             built_from = now
             try:
-                build(config_file, site_dir=site, workers=workers, progress=progress)
+                build(config_file, site_dir=site, workers=workers, use_cache=use_cache, progress=progress)
             except (InvalidContent, RenderFailed, UsageError, ZensicalFailed, UnsafePath, OSError) as failure:
                 lines = problem_lines(failure)
                 for line in lines:

@@ -278,7 +278,13 @@ def _served(url: str) -> str:
         return ""
 
 
-def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_mistake(tmp_path):
+def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_mistake(browser, tmp_path):
+    """`coachbook zensical --serve` on a one-model project: a saved title reaches the open page by itself, and a
+    mistake leaves the last good page served, its one problem line on stderr and on the page."""
+    from playwright.sync_api import expect
+
+    from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations
+
     project = tmp_path / "project"  # its log beside it, not in it
     project.mkdir()
     copy_site_project(project)
@@ -290,27 +296,37 @@ def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_
     with log.open("w") as stderr:
         server = subprocess.Popen([*COACHBOOK, "zensical", "--serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=project,
                                   stdout=subprocess.DEVNULL, stderr=stderr, env=command_env())
-    page = f"http://127.0.0.1:{port}/models/{model.stem}/"
+    url = f"http://127.0.0.1:{port}/models/{model.stem}/"
+    context = browser.new_context(viewport=DESKTOP)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
     try:
-        _until(lambda: title in _served(page), "the first build served")
-        html = _served(page)
+        _until(lambda: title in _served(url), "the first build served")
+        html = _served(url)
         assert '<script src="/.coachbook/live-reload.js" data-build="0" defer></script>' in html  # no inline script
-        assert "Changed on screen" not in html
+        page, traffic = context.new_page(), Traffic()
+        traffic.watch(page)
+        page.goto(url)
+        heading = page.locator("article h1")  # its text, then the permalink's sign
+        expect(heading).to_have_text(re.compile(rf"^{re.escape(title)}"))
+
         model.write_text(original.replace(f"title: {title}", "title: Changed on screen", 1), encoding="utf-8")
-        _until(lambda: "Changed on screen" in _served(page), "the saved title served")
-        assert _served(f"http://127.0.0.1:{port}/.coachbook/build") == "1"  # the browsers' signal to reload
+        # Nobody reloads the page: the server's script does, once the rebuild is served.
+        expect(heading).to_have_text(re.compile("^Changed on screen"), timeout=120_000)
+        assert "Changed on screen" in _served(url)
+        assert csp_violations(page, traffic) == []
 
         model.write_text(original.replace("led_by: manager", "led_by: coach", 1).replace(f"title: {title}", "title: Broken", 1),
                          encoding="utf-8")
         _until(lambda: "still serving the last good site" in log.read_text(encoding="utf-8"), "the failed rebuild reported")
         problems = [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith(f"models/{model.name}:")]
         assert len(problems) == 1 and re.match(rf"models/{model.name}:\d+:\d+: led_by: ", problems[0]), problems
-        html = _served(page)
+        expect(page.locator(".coachbook-serve-problems")).to_contain_text(problems[0], timeout=30_000)
+        expect(heading).to_have_text(re.compile("^Changed on screen"))
+        html = _served(url)
         assert "Changed on screen" in html and "Broken" not in html
-        banner = BeautifulSoup(html, "html.parser").select_one(".coachbook-serve-problems")
-        assert problems[0] in banner.get_text()
         assert "Traceback" not in log.read_text(encoding="utf-8")
     finally:
+        context.close()
         server.terminate()
         server.wait(timeout=30)
     assert not (project / "site").exists()  # the live server builds elsewhere, never into site_dir

@@ -467,7 +467,8 @@ def _zensical(options: argparse.Namespace) -> int:
         if options.site_dir is not None:
             raise UsageError("--site-dir does not go with --serve, which serves its own build and leaves site_dir alone")
         host, port = options.dev_addr or ("127.0.0.1", 8000)
-        serve(config, host=host, port=port, workers=options.jobs, progress=_progress(options))
+        serve(config, host=host, port=port, workers=options.jobs, use_cache=not options.no_cache,
+              progress=_progress(options))
         return EXIT_OK
     if options.dev_addr is not None:
         raise UsageError("--dev-addr goes with --serve")
