@@ -3,6 +3,7 @@ an English translation in models/en/, kits and packs named by section, folders t
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -17,7 +18,7 @@ from coachbook.i18n import fill, messages
 from coachbook.model.loader import ignored_folder_message, load_library
 from coachbook.kits.jobs import KitJob, check_output_paths
 from coachbook.text import normalized
-from conftest import build_kits, built_once, cli, run
+from conftest import build_kits, built_once, run
 from pdf_texts import page_texts, pdf_text
 
 MODEL_ID = "entwicklungsgespraech"
@@ -301,10 +302,26 @@ def _build_site(folder: Path) -> None:
     assert f"coachbook: {IGNORED_LINE.removeprefix('warning: ')}" in result.stderr
 
 
+def _build_zensical_site(folder: Path) -> None:
+    write_docs(write_project(folder))
+    result = run([sys.executable, "-m", "coachbook", "zensical"], folder)
+    assert result.returncode == 0, result.stderr
+    assert IGNORED_LINE in result.stderr.splitlines()
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """`mkdocs build --strict` of the German-first project, with hand-written pages in each language (built once for
-    every worker: the tests only read it)."""
+def zensical_site(tmp_path_factory) -> Path:
+    """`coachbook zensical` of the same project (built once for every worker)."""
+    pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
+    return built_once(tmp_path_factory, "first-language-zensical", _build_zensical_site)[0] / "site"
+
+
+@pytest.fixture(scope="session", params=["mkdocs", "zensical"])
+def site(request, tmp_path_factory) -> Path:
+    """The German-first project, with hand-written pages in each language, built by `mkdocs build --strict` and by
+    `coachbook zensical`: each passes the same language checks (built once for every worker: the tests only read it)."""
+    if request.param == "zensical":
+        return request.getfixturevalue("zensical_site")
     return built_once(tmp_path_factory, "first-language-site", _build_site)[0] / "site"
 
 
@@ -370,18 +387,22 @@ def test_a_hand_written_home_replaces_the_generated_one_of_its_section(site):
     assert "<urlset" in (site / "en" / "sitemap.xml").read_text(encoding="utf-8")
 
 
-def test_zensical_builds_the_hand_written_pages_of_each_language(tmp_path):
-    pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
-    project = write_docs(write_project(tmp_path))
-    base = (project / "config" / "base.yml").read_text(encoding="utf-8")
-    (project / "config" / "base.yml").write_text(base.replace("          models_dir: [models]\n",
-                                                              "          models_dir: [models]\n          kits: false\n"),
-                                                 encoding="utf-8")
-    result = cli("zensical", cwd=project)
-    assert result.returncode == 0, result.stderr
-    for page, language, text in (("index.html", "de", "Unsere Gespräche, zum Lesen und Drucken."),
-                                 ("ablauf/index.html", "de", "So bereiten wir ein Gespräch vor."),
-                                 ("en/index.html", "en", "Our conversations, to read and to print."),
-                                 ("en/process/index.html", "en", "How we prepare a conversation.")):
-        html = soup(project / "site" / page)
-        assert html.html["lang"] == language and text in normalized(html.select_one("article").get_text(" ")), page
+def test_the_language_switch_leads_to_the_same_page_in_the_other_language(site):
+    for page, other in ((f"models/{MODEL_ID}/index.html", f"en/models/{MODEL_ID}/index.html"),
+                        ("en/questions/index.html", "questions/index.html")):
+        switch = {a["hreflang"]: a["href"] for a in soup(site / page).select("a.md-select__link")}
+        language = "en" if other.startswith("en/") else "de"
+        assert (site / page).parent.joinpath(switch[language], "index.html").resolve() == (site / other).resolve()
+
+
+def test_zensical_searches_each_language_in_its_own_index(zensical_site):
+    """Each language is its own Zensical project: its search index holds its pages only."""
+    def indexed(index: Path) -> tuple[set[str], str]:
+        items = json.loads(index.read_text(encoding="utf-8"))["items"]
+        return ({item["location"].split("/")[0] for item in items},
+                normalized(" ".join(BeautifulSoup(item["text"], "html.parser").get_text(" ") for item in items)))
+
+    tops, german = indexed(zensical_site / "search.json")
+    assert "en" not in tops and "Was denkst du?" in german and "What do you think?" not in german
+    _, english = indexed(zensical_site / "en" / "search.json")
+    assert "What do you think?" in english and "Was denkst du?" not in english

@@ -96,7 +96,7 @@ def test_relative_imports_are_resolved_and_module_level_ones_count_type_checking
 # The only imports inside functions, each with its reason: Zensical is an optional dependency.
 LATE_IMPORTS = {
     ("coachbook.cli.main", "_zensical", "coachbook.zensical"),
-    ("coachbook.zensical", "_theme_environment", "zensical"),
+    ("coachbook.zensical", "_templates", "zensical"),
 }
 
 

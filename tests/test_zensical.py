@@ -6,7 +6,10 @@ import gzip
 import json
 import re
 import shutil
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,8 @@ from coachbook.site import csp
 from coachbook.kits.catalog import PAPERS, kit_filename, model_kit_papers
 from coachbook.kits.catalog import pack_filename
 from coachbook.text import normalized, plain_text
-from conftest import MODEL_IDS, REPO, TRANSLATIONS, build_ahead, cli, free_port, missing_texts, page_text, session_build, session_command
+from conftest import (MODEL_FILES, MODEL_IDS, REPO, TRANSLATIONS, build_ahead, cli, command_env, copy_site_project, free_port,
+                      missing_texts, page_text, session_build, session_command, with_plugin_options)
 
 pytest.importorskip("zensical", reason="Zensical is an optional dependency: python -m pip install -e '.[zensical]'")
 
@@ -133,13 +137,38 @@ def test_it_writes_the_compressed_copies_as_the_mkdocs_build_does(zensical_site)
         assert text.with_name(text.name + ".br").exists(), text
 
 
-def test_the_offline_build_is_refused_with_one_line(tmp_path):
-    project = zensical_project(tmp_path)
+def test_the_offline_build_works_from_a_file_share(browser, tmp_path):
+    """`OFFLINE=true coachbook zensical`, as `OFFLINE=true mkdocs build`: `.html` pages, and search from file:// through
+    our copy of the iframe-worker shim, under the policy, with no request leaving the folder."""
+    from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations
+    from coachbook.model.loader import load_model
+
+    project = copy_site_project(tmp_path)
+    with_plugin_options(project, "kits: false")
     result = cli("zensical", cwd=project, OFFLINE="true")
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
-    assert "Zensical cannot build the offline build" in result.stderr
-    assert not (project / "site").exists()
+    assert result.returncode == 0, result.stderr
+    site, model_id = project / "site", MODEL_FILES[0].stem
+    assert (site / "models" / f"{model_id}.html").is_file() and not (site / "models" / model_id).exists()
+    assert not list(site.rglob("*.gz"))  # a browser reads file:// pages as they are
+    context = browser.new_context(viewport=DESKTOP)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    try:
+        page = context.new_page()
+        traffic = Traffic()
+        traffic.watch(page)
+        page.goto((site / "index.html").as_uri(), wait_until="networkidle")
+        _, _, question = next(iter(load_model(MODEL_FILES[0]).questions()))
+        page.locator("button.md-search__button").click()
+        text = plain_text(question.text)
+        page.keyboard.insert_text(text[:-1])
+        page.keyboard.type(text[-1])
+        found = page.locator(f"div.focus-visible a[href*='models/{model_id}.html']")
+        found.first.wait_for(state="attached", timeout=15_000)
+        assert csp_violations(page, traffic) == []
+        assert traffic.problems() == []
+        assert traffic.foreign(site.as_uri() + "/") == []
+    finally:
+        context.close()
 
 
 def test_an_invalid_model_leaves_the_previous_site(tmp_path):
@@ -231,3 +260,83 @@ def test_a_branded_site_has_a_sized_logo_and_no_theme_credit(tmp_path):
     soup = BeautifulSoup((project / "site" / "index.html").read_text(encoding="utf-8"), "html.parser")
     assert [(img["width"], img["height"]) for img in soup.select(".md-logo img")] == [("120", "40")] * 2
     assert "Made with" not in soup.select_one(".md-copyright").get_text()
+
+
+def _until(condition, what: str, deadline: float = 120) -> None:
+    """Wait for `condition()` (a loaded machine builds slowly: the deadline only stops a test that would hang)."""
+    end = time.monotonic() + deadline
+    while not condition():
+        assert time.monotonic() < end, f"never happened: {what}"
+        time.sleep(0.2)
+
+
+def _served(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except OSError:  # not listening yet
+        return ""
+
+
+def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_mistake(browser, tmp_path):
+    """`coachbook zensical --serve` on a one-model project: a saved title reaches the open page by itself, and a
+    mistake leaves the last good page served, its one problem line on stderr and on the page."""
+    from playwright.sync_api import expect
+
+    from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations
+
+    project = tmp_path / "project"  # its log beside it, not in it
+    project.mkdir()
+    copy_site_project(project)
+    with_plugin_options(project, "kits: false")
+    model = project / "models" / MODEL_FILES[0].name
+    original = model.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", original, re.MULTILINE).group(1)
+    port, log = free_port(), tmp_path / "stderr.txt"
+    with log.open("w") as stderr:
+        server = subprocess.Popen([*COACHBOOK, "zensical", "--serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=project,
+                                  stdout=subprocess.DEVNULL, stderr=stderr, env=command_env())
+    url = f"http://127.0.0.1:{port}/models/{model.stem}/"
+    context = browser.new_context(viewport=DESKTOP)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    try:
+        _until(lambda: title in _served(url), "the first build served")
+        html = _served(url)
+        assert '<script src="/.coachbook/live-reload.js" data-build="0" defer></script>' in html  # no inline script
+        page, traffic = context.new_page(), Traffic()
+        traffic.watch(page)
+        page.goto(url)
+        heading = page.locator("article h1")  # its text, then the permalink's sign
+        expect(heading).to_have_text(re.compile(rf"^{re.escape(title)}"))
+
+        model.write_text(original.replace(f"title: {title}", "title: Changed on screen", 1), encoding="utf-8")
+        # Nobody reloads the page: the server's script does, once the rebuild is served.
+        expect(heading).to_have_text(re.compile("^Changed on screen"), timeout=120_000)
+        assert "Changed on screen" in _served(url)
+        assert csp_violations(page, traffic) == []
+
+        model.write_text(original.replace("led_by: manager", "led_by: coach", 1).replace(f"title: {title}", "title: Broken", 1),
+                         encoding="utf-8")
+        _until(lambda: "still serving the last good site" in log.read_text(encoding="utf-8"), "the failed rebuild reported")
+        problems = [line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith(f"models/{model.name}:")]
+        assert len(problems) == 1 and re.match(rf"models/{model.name}:\d+:\d+: led_by: ", problems[0]), problems
+        expect(page.locator(".coachbook-serve-problems")).to_contain_text(problems[0], timeout=30_000)
+        expect(heading).to_have_text(re.compile("^Changed on screen"))
+        html = _served(url)
+        assert "Changed on screen" in html and "Broken" not in html
+        assert "Traceback" not in log.read_text(encoding="utf-8")
+    finally:
+        context.close()
+        server.terminate()
+        server.wait(timeout=30)
+    assert not (project / "site").exists()  # the live server builds elsewhere, never into site_dir
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--dev-addr", "localhost"], "argument --dev-addr: must be IP:PORT"),
+    (["--dev-addr", "127.0.0.1:1"], "--dev-addr goes with --serve"),
+    (["--serve", "--site-dir", "elsewhere"], "--site-dir does not go with --serve"),
+])
+def test_bad_serve_options_are_usage_errors(tmp_path, arguments, message):
+    result = cli("zensical", *arguments, cwd=copy_site_project(tmp_path))
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

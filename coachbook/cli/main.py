@@ -186,6 +186,11 @@ def _parser(prog: str) -> tuple[_Parser, dict[str, _Parser]]:
     zensical.add_argument("--no-cache", action="store_true", help="render every kit afresh")
     zensical.add_argument("--quiet", action="store_true",
                           help="no progress of the kits and no summary (Zensical's own output stays)")
+    zensical.add_argument("--serve", action="store_true",
+                          help="serve the site and build it again whenever a model, sequence, page or the configuration "
+                               "changes; the browser reloads, and a failed rebuild keeps the last good site served")
+    zensical.add_argument("--dev-addr", type=_dev_addr, metavar="IP:PORT",
+                          help="where --serve listens (default: 127.0.0.1:8000)")
     _add_config_option(zensical)
     return parser, {"build": build, "pack": pack, "check": check, "new": new, "schema": schema, "cache": cache,
                     "zensical": zensical}
@@ -530,12 +535,29 @@ def _schema(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dev_addr(value: str) -> tuple[str, int]:
+    """--dev-addr: IP:PORT, the port a number from 0 to 65535."""
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"must be IP:PORT, such as 127.0.0.1:8000 (got {value!r})")
+    return host.strip("[]"), int(port)
+
+
 def _zensical(options: argparse.Namespace) -> int:
-    from ..zensical import build  # imports Zensical's templates only for this command
+    from ..zensical import build, serve  # imports Zensical's templates only for this command
 
     config = options.config or DEFAULT_CONFIG
     if not config.is_file():
         raise UsageError(f"no such config file: {display_path(config)}")
+    if options.serve:
+        if options.site_dir is not None:
+            raise UsageError("--site-dir does not go with --serve, which serves its own build and leaves site_dir alone")
+        host, port = options.dev_addr or ("127.0.0.1", 8000)
+        serve(config, host=host, port=port, workers=options.jobs, use_cache=not options.no_cache,
+              progress=_progress(options))
+        return EXIT_OK
+    if options.dev_addr is not None:
+        raise UsageError("--dev-addr goes with --serve")
     site = build(config, site_dir=options.site_dir, workers=options.jobs, use_cache=not options.no_cache,
                  progress=_progress(options))
     if not options.quiet:
