@@ -29,9 +29,9 @@ DEFAULT_EVENT_MINUTES = 60
 
 
 def labels(language: str = DEFAULT_LANGUAGE) -> dict:
-    """The labels of choices (who asks, who leads, when, kits, papers) in `language`."""
+    """The labels of choices (who asks, a self question by when, who leads, when, kits, papers) in `language`."""
     t = messages(language)
-    return {key: t[key] for key in ("asked_by", "led_by", "when", "kits", "papers", "kit_descriptions")}
+    return {key: t[key] for key in ("asked_by", "asked_self", "led_by", "when", "kits", "papers", "kit_descriptions")}
 
 
 
