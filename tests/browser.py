@@ -196,8 +196,10 @@ def serious_violations(page) -> list[str]:
 
 OVERFLOWING = """() => {
     const width = document.documentElement.clientWidth;
-    // Content in a scrolling box, or clipped away on purpose (text for screen readers only), sticks out of nothing.
-    const scrolls = el => /auto|scroll/.test(getComputedStyle(el).overflowX) || getComputedStyle(el).clipPath !== 'none';
+    // Content in a scrolling box, or clipped away on purpose (text for screen readers only, a line shortened with an
+    // ellipsis), sticks out of nothing.
+    const scrolls = el => { const style = getComputedStyle(el); return /auto|scroll/.test(style.overflowX)
+        || style.clipPath !== 'none' || (style.textOverflow === 'ellipsis' && style.overflowX !== 'visible'); };
     const scrolled = el => { for (; el && el !== document.body; el = el.parentElement) if (scrolls(el)) return true; return false; };
     return [...document.querySelectorAll('article *')].filter(el => {
         const box = el.getBoundingClientRect();

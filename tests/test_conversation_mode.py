@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
 from browser import OVERFLOWING, PHONE, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations, serve
-from coachbook.i18n import messages
+from coachbook.i18n import duration_text, messages
 from coachbook.model.loader import load_model
 from coachbook.text import normalized, plain_text
 from conftest import MODEL_IDS, TRANSLATIONS, free_port, missing_texts, page_text, run_page_texts
@@ -29,6 +29,17 @@ NOON = datetime(2026, 3, 14, 12, 0)
 def steps_of(model):
     """The model's steps in the order conversation mode shows them, each with its stage."""
     return [(stage, step) for stage in model.stages for step in stage.steps]
+
+
+def talk_start(model) -> int:
+    """The step conversation mode opens at without a step in the address: the first of the talk (`during`)."""
+    return next((i for i, (stage, _) in enumerate(steps_of(model)) if stage.when == "during"), 0)
+
+
+def asker_label(question, stage, language: str = "en") -> str:
+    """Who asks a question, as the site says it: a self question by when its stage comes."""
+    t = messages(language)
+    return t["asked_self"][stage.when] if question.asked_by == "self" else t["asked_by"][question.asked_by]
 
 
 def shown(text: str) -> str:
@@ -118,13 +129,16 @@ def hostile(tmp_path_factory):
 def open_run(request, open_page, models):
     """Open a model's conversation mode (the hostile one on the hostile site); returns the page, its traffic, the model."""
 
-    def open_(model_id: str, device: str = "desktop", clock: datetime | None = None):
+    def open_(model_id: str, device: str = "desktop", clock: datetime | None = None, step: int | None = 0):
+        """`step`: the step named in the address (its index; the first by default); None names none."""
         if model_id == HOSTILE:
             base, model = request.getfixturevalue("hostile_url"), request.getfixturevalue("hostile")
         else:
             base, model = "", models[model_id]
-        page, traffic = open_page(f"{base}run/{model_id}/", device, clock=clock)
-        expect(page.locator(".cb-run-progress")).to_have_text(T["progress"].format(n=1, total=len(steps_of(model))))
+        fragment = "" if step is None else f"#{steps_of(model)[step][1].id}"
+        page, traffic = open_page(f"{base}run/{model_id}/{fragment}", device, clock=clock)
+        opened = talk_start(model) if step is None else step
+        expect(page.locator(".cb-run-progress")).to_have_text(T["progress"].format(n=opened + 1, total=len(steps_of(model))))
         return page, traffic, model
 
     return open_
@@ -155,9 +169,8 @@ def check_step_shows(page, model, index: int) -> None:
     text = normalized(item.inner_text())
     assert missing_texts([stage.title, *run_page_texts(step)], text) == [], f"step {index + 1}: {step.id}"
     askers = item.locator(".cb-asker").all_inner_texts()
-    labels = messages("en")["asked_by"]
     # Compared without case: the labels are set in capitals by the stylesheet.
-    assert [normalized(a).lower() for a in askers] == [normalized(labels[q.asked_by]).lower() for q in step.questions]
+    assert [normalized(a).lower() for a in askers] == [normalized(asker_label(q, stage)).lower() for q in step.questions]
 
 
 @browser_tests
@@ -368,34 +381,90 @@ def test_leaving_without_notes_does_not_ask(open_run):
     assert asked == []
 
 
+IN_VIEW = """elements => elements.map(element => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0
+        && box.right <= innerWidth && box.bottom <= innerHeight;
+})"""
+"""For each element: whether the whole of it is on the screen as it is now scrolled."""
+
+
 @browser_tests
 @pytest.mark.parametrize("model_id", CASES)
-def test_on_a_phone_no_step_scrolls_sideways_and_a_swipe_moves(open_run, model_id):
-    page, traffic, model = open_run(model_id, "phone")
+def test_on_a_phone_the_bar_holds_every_step_in_one_hand(open_run, model_id):
+    page, traffic, model = open_run(model_id, "phone", step=None)
+    steps = steps_of(model)
+    start = talk_start(model)
+    expect(current_step(page)).to_have_attribute("id", steps[start][1].id)  # the talk first, not the preparation
+    expect(page.locator(".md-top")).to_be_hidden()  # the theme's "Back to top" would cover the bar
     touch = page.context.new_cdp_session(page)  # real touch input, as a finger gives it
+    controls = page.locator(".cb-run-bar").locator("[data-cb-action=previous], [data-cb-action=next], [role=timer]")
+    previous, following = page.get_by_role("button", name=T["previous"], exact=True), page.get_by_role("button", name=T["next"], exact=True)
+    history = page.evaluate("() => history.length")
+
+    def check(index: int) -> None:
+        _, step = steps[index]
+        expect(current_step(page)).to_have_attribute("id", step.id)
+        assert page.evaluate("() => window.scrollY") == 0, f"step {index + 1}: the page scrolled"
+        assert controls.evaluate_all(IN_VIEW) == [True, True, True], f"step {index + 1}: Previous, Next and the timer on the screen"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], f"step {index + 1}"
+        assert page.evaluate(OVERFLOWING) == [], f"step {index + 1}: content sticks out of the screen"
 
     def swipe(from_x: int, to_x: int) -> None:
         title = current_step(page).locator("h2")
-        title.scroll_into_view_if_needed()
         box = title.bounding_box()
         y = box["y"] + box["height"] / 2
         for kind, x in (("touchStart", from_x), ("touchMove", (from_x + to_x) // 2), ("touchMove", to_x)):
             touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y}]})
         touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
-    for index, (_, step) in enumerate(steps_of(model)):
-        expect(current_step(page)).to_have_attribute("id", step.id)
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], f"step {index + 1}"
-        assert page.evaluate(OVERFLOWING) == [], f"step {index + 1}: content sticks out of the screen"
-        if index + 1 < len(steps_of(model)):
-            page.get_by_role("button", name=T["next"], exact=True).click()
+    # Back from the talk's first step to the very first, then forward through every step, by the bar alone.
+    check(start)
+    for index in reversed(range(start)):
+        previous.tap()
+        check(index)
+    for index in range(1, len(steps)):
+        following.tap()
+        check(index)
+        assert page.url.endswith(f"#{steps[index][1].id}"), "the address follows the step"
+    assert page.evaluate("() => history.length") == history, "a step is no page of the browser's history"
+
+    # At the foot of the page, its last line is above the bar, not behind it.
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    bar_top = page.locator(".cb-run-bar").bounding_box()["y"]
+    assert page.locator(".md-footer").bounding_box()["y"] + page.locator(".md-footer").bounding_box()["height"] <= bar_top + 1
+    page.evaluate("() => window.scrollTo(0, 0)")
+
     swipe(330, 90)  # right to left: no further than the last step
-    expect(current_step(page)).to_have_attribute("id", steps_of(model)[-1][1].id)
-    if len(steps_of(model)) > 1:
+    expect(current_step(page)).to_have_attribute("id", steps[-1][1].id)
+    if len(steps) > 1:
         swipe(90, 330)  # left to right: back one
-        expect(current_step(page)).to_have_attribute("id", steps_of(model)[-2][1].id)
-        swipe(330, 90)
-        expect(current_step(page)).to_have_attribute("id", steps_of(model)[-1][1].id)
+        expect(current_step(page)).to_have_attribute("id", steps[-2][1].id)
+
+    # The step list: every step by stage with its minutes, the step shown marked; a tap opens the one picked.
+    step_list = page.locator(".cb-run-list")
+    step_list.locator("summary").tap()
+    links = step_list.get_by_role("navigation", name=T["step_list"]).get_by_role("link")
+    expect(links).to_have_count(len(steps))
+    expect(step_list.locator("a[aria-current=step]")).to_have_text(shown(steps[-2 if len(steps) > 1 else 0][1].title))
+    stage_titles = [normalized(text) for text in step_list.locator(".cb-run-toc-stage").all_inner_texts()]
+    assert stage_titles == [normalized(f"{shown(stage.title)} {messages('en')['when'][stage.when]}") for stage in model.stages]
+    minutes = [normalized(text) for text in step_list.locator(".cb-minutes").all_inner_texts()]
+    assert minutes == [normalized(duration_text(step.minutes, "en")) for _, step in steps if step.minutes]
+    assert serious_violations(page) == []  # once per model: the bar, the step list and the step shown
+    links.nth(0).tap()
+    expect(step_list).not_to_have_attribute("open", "")
+    check(0)
+    assert page.url.endswith(f"#{steps[0][1].id}")
+    assert page.evaluate("() => history.length") == history
+
+    # The address names the step, and opens it: a reload (or the link shared) starts there.
+    if len(steps) > 1:
+        following.tap()
+    named = min(1, len(steps) - 1)
+    page.reload()
+    expect(page.locator(".cb-run-progress")).to_have_text(T["progress"].format(n=named + 1, total=len(steps)))
+    check(named)
     assert traffic.problems() == []
 
 

@@ -29,9 +29,9 @@ DEFAULT_EVENT_MINUTES = 60
 
 
 def labels(language: str = DEFAULT_LANGUAGE) -> dict:
-    """The labels of choices (who asks, who leads, when, kits, papers) in `language`."""
+    """The labels of choices (who asks, a self question by when, who leads, when, kits, papers) in `language`."""
     t = messages(language)
-    return {key: t[key] for key in ("asked_by", "led_by", "when", "kits", "papers", "kit_descriptions")}
+    return {key: t[key] for key in ("asked_by", "asked_self", "led_by", "when", "kits", "papers", "kit_descriptions")}
 
 
 
@@ -248,11 +248,14 @@ class PageRenderer:
             "total_time_open", "over", "notes_file_title", "notes_file_date", "no_notes")}
         # The bar's lines as the script's first frame writes them, written here already: the bar keeps its layout
         # (its lines wrap by their width) from the first paint, and nothing moves when the script starts.
-        steps = [step for stage in model.stages for step in stage.steps]
-        first = steps[0].minutes
+        steps = [(stage, step) for stage in model.stages for step in stage.steps]
+        # The talk itself comes first: its first step opens; the preparation is one tap away in the step list.
+        start = next((i for i, (stage, _) in enumerate(steps) if stage.when == "during"), 0)
+        planned = steps[start][1].minutes
         opening = {
-            "progress": fill(t["run"]["progress"], n=1, total=len(steps)),
-            "step": (fill(t["run"]["step_time"], elapsed=run_clock(0), planned=run_clock(first)) if first
+            "index": start,
+            "progress": fill(t["run"]["progress"], n=start + 1, total=len(steps)),
+            "step": (fill(t["run"]["step_time"], elapsed=run_clock(0), planned=run_clock(planned)) if planned
                      else fill(t["run"]["step_time_open"], elapsed=run_clock(0))),
             "total": (fill(t["run"]["total_time"], elapsed=run_clock(0), planned=run_clock(model.duration_minutes))
                       if model.duration_minutes else fill(t["run"]["total_time_open"], elapsed=run_clock(0))),

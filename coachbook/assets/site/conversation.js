@@ -1,7 +1,8 @@
 /* Coachbook conversation mode: the steps of a model's run page one at a time, with a timer and notes.
-   The page lists every step without this script; with it, one step shows at a time, moved by buttons,
-   arrow keys or a swipe. Notes live in this page's memory only: nothing is stored or sent, and the
-   one way out is "Download notes", a file made in the browser. On any other page this does nothing. */
+   The page lists every step without this script; with it, one step shows at a time, from the talk's first step,
+   moved by the bar at the foot of the screen, its step list, arrow keys or a swipe. Notes live in this page's
+   memory only: nothing is stored or sent, and the one way out is "Download notes", a file made in the browser.
+   On any other page this does nothing. */
 (function () {
   "use strict";
   var root = document.getElementById("cb-run");
@@ -18,6 +19,9 @@
   var previous = root.querySelector('[data-cb-action="previous"]');
   var next = root.querySelector('[data-cb-action="next"]');
   var duration = Number(root.getAttribute("data-duration")) || 0;
+  var bar = root.querySelector(".cb-run-bar");
+  var stepList = root.querySelector(".cb-run-list");
+  var listed = Array.prototype.slice.call(root.querySelectorAll(".cb-run-toc a[data-cb-index]"));
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, name) {
@@ -38,13 +42,24 @@
     progress.textContent = fill(labels.progress, words);
     previous.setAttribute("aria-disabled", String(index === 0));
     next.setAttribute("aria-disabled", String(index === steps.length - 1));
+    listed.forEach(function (link, i) {
+      if (i === index) link.setAttribute("aria-current", "step"); else link.removeAttribute("aria-current");
+    });
     if (announce) {
+      follow(steps[index].id);
       words.title = steps[index].querySelector(".cb-run-title").textContent;
       status.textContent = fill(labels.announce, words);
-      var top = root.querySelector(".cb-run-steps").getBoundingClientRect().top;
-      if (top < 0) root.querySelector(".cb-run-bar").scrollIntoView();
+      // A new step reads from its top, under the compact header.
+      if (steps[index].getBoundingClientRect().top < 0) window.scrollTo(0, 0);
     }
     render();
+  }
+
+  // The address names the step shown, so that a reload or a shared link opens there; replaced, not pushed: the
+  // browser's Back leaves the conversation instead of walking back through its steps.
+  function follow(id) {
+    if (window.location.hash === "#" + id || !window.history.replaceState) return;
+    try { window.history.replaceState(window.history.state, "", "#" + id); } catch (error) { /* a sandboxed frame */ }
   }
 
   previous.addEventListener("click", function () { show(current - 1, true); });
@@ -72,6 +87,36 @@
     touchStart = null;
     if (Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) show(current + (dx < 0 ? 1 : -1), true);
   }, { passive: true });
+
+  // --- the step list and the bar ----------------------------------------------------------
+
+  // A step picked in the list opens here, with no history entry and no jump of the page to the step's anchor.
+  listed.forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      stepList.open = false;
+      show(Number(link.getAttribute("data-cb-index")), true);
+      stepList.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !stepList.open) return;
+    stepList.open = false;
+    stepList.querySelector("summary").focus();
+  });
+
+  // The page keeps room below for the bar, whose height changes with its lines' wrapping (language, font size).
+  function makeRoom() {
+    document.documentElement.style.setProperty("--cb-run-bar-height", bar.offsetHeight + "px");
+  }
+  if (window.ResizeObserver) new ResizeObserver(makeRoom).observe(bar);
+
+  // The model's title is one line in the header, cut short where it is long: the whole of it on hover and on a tap.
+  var heading = root.parentElement.querySelector(":scope > h1");
+  if (heading) {
+    heading.title = root.getAttribute("data-title");
+    heading.addEventListener("click", function () { heading.classList.toggle("cb-run-heading--full"); });
+  }
 
   // --- the timer ---------------------------------------------------------------------------
 
@@ -225,5 +270,10 @@
   root.classList.add("cb-run--live");
   Array.prototype.forEach.call(root.querySelectorAll(".cb-run-bar, .cb-run-nav, .cb-run-keys, .cb-run-save, .cb-run-notes"),
                                function (element) { element.hidden = false; });
-  show(Math.max(stepNamed(window.location.hash), 0), false);
+  makeRoom();
+  // A step named in the address opens; otherwise the talk's first step (the preparation is in the step list).
+  var named = stepNamed(window.location.hash);
+  var talk = steps.map(function (step) { return step.getAttribute("data-when"); }).indexOf("during");
+  show(named >= 0 ? named : Math.max(talk, 0), false);
+  if (named >= 0) window.scrollTo(0, 0);
 })();
