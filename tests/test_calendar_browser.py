@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations
+from coachbook.i18n import messages
 from coachbook.model.loader import load_library
 from coachbook.site.pages import DEFAULT_EVENT_MINUTES
 from coachbook.text import normalized, plain_text
@@ -24,6 +25,7 @@ SEQUENCES = {sequence.id: sequence for sequence in LIBRARY.sequences}
 MODELS = {model.id: model for model in LIBRARY.models}
 START = datetime.date(2027, 3, 1)  # a Monday; a daylight-saving change comes within the weeks after it
 TIME = "08:45"
+SITE = messages("en")["site"]
 
 
 def download_calendar(page, date: datetime.date = START, time: str = TIME) -> bytes:
@@ -84,6 +86,8 @@ def test_every_sequence_page_downloads_its_conversations_as_calendar_events(open
         description = str(event["DESCRIPTION"])
         assert normalized(plain_text(MODELS[entry.model].summary)) in normalized(description)
         assert description.endswith("\n\n" + address)
+        # Its conversation mode, one tap from the calendar: the site_url's address, as the session site has one.
+        assert SITE["calendar_run"].format(url=f"{site_url}run/{entry.model}/") in description.split("\n\n")
     assert csp_violations(page, traffic) == []
     assert traffic.problems() == []
     assert traffic.foreign(site_url) == []  # the file is made in the page: no request at all
@@ -161,7 +165,11 @@ def test_every_sequence_downloads_its_calendar_from_a_file_share(browser, offlin
         events = events_of(data)
         assert [(event.decoded("DTSTART"), str(event["SUMMARY"])) for event in events] == [
             (start, title) for start, title, _ in expected_events(sequence_id, datetime.date(2027, 10, 25))]
-        assert all("://" not in str(event["DESCRIPTION"]) for event in events)  # no site_url: no address
+        # No site_url: no web address; the conversation mode's link is the one the page resolves, on the share.
+        runs = [SITE["calendar_run"].format(url=(offline_site / "run" / f"{entry.model}.html").as_uri())
+                for entry, days in SEQUENCES[sequence_id].schedule() for _ in days]
+        assert [str(event["DESCRIPTION"]).split("\n\n")[-1] for event in events] == runs
+        assert all("http" not in str(event["DESCRIPTION"]) for event in events)
         assert csp_violations(page, traffic) == []
         assert traffic.problems() == []
         assert traffic.foreign(offline_site.as_uri() + "/") == []

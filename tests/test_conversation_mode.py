@@ -7,6 +7,7 @@ import json
 import re
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -334,18 +335,28 @@ def test_notes_download_as_markdown_and_leaving_with_unsaved_notes_asks_first(op
             current_step(page).get_by_role("textbox", name=T["notes"]).fill(written[index])
         if index + 1 < len(steps):
             page.get_by_role("button", name=T["next"], exact=True).click()
-    # Notes live in the page only: nothing stored (the theme keeps its own settings), nothing sent.
-    assert page.evaluate(STORED) == stored_before
+    # Notes live in the page and the tab only: nothing in lasting storage (the theme keeps its own settings), nothing
+    # sent; the tab's sessionStorage holds them under one key (tests/test_notes.py: a reload keeps them).
+    local_before, session_before = stored_before
+    local_after, session_after = page.evaluate(STORED)
+    assert local_after == local_before
+    assert [key for key, _ in session_after if (key, _) not in session_before] == [
+        f"coachbook-notes:{urlsplit(page.url).path}:{model.id}"]
     requests_before = len(traffic.requests)
     with page.expect_download() as download:
         page.get_by_role("button", name=T["download"], exact=True).click()
     assert download.value.suggested_filename == f"notes-{model.id}-2026-03-14.md"
     text = Path(download.value.path()).read_text(encoding="utf-8")
     # As a Markdown viewer shows it: a heading per step with the step's title as the page shows it, then the notes.
+    # Never started, the timer gives no start time and no minutes spent.
     expected = [("h1", T["notes_file_title"].format(title=one_line(model.title))),
-                ("p", T["notes_file_date"].format(date="2026-03-14"))]
+                ("p", T["notes_file_date"].format(date="2026-03-14")),
+                ("h2", T["agreements_heading"]), ("p", T["no_agreements"])]
     for index, (_, step) in enumerate(steps):
-        expected += [("h2", one_line(step.title)), ("p", written.get(index, T["no_notes"]))]
+        spent = T["notes_file_spent"].format(n=0)
+        expected += [("h2", one_line(step.title)),
+                     ("p", f"{T['planned'].format(n=step.minutes)} \u00b7 {spent}" if step.minutes else spent),
+                     ("p", written.get(index, T["no_notes"]))]
     rendered = BeautifulSoup(MarkdownIt("commonmark").render(text), "html.parser")
     assert [(element.name, element.get_text()) for element in rendered.find_all(True)] == expected
     for note in written.values():

@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
-from browser import DESKTOP, Traffic, in_ci, missing_browser, serve
+from browser import DESKTOP, Traffic, expect, in_ci, missing_browser, serve
 from coachbook.i18n import messages
 from coachbook.text import plain_text
 from conftest import free_port, kitless_site
@@ -63,6 +63,11 @@ def test_model_text_in_the_notes_file_is_text_to_a_markdown_viewer(browser, host
             with page.expect_download() as download:
                 page.get_by_role("button", name=T["download"], exact=True).click()
             text = Path(download.value.path()).read_text(encoding="utf-8")
+            # Brought back as last time's notes: the hostile title is text in the page too.
+            page.get_by_label(T["bring"]).set_input_files(download.value.path())
+            last_time = page.locator(".cb-run-last")
+            expect(last_time.locator("h3")).to_have_text(T["last_time"].format(date="2026-03-14", title=one_line(TITLE)))
+            assert live_in_html(last_time.evaluate("element => element.outerHTML"), "last time's panel") == []
             assert traffic.problems() == []
         finally:
             context.close()
@@ -75,12 +80,12 @@ def test_model_text_in_the_notes_file_is_text_to_a_markdown_viewer(browser, host
     assert live_in_html(rendered, "the notes file rendered") == []
     # The model's texts, character for character, in the headings the notes format makes.
     assert [h1.get_text() for h1 in soup.select("h1")] == [T["notes_file_title"].format(title=one_line(TITLE))]
-    assert [h2.get_text() for h2 in soup.select("h2")] == [one_line(step["title"]) for step in steps]
-    assert soup.select("h2")[0].get_text() == STEP_TITLE
-    # The reader's notes, as typed: their list, emphasis and HTML are theirs to have.
-    first_notes = soup.select("h2")[0].find_next_siblings()
-    assert [element.name for element in first_notes[:2]] == ["p", "ul"]
-    assert [li.decode_contents() for li in first_notes[1].select("li")] == ["meet on <em>Friday</em>", "<b>bring the figures</b>"]
+    assert [h2.get_text() for h2 in soup.select("h2")] == [T["agreements_heading"]] + [one_line(step["title"]) for step in steps]
+    assert soup.select("h2")[1].get_text() == STEP_TITLE
+    # The reader's notes, as typed, after the step's minutes: their list, emphasis and HTML are theirs to have.
+    first_notes = soup.select("h2")[1].find_next_siblings()
+    assert [element.name for element in first_notes[:3]] == ["p", "p", "ul"]
+    assert [li.decode_contents() for li in first_notes[2].select("li")] == ["meet on <em>Friday</em>", "<b>bring the figures</b>"]
     # Python-Markdown (MkDocs' renderer, where a team publishes its notes) makes nothing of the model's text either.
     python_markdown = BeautifulSoup(markdown.markdown(text), "html.parser")
     assert {element.name for element in python_markdown.find_all(True)} <= FROM_THE_FORMAT | FROM_THE_NOTES

@@ -232,6 +232,8 @@ def test_a_sequence_page_carries_its_events_for_the_calendar(built_site, library
     assert [event["days"] for event in events] == [days for _, days in sequence.schedule()]
     assert form["data-cb-url"] == f"{built_site.url}sequences/{sequence_id}/"
     assert form["data-cb-file"] == f"{sequence_id}.ics"
+    # Each event's conversation mode, by the full address the site's site_url gives it (calendar.js adds it).
+    assert [event["run"] for event in events] == [f"{built_site.url}run/{entry.model}/" for entry, _ in sequence.schedule()]
 
 
 def test_every_model_page_lists_its_sequences_with_what_comes_before_and_after(built_site, library):

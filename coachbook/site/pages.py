@@ -116,6 +116,8 @@ class TimelineEntry:
     days: list[int]
     kits_url: str | None = None
     """The model's kits on the kits page, or None when no kits were built."""
+    run_url: str | None = None
+    """Its conversation mode: a full address when the site's is known, else relative to the sequence page."""
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,10 @@ class PageRenderer:
                       page_url: str | None = None) -> str:
         """A sequence's page: its timeline, each conversation linking its model page and kits, and a calendar form."""
         part_of = messages(self.language)["site"]["calendar_part_of"].format(title=plain_text(sequence.title))
+        run_line = messages(self.language)["site"]["calendar_run"]
         events = [self._event(item.model, item.days, [plain_text(item.model.summary),
                                                       plain_text(item.entry.note) if item.entry.note else "", part_of])
+                  | ({"run": item.run_url, "run_line": run_line} if item.run_url else {})
                   for item in timeline]
         calendar = Calendar(f"{sequence.id}.ics", page_url, events)
         return self._render("sequence.md.j2", sequence=sequence, timeline=timeline, link=link, calendar=calendar,
@@ -245,7 +249,10 @@ class PageRenderer:
         # Only catalog text reaches the script's JSON; model text stays in the page's HTML, escaped.
         script_labels = {key: t["run"][key] for key in (
             "progress", "announce", "start", "pause", "step_time", "step_time_open", "total_time",
-            "total_time_open", "over", "notes_file_title", "notes_file_date", "no_notes")}
+            "total_time_open", "over", "notes_file_title", "notes_file_date", "no_notes",
+            "planned", "notes_file_start", "notes_file_spent", "agreements", "agreements_heading", "no_agreements",
+            "copied", "copy_failed", "deleted", "delete_confirm", "brought", "not_ours", "last_time",
+            "last_time_heading", "done", "not_yet", "dropped", "unmarked")}
         # The bar's lines as the script's first frame writes them, written here already: the bar keeps its layout
         # (its lines wrap by their width) from the first paint, and nothing moves when the script starts.
         steps = [(stage, step) for stage in model.stages for step in stage.steps]

@@ -50,6 +50,8 @@ BANK_JS = "assets/coachbook/bank.js"
 """The question bank's filters (a no-op on other pages)."""
 CALENDAR_JS = "assets/coachbook/calendar.js"
 CONVERSATION_JS = "assets/coachbook/conversation.js"
+NOTES_JS = "assets/coachbook/notes.js"
+"""Conversation mode's notes, agreements and last time's notes file, on the steps conversation.js hands over."""
 CARDS_JS = "assets/coachbook/cards.js"
 """The print view's Print button (a no-op on other pages)."""
 LANGUAGE_LINKS_JS = "assets/coachbook/language-links.js"
@@ -224,7 +226,7 @@ class SitePlan:
     def scripts(self) -> list[str]:
         # The chooser's matchmaker and favourites, the question bank's filters, every model page's calendar file and
         # conversation mode are made in the browser; each script does nothing on a page without its part.
-        return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS, CARDS_JS]
+        return ([WORDS_JS, CHOOSER_JS, BANK_JS, CALENDAR_JS, CONVERSATION_JS, NOTES_JS, CARDS_JS]
                 + [SEARCH_LANGUAGE_JS, LANGUAGE_LINKS_JS] * bool(self.library.translations))
 
     def script_entries(self) -> list[dict]:
@@ -452,10 +454,14 @@ class SitePlan:
                 extra = {"data": self._chooser_data(section, urls, offered)} if name == CHOOSER_PAGE else {}
                 pages[page] = render(list(section.models), lambda target, page=page: urls.relative(target, page), **extra)
         by_id = {model.id: model for model in self.library.models}
+        # A calendar event links its conversation mode from the events' JSON, which no engine rewrites (as for the
+        # chooser's data): calendar.js resolves a relative link against the page's own address.
+        in_page = Urls(urls.directory_urls)
         for sequence in self.library.sequences:
             page = sequence_page(sequence.id)
             timeline = [TimelineEntry(entry, by_id[entry.model], days,
-                                      urls.relative(KITS_PAGE, page) + f"#{entry.model}" if offered.get((None, entry.model)) else None)
+                                      urls.relative(KITS_PAGE, page) + f"#{entry.model}" if offered.get((None, entry.model)) else None,
+                                      page_url(run_page(entry.model)) or in_page.relative(run_page(entry.model), page))
                         for entry, days in sequence.schedule()]
             pages[page] = PageRenderer(self.language).sequence_page(
                 sequence, timeline, lambda target, page=page: urls.relative(target, page), page_url(page))

@@ -64,7 +64,9 @@
         number += 1;
         var start = new Date(Date.UTC(ymd[0], ymd[1] - 1, ymd[2] + day, hm[0], hm[1]));
         var end = new Date(start.getTime() + event.minutes * 60000);
-        var description = event.description + (url ? "\n\n" + url : "");
+        // The conversation mode's link: full when the build knew the site's address, else as this page resolves it.
+        var run = event.run ? "\n\n" + event.run_line.replace("{url}", new URL(event.run, window.location.href).href) : "";
+        var description = event.description + run + (url ? "\n\n" + url : "");
         lines.push("BEGIN:VEVENT", "UID:" + batch + "-" + number + "@coachbook", "DTSTAMP:" + stamp,
           "DTSTART:" + floating(start), "DTEND:" + floating(end), "SUMMARY:" + escapeText(event.title),
           "DESCRIPTION:" + escapeText(description));

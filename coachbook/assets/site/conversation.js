@@ -1,7 +1,7 @@
-/* Coachbook conversation mode: the steps of a model's run page one at a time, with a timer and notes.
+/* Coachbook conversation mode: the steps of a model's run page one at a time, with a timer.
    The page lists every step without this script; with it, one step shows at a time, from the talk's first step,
-   moved by the bar at the foot of the screen, its step list, arrow keys or a swipe. Notes live in this page's
-   memory only: nothing is stored or sent, and the one way out is "Download notes", a file made in the browser.
+   moved by the bar at the foot of the screen, its step list, arrow keys or a swipe. It hands its steps and timings
+   to notes.js as `root.coachbookRun` (announced by a "cb-run-ready" event, each step change by "cb-run-step").
    On any other page this does nothing. */
 (function () {
   "use strict";
@@ -53,6 +53,7 @@
       if (steps[index].getBoundingClientRect().top < 0) window.scrollTo(0, 0);
     }
     render();
+    root.dispatchEvent(new CustomEvent("cb-run-step", { detail: { index: index } }));
   }
 
   // The address names the step shown, so that a reload or a shared link opens there; replaced, not pushed: the
@@ -120,6 +121,7 @@
 
   // --- the timer ---------------------------------------------------------------------------
 
+  var startedAt = null;  // ms since the epoch of the first Start: the notes file's start time
   var running = false, since = 0, total = 0, perStep = steps.map(function () { return 0; }), ticker = null, wakeLock = null;
 
   function settle() {
@@ -170,6 +172,7 @@
   }
 
   function start() {
+    if (startedAt === null) startedAt = Date.now();
     running = true;
     since = Date.now();
     ticker = setInterval(render, 1000);
@@ -195,60 +198,6 @@
   });
   // The browser drops the lock when the page is hidden; take it again on return.
   document.addEventListener("visibilitychange", keepAwake);
-
-  // --- notes -------------------------------------------------------------------------------
-
-  var unsaved = false;
-  var notes = steps.map(function (step) { return step.querySelector("textarea"); });
-  notes.forEach(function (box) { box.addEventListener("input", function () { unsaved = true; }); });
-
-  function today() {
-    var d = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
-  }
-
-  // Model text, as a Markdown viewer must show it: as the characters it is, never as markup. On one line (so it
-  // starts no block of its own), every character Markdown gives a meaning to backslash-escaped, and <, > and &
-  // as entities, which stay text even where the reader's own notes opened raw HTML.
-  var ENTITIES = { "<": "&lt;", ">": "&gt;", "&": "&amp;" };
-
-  function literal(text) {
-    return text.replace(/\s+/g, " ").trim().replace(/[\\`*_{}\[\]()#+\-.!|~<>&]/g, function (character) {
-      return ENTITIES[character] || "\\" + character;
-    });
-  }
-
-  function notesMarkdown(date) {
-    var title = literal(root.getAttribute("data-title"));
-    var parts = ["# " + fill(labels.notes_file_title, { title: title }), fill(labels.notes_file_date, { date: date })];
-    steps.forEach(function (step, i) {
-      var text = notes[i].value.trim();  // the reader's own notes, as typed
-      parts.push("## " + literal(step.querySelector(".cb-run-title").textContent));
-      parts.push(text || labels.no_notes);
-    });
-    return parts.join("\n\n") + "\n";
-  }
-
-  root.querySelector('[data-cb-action="download"]').addEventListener("click", function () {
-    var date = today();
-    // Made here and handed to the browser's download: the notes go to a file, never over the network.
-    var url = URL.createObjectURL(new Blob([notesMarkdown(date)], { type: "text/markdown;charset=utf-8" }));
-    var link = document.createElement("a");
-    link.href = url;
-    link.download = "notes-" + root.getAttribute("data-model") + "-" + date + ".md";
-    link.hidden = true;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
-    unsaved = false;
-  });
-
-  window.addEventListener("beforeunload", function (event) {
-    if (!unsaved) return;
-    event.preventDefault();
-    event.returnValue = "";  // older browsers ask only when a value is set
-  });
 
   // --- a step's own address -----------------------------------------------------------------
 
@@ -276,4 +225,6 @@
   var talk = steps.map(function (step) { return step.getAttribute("data-when"); }).indexOf("during");
   show(named >= 0 ? named : Math.max(talk, 0), false);
   if (named >= 0) window.scrollTo(0, 0);
+  root.coachbookRun = { steps: steps, current: function () { return current; }, timings: function () { settle(); return { startedAt: startedAt, perStepMs: perStep.slice(), totalMs: total }; } };
+  root.dispatchEvent(new CustomEvent("cb-run-ready"));
 })();
