@@ -15,6 +15,7 @@ from mkdocs.structure.pages import Page
 
 from ..model.loader import ReadFiles
 
+
 class Reuse:
     """Everything a rebuild of `mkdocs serve` may take over from the builds before it."""
 
@@ -164,8 +165,8 @@ class SearchEntries:
         """Wrap the search plugin's indexing of a page, if the site has Material's (`on_nav`: its index is new)."""
         self.indexed = self.reused = 0
         index = getattr(plugins.get("material/search") or plugins.get("search"), "search_index", None)
-        if index is None or not hasattr(index, "add_entry_from_context") or not isinstance(getattr(index, "entries", None), list):
-            return
+        if not (hasattr(index, "add_entry_from_context") and isinstance(getattr(index, "entries", None), list)):
+            return  # another search plugin, or none: it indexes as it always does
         add_entries = index.add_entry_from_context
 
         def add_entry_from_context(page) -> None:
