@@ -179,3 +179,13 @@ def test_read_files_reuses_unchanged_models_and_reports_problems_every_time(smal
     third = load_library(folders, read=read)
     assert third.modified[(None, EXTRA_MODELS[1])] == 2_000_000_000
     assert next(m for m in third.models if m.id == EXTRA_MODELS[1]) is next(m for m in first.models if m.id == EXTRA_MODELS[1])
+
+
+def test_an_extension_that_includes_files_turns_the_reuse_of_pages_off(small_project, tmp_path):
+    """With pymdownx.snippets a page's HTML may change while its text does not: every rebuild converts every page."""
+    config = small_project / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - admonition\n", "  - admonition\n  - pymdownx.snippets\n", 1))
+    session = ServeSession(small_project, tmp_path / "served")
+    converted = session.build().reuse.pages.converted
+    reuse = session.build().reuse
+    assert (reuse.pages.converted, reuse.pages.reused) == (converted, 0)

@@ -105,12 +105,15 @@ class RenderedPages:
             if key is not None and found is not None and found[0] == key and self._restore(page, found[1], files):
                 self.reused += 1
                 return
-            warnings = _Warnings()
-            logging.getLogger("mkdocs").addHandler(warnings)
+            # MkDocs' command line stops its messages at the `mkdocs` logger; Markdown's own reach the root one.
+            warnings, loggers = _Warnings(), [logging.getLogger("mkdocs"), logging.getLogger()]
+            for logger in loggers:
+                logger.addHandler(warnings)
             try:
                 convert(config, files)
             finally:
-                logging.getLogger("mkdocs").removeHandler(warnings)
+                for logger in loggers:
+                    logger.removeHandler(warnings)
             self.converted += 1
             if key is not None and not warnings.count:
                 self._pages[page.file.src_uri] = (key, self._kept(page))
