@@ -455,7 +455,7 @@ def print_tables(rows: list[dict[str, float]], layouts: dict[str, list[int | Non
         print(f"\nCards kit of one {questions}-question model: {seconds:.1f} s, peak memory {peak:.0f} MB "
               f"(target <= {CARDS_PEAK_MB} MB: {met})")
     print(f"\n`mkdocs serve`, N = {middle['N']:.0f}: one model saved -> its page reloaded in "
-          f"{middle['serve reload s']:.1f} s, its worksheet PDF {kit} (reported; no target)")
+          f"{middle['serve reload s']:.1f} s (its target is among the ratios), its worksheet PDF {kit} (reported; no target)")
 
 
 # --------------------------------------------------------------------------- profile
