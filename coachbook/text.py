@@ -11,6 +11,7 @@ navigation and front matter (`title_text`, `yaml_string`), raw HTML built outsid
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -60,6 +61,9 @@ def _without_empty_links(tokens: list) -> list:
     return tokens
 
 
+# Each text is rendered for several outputs (a model's page, conversation mode, cards, the question bank, its kits),
+# and again by each rebuild of `mkdocs serve`: the same text gives the same (immutable) Markup.
+@functools.lru_cache(maxsize=1 << 16)
 def inline_html(text: str) -> Markup:
     """HTML body: one model text as inline HTML that cannot carry markup of its own."""
     env: dict = {}

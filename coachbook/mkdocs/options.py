@@ -12,7 +12,7 @@ from mkdocs.exceptions import MkDocsException, PluginError
 
 from ..errors import ConfigError, InvalidContent, UsageError
 from ..kits.cache import KitCache
-from ..model.loader import Library, load_library
+from ..model.loader import Library, ReadFiles, load_library
 from ..project import OPTION_NAMES, Project, load_project
 
 log = logging.getLogger("mkdocs.plugins.coachbook")
@@ -56,9 +56,11 @@ def _usage_errors() -> Iterator[None]:
         raise BadOptions("coachbook stopped the build, for the reasons on the lines above") from None
 
 
-def checked_project(config_file: Path, site_dir: Path) -> tuple[Project, list[Path], Library, KitCache]:
+def checked_project(config_file: Path, site_dir: Path,
+                    read: ReadFiles | None = None) -> tuple[Project, list[Path], Library, KitCache]:
     """The project of `config_file`, its model folders, its library and its kit cache. A bad option, a site folder
-    over the sources or a folder that is no kit cache stops MkDocs with exit 2; an invalid model with exit 1."""
+    over the sources or a folder that is no kit cache stops MkDocs with exit 2; an invalid model with exit 1.
+    `read`: the files earlier builds parsed (`mkdocs serve`)."""
     with _usage_errors():
         project = load_project(config_file)
         # Folders may be anywhere: relative to mkdocs.yml (../shared-models included) or absolute.
@@ -66,7 +68,7 @@ def checked_project(config_file: Path, site_dir: Path) -> tuple[Project, list[Pa
         # MkDocs refuses a site_dir over docs_dir; one over a model folder would be cleaned away as well.
         project.refuse_output_over_sources(site_dir, "site_dir", model_folders)
     try:
-        library = load_library(model_folders, project.language, project.languages, project.sequences_folder)
+        library = load_library(model_folders, project.language, project.languages, project.sequences_folder, read=read)
     except (InvalidContent, UsageError) as problems:
         raise PluginError(str(problems)) from None
     with _usage_errors():  # a folder that is no kit cache

@@ -17,6 +17,7 @@ from .config import (add_generated_files, apply_plan, check_names, place_iframe_
 from .languages import LanguageViews
 from .material import name_search_dialog
 from .options import PluginConfig, checked_project
+from .reuse import Reuse
 from .serve import FollowingKits, serve_sources
 from ..site.plan import SitePlan, Urls, hand_written_pages
 from ..site.precompress import precompress
@@ -28,17 +29,21 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     staged: StagedBuild | None = None
     kit_cache: KitCache | None = None
     following: FollowingKits | None = None  # `mkdocs serve`: an edited model's kits follow its pages
+    # `mkdocs serve`: a rebuild parses the model files, converts the pages and indexes them only where they changed.
+    reuse: Reuse | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # A dirty build keeps old files on purpose; every other build (serve's too) publishes only on success.
         self.stage_output = not dirty
         self.serving = command == "serve"
         self.following = FollowingKits() if self.serving else None
+        self.reuse = Reuse() if self.serving else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         # Validate before MkDocs cleans site/: a bad option or model must leave the last good site alone.
         self.project, self.model_dirs, library, self.kit_cache = checked_project(Path(config.config_file_path),
-                                                                                 Path(config.site_dir))
+                                                                                 Path(config.site_dir),
+                                                                                 self.reuse and self.reuse.files)
         self.plan = SitePlan.of_project(self.project, library, hand_written_pages(Path(config.docs_dir)))
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
@@ -49,6 +54,14 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         if self.stage_output:
             self.staged, self.config_in_build = staged_site(config), config
         return config
+
+    @event_priority(100)  # before the search plugin's on_config, which has the theme compile its translations
+    def _reuse_templates(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.reuse is not None:
+            self.reuse.templates.take_over(config.theme)
+        return config
+
+    on_config = CombinedEvent(_reuse_templates, on_config)
 
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -93,7 +106,15 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     def on_nav(self, nav, config: MkDocsConfig, files: Files):
         self.page_paths = {file.dest_uri for file in files.documentation_pages()}
         self.languages = LanguageViews(self.plan, nav, files, self.urls, own_nav=self.own_nav, own_switch=self.own_alternate)
+        if self.reuse is not None:  # the files are final now, and the search plugin's index new
+            self.reuse.pages.start(config, files)
+            self.reuse.search.take_over(config.plugins)
         return nav
+
+    def on_pre_page(self, page, config: MkDocsConfig, files: Files):
+        if self.reuse is not None:
+            self.reuse.pages.take_over(page)
+        return page
 
     def on_page_context(self, context: dict, page, config: MkDocsConfig, nav) -> dict:
         return self.languages.page_context(context, page, config)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
+import hashlib
 import os
 import re
 import typing
@@ -307,14 +309,15 @@ def load_model(path: Path) -> ConversationModel:
     return locate_model(path).model
 
 
-def locate_model(path: Path, language: str | None = None, *, implied: bool = False) -> LocatedModel:
+def locate_model(path: Path, language: str | None = None, *, implied: bool = False,
+                 read: ReadFiles | None = None) -> LocatedModel:
     """Like `load_model`, keeping the position of every field for messages about the content.
 
     `language` marks the file as a translation into that language; `implied`, an original loaded
-    only to compare a translation with.
+    only to compare a translation with; `read`: files parsed before (see `ReadFiles`).
     """
     path = Path(path)
-    model, document = _read_document(path, ConversationModel, "id, title, stages")
+    model, document = _read_document(path, ConversationModel, "id, title, stages", read)
     if model is not None and not document.errors:
         _check_ids(model, path.stem, document)
     if document.errors or model is None:
@@ -322,10 +325,38 @@ def locate_model(path: Path, language: str | None = None, *, implied: bool = Fal
     return LocatedModel(model, path, document.file, document, language, implied)
 
 
-def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[BaseModel | None, _Document]:
+class ReadFiles:
+    """The model and sequence files a long-running front end (`mkdocs serve`) has parsed and validated, by path and
+    bytes: each rebuild still reads every file, but parses and validates again only those whose bytes changed."""
+
+    def __init__(self):
+        self._entries: dict[tuple[str, str, str], tuple[bytes, BaseModel | None, _Document]] = {}
+
+    def get(self, path: Path, schema: type[BaseModel], raw: bytes, document: _Document
+            ) -> tuple[BaseModel | None, _Document] | None:
+        """The earlier result for these bytes, in a document of its own (the caller's, with this read's time), or None."""
+        found = self._entries.get((str(path), schema.__name__, document.file))
+        if found is None or found[0] != hashlib.sha256(raw).digest():
+            return None
+        _, value, parsed = found
+        # Later checks (ids, a translation against its original) add their problems to the document they get.
+        fresh = copy.copy(parsed)
+        fresh.errors, fresh.modified = list(parsed.errors), document.modified
+        return value, fresh
+
+    def keep(self, path: Path, schema: type[BaseModel], raw: bytes, value: BaseModel | None, document: _Document) -> None:
+        # Only one version per file: an author's hundred saves of one model hold one entry.
+        kept = copy.copy(document)
+        kept.errors = list(document.errors)
+        self._entries[(str(path), schema.__name__, document.file)] = (hashlib.sha256(raw).digest(), value, kept)
+
+
+def _read_document(path: Path, schema: type[BaseModel], keys: str,
+                   read: ReadFiles | None = None) -> tuple[BaseModel | None, _Document]:
     """A file read strictly and validated against `schema`, with every problem found kept in its document.
 
-    `keys`: a few top-level keys of the schema, named when the file is not a mapping.
+    `keys`: a few top-level keys of the schema, named when the file is not a mapping; `read`: files parsed before,
+    reused when their bytes are the same.
     """
     document = _Document(display_path(path))
     try:
@@ -336,6 +367,17 @@ def _read_document(path: Path, schema: type[BaseModel], keys: str) -> tuple[Base
     except OSError as error:  # a link to nothing, a file it may not read, a disk error: the file's one problem
         document.error((1, 1), (), f"cannot read it ({error.strerror or error})")
         return None, document
+    if read is not None and (earlier := read.get(path, schema, raw, document)) is not None:
+        return earlier
+    value, document = _parse_document(raw, document, schema, keys)
+    if read is not None:
+        read.keep(path, schema, raw, value, document)
+    return value, document
+
+
+def _parse_document(raw: bytes, document: _Document, schema: type[BaseModel], keys: str
+                    ) -> tuple[BaseModel | None, _Document]:
+    """A file's bytes parsed into `document` and validated against `schema`."""
     text = _decode(raw, document)
     value = None
     if text is not None:
@@ -451,17 +493,17 @@ def load_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
 
 def load_library(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
                  languages: Collection[str] = (), sequences_dir: Path | None = None, *,
-                 sequence_models: list[Path] | None = None) -> Library:
+                 sequence_models: list[Path] | None = None, read: ReadFiles | None = None) -> Library:
     """Load every model and translation of the folders, and the sequences of `sequences_dir` (a missing folder
     has none); raise with the problems of all files at once.
 
     `default_language`: the originals' language (theme.language); `languages`: the configured translation
     languages Coachbook has no catalog for; `sequence_models`: the folders of the models the sequences may
-    name (default: `folders`).
+    name (default: `folders`); `read`: files parsed before, reused when their bytes are the same (`mkdocs serve`).
     """
-    originals, translations, errors, ignored = _scan(folders, default_language, languages)
+    originals, translations, errors, ignored = _scan(folders, default_language, languages, read)
     named = folders if sequence_models is None else sequence_models
-    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(named, default_language, languages))
+    sequences, sequence_errors = locate_sequences(sequences_dir, original_ids(named, default_language, languages), read)
     if errors or sequence_errors:
         raise InvalidContent(errors + sequence_errors)
     grouped: dict[str, dict[str, ConversationModel]] = {}
@@ -490,14 +532,15 @@ def sequence_files(folder: Path | None) -> list[Path]:
     return sorted(path for path in Path(folder).iterdir() if _is_model_file(path))
 
 
-def locate_sequences(folder: Path | None, model_ids: Collection[str]) -> tuple[list[ConversationSequence], list[ContentError]]:
+def locate_sequences(folder: Path | None, model_ids: Collection[str],
+                     read: ReadFiles | None = None) -> tuple[list[ConversationSequence], list[ContentError]]:
     """The valid sequences of a folder (none when it is missing), sorted by id, and the problems of the others.
 
     Each is read like a model file, and must name models among `model_ids`.
     """
     sequences, errors = [], []
     for path in sequence_files(folder):
-        sequence, document = _read_document(path, ConversationSequence, "id, title, entries")
+        sequence, document = _read_document(path, ConversationSequence, "id, title, entries", read)
         if sequence is not None and not document.errors and sequence.id != path.stem:
             document.error(document.position_of(("id",)), ("id",),
                            f"must equal the file name '{path.stem}' (got '{sequence.id}')")
@@ -534,7 +577,7 @@ def locate_models(folders: list[Path], default_language: str = DEFAULT_LANGUAGE,
     return located, sorted(errors), ignored
 
 
-def _scan(folders: list[Path], default_language: str, languages: Collection[str]) -> tuple[
+def _scan(folders: list[Path], default_language: str, languages: Collection[str], read: ReadFiles | None = None) -> tuple[
         dict[str, LocatedModel | None], dict[tuple[str, str], LocatedModel], list[ContentError], list[Path]]:
     """Originals by id (None: invalid, reported), translations by (id, language), every problem found, and the
     subfolders not read."""
@@ -547,7 +590,7 @@ def _scan(folders: list[Path], default_language: str, languages: Collection[str]
     for path, language, implied in entries:
         model_id = path.stem
         try:
-            located = locate_model(path, language, implied=implied)
+            located = locate_model(path, language, implied=implied, read=read)
         except InvalidContent as invalid:
             errors.extend(invalid.errors)
             if language is None:  # known, so its translations are not also reported as orphans
