@@ -29,6 +29,7 @@ from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
 from .progress import Progress
 from .project import load_project
+from .site.app import write_service_worker
 from .site.finishing import PageFinisher
 from .site.plan import SitePlan, Urls, hand_written_pages
 from .site.precompress import precompress
@@ -76,6 +77,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
             raise ZensicalFailed(f"zensical build failed (exit status {result.returncode}); the previous site is unchanged")
         finish_pages(staged.path, plan, derived, root,
                      plan.page_finisher(urls.directory_urls, project.site_url, language_links="alternate" not in (config.get("extra") or {})))
+        if plan.app is not None:  # it lists every other file's hash: written after all of them
+            write_service_worker(staged.path, urls.directory_urls)
         if project.options.precompress:
             precompress(staged.path)
     except BaseException:
@@ -121,7 +124,7 @@ def finish_pages(site: Path, plan: SitePlan, config: dict, root: Path, finisher:
     # cannot be used. A style cannot run script, so the policy's promise about scripts holds.
     policies = csp.ThemePolicies(_theme_environment(config, root),
                                  {"config": config, "features": (config.get("theme") or {}).get("features") or []},
-                                 inline_styles=True)
+                                 inline_styles=True, app=plan.app is not None)
     translations = set(plan.library.translations)
     pages = {page.relative_to(site).as_posix(): page for page in sorted(site.rglob("*.html"))}
     for relative, page in pages.items():
