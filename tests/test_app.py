@@ -17,7 +17,7 @@ from coachbook.i18n import messages
 from coachbook.model.loader import load_model
 from coachbook.site.app import APP_JS, MANIFEST, SERVICE_WORKER, App, app_name, precache_list, service_worker
 from coachbook.text import plain_text
-from conftest import MODEL_FILES, MODEL_IDS, copy_site_project, free_port, run, with_plugin_options
+from conftest import MODEL_FILES, copy_site_project, free_port, run, with_plugin_options
 
 SITE = messages("en")["site"]
 RUN = messages("en")["run"]
@@ -198,13 +198,16 @@ def test_installed_the_playbook_works_offline_and_keeps_an_opened_kit(browser, b
         expect(page.locator("article h1")).to_contain_text(plain_text(model.title))
 
         page.goto("choose/")
-        expect(page.locator("form#cb-match")).to_be_visible()
-        expect(page.locator("#cb-matches article.cb-choice:not([hidden])")).to_have_count(len(MODEL_IDS))
+        page.locator("#cb-match-q").fill(plain_text(model.title))
+        expect(page.locator(f'#cb-matches article.cb-choice[data-cb-model="{model.id}"]')).to_be_visible()
+        assert page.evaluate(FETCHED, "../choose.json") == 200  # its data as a file, for other readers
 
         page.goto(f"models/{model.id}/")
+        page.locator('label.md-header__button[for="__search"]').click()  # a phone's search button opens the box
+        words = plain_text(model.title)
         box = page.locator("input.md-search__input")
-        box.click()
-        box.fill(plain_text(model.title))
+        box.fill(words[:-1])
+        box.press(words[-1])  # search answers a key press
         result = page.locator(f'li.md-search-result__item > a[href*="models/{model.id}/"]').first
         expect(result).to_be_visible(timeout=15_000)
 
