@@ -95,13 +95,12 @@ def without_service_workers(browser: Browser) -> None:
     """Contexts of `browser` register no service worker unless a test asks (`service_workers="allow"`, the app's
     tests): the playbook's worker would precache the whole site in each of the suite's contexts, seconds of CPU each,
     and answer from its cache the requests that the other tests mean to see reach the server."""
-    new_context = browser.new_context
+    for name in ("new_context", "new_page"):
+        def without_workers(new=getattr(browser, name), **options):
+            options.setdefault("service_workers", "block")
+            return new(**options)
 
-    def new_context_without_workers(**options):
-        options.setdefault("service_workers", "block")
-        return new_context(**options)
-
-    browser.new_context = new_context_without_workers
+        setattr(browser, name, without_workers)
 
 
 class _SubPathHandler(SimpleHTTPRequestHandler):

@@ -231,3 +231,16 @@ def test_a_branded_site_has_a_sized_logo_and_no_theme_credit(tmp_path):
     soup = BeautifulSoup((project / "site" / "index.html").read_text(encoding="utf-8"), "html.parser")
     assert [(img["width"], img["height"]) for img in soup.select(".md-logo img")] == [("120", "40")] * 2
     assert "Made with" not in soup.select_one(".md-copyright").get_text()
+
+
+def test_the_app_s_manifest_and_worker_come_from_the_core_as_in_the_mkdocs_build(zensical_site):
+    from coachbook.site.app import MANIFEST, SERVICE_WORKER, precache_list, service_worker
+
+    site, url = zensical_site
+    assert json.loads((site / MANIFEST).read_text(encoding="utf-8"))["scope"] == "./"
+    # Written after Zensical's own files and the policies: the hashes are those of the published files.
+    listed = precache_list(site, directory_urls=True)
+    assert (site / SERVICE_WORKER).read_text(encoding="utf-8") == service_worker(listed)
+    assert {"search.json", "./", f"models/{MODEL_IDS[0]}/"} <= {address for address, _ in listed}
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="manifest" href="manifest.webmanifest">' in page and "manifest-src 'self'" in page
