@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 
 from browser import PHONE, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, serve
-from coachbook.branding import Branding
+from coachbook.branding import SITE_LOGO, Branding, Logo
 from coachbook.i18n import messages
 from coachbook.model.loader import load_model
 from coachbook.site.app import APP_JS, MANIFEST, SERVICE_WORKER, App, app_name, precache_list, service_worker
@@ -55,6 +55,17 @@ def test_the_manifest_claims_the_site_s_own_path_and_takes_the_organization_s_na
     files = App("Acme Corp", "de", branding).files()
     assert [icon["src"] for icon in manifest["icons"]] and all(icon["src"] in files for icon in manifest["icons"])
     assert app_name(None, "Coachbook") == "Coachbook"
+
+
+def test_the_organization_s_logo_is_the_app_s_icon_as_given():
+    png = (Path(__file__).parent.parent / "coachbook" / "assets" / "site" / "icon-192.png").read_bytes()
+    for logo, sizes in ((Logo("acme.png", ".png", png), "192x192"),
+                        (Logo("acme.svg", ".svg", b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"/>'), "any")):
+        branding = Branding(organization="Acme", logo=logo)
+        app = App("Acme", "en", branding, SITE_LOGO + logo.suffix)
+        assert json.loads(app.manifest())["icons"] == [{"src": SITE_LOGO + logo.suffix, "sizes": sizes,
+                                                        "type": logo.media_type}]
+        assert not [path for path in app.files() if "icon" in path]  # Coachbook's own icons stay out
 
 
 def test_the_built_site_s_manifest_and_every_page_link_it_and_the_registration_script(built_site):

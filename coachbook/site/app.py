@@ -49,7 +49,7 @@ class App:
     def manifest(self) -> str:
         """The web app manifest. Its addresses are relative to it, at the site's root: `start_url` and `scope` are the
         root's path wherever the site is served (`/playbook/` under a sub-path), never the whole host."""
-        icons = ([{"src": self.logo_path, "sizes": self._logo_sizes(), "type": _MEDIA_TYPES[Path(self.logo_path).suffix]}]
+        icons = ([{"src": self.logo_path, "sizes": self._logo_sizes(), "type": self.branding.logo.media_type}]
                  if self.logo_path else
                  [{"src": path, "sizes": sizes, "type": _MEDIA_TYPES[Path(path).suffix]} for path, sizes in DEFAULT_ICONS.items()])
         colour = (self.branding.primary_color if self.branding else None) or DEFAULT_THEME_COLOR
