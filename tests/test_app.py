@@ -183,6 +183,13 @@ def installed(page, base_url: str) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+STORED = """async () => {
+    const found = [];
+    for (const name of await caches.keys())
+        for (const request of await (await caches.open(name)).keys()) found.push([name, request.url]);
+    return found;
+}"""
+"""Every (cache name, address) the origin's caches hold."""
 FETCHED = "url => fetch(url).then(response => response.status, () => 'failed')"
 
 
@@ -199,6 +206,12 @@ def test_installed_the_playbook_works_offline_and_keeps_an_opened_kit(browser, b
         installed(page, site_url)
         assert page.evaluate(FETCHED, opened) == 200
         page.wait_for_function("url => caches.match(url).then(Boolean)", arg=site_url + opened)
+
+        # Another site on the same host: left to the network, and nothing of it stored.
+        assert page.evaluate(FETCHED, "/elsewhere/page.html") == 404
+        stored = page.evaluate(STORED)
+        assert stored and all(name.startswith(f"coachbook {site_url} ") and url.startswith(site_url)
+                              for name, url in stored)
 
         context.set_offline(True)
         assert page.evaluate(FETCHED, unopened) == "failed"  # the network is gone indeed
