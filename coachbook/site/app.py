@@ -69,13 +69,14 @@ def app_name(branding: Branding | None, site_name: object) -> str:
     return (branding.organization if branding and branding.organization else None) or str(site_name or "Coachbook")
 
 
-def head_tags(page: str, language: str) -> str:
-    """The manifest link and the registration script for the page at site path `page`, relative to it, with the
-    update prompt's words in the page's `language` (data attributes: the policy allows no inline script)."""
+def page_tags(page: str, language: str) -> tuple[str, str]:
+    """For the page at site path `page`, relative to it: the manifest link (for <head>) and the registration script
+    (for the end of <body>, where it holds nothing up), with the update prompt's words in the page's `language` (data
+    attributes: the policy allows no inline script)."""
     up = "../" * page.count("/")
     words = messages(language)["site"]
-    return (f'<link rel="manifest" href="{up}{MANIFEST}">\n'
-            f'    <script src="{up}{APP_JS}" defer data-ready="{html_text(words["app_update"])}"'
+    return (f'<link rel="manifest" href="{up}{MANIFEST}">\n',
+            f'<script src="{up}{APP_JS}" defer data-ready="{html_text(words["app_update"])}"'
             f' data-reload="{html_text(words["app_reload"])}"></script>\n')
 
 

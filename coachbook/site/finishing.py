@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..text import html_text
-from .app import head_tags
+from .app import page_tags
 
 X_DEFAULT = "x-default"
 # The theme's own language links in <head>: Material and Zensical write `extra.alternate` this way, each
@@ -43,7 +43,7 @@ class PageFinisher:
         """The page at site path `page` (`models/x/index.html`) finished; `pages`: every page's site path."""
         page_html = with_scripts_flag(page_html)
         if self.app and page != "404.html":  # the 404 page shows at any address, where relative links would miss
-            page_html = with_app(page_html, head_tags(page, self.language_of(page)))
+            page_html = with_app(page_html, *page_tags(page, self.language_of(page)))
         if self.logo is not None:
             page_html = sized_logo(page_html, *self.logo)
         if self.language_links and len(self.folders) > 1:
@@ -110,7 +110,10 @@ def with_language_links(page_html: str, links: list[tuple[str, str]]) -> str:
     return page_html[:found.start()] + ours + page_html[found.start():]
 
 
-def with_app(page_html: str, tags: str) -> str:
-    """The page with the app's `tags` (manifest link, registration script) at the end of its <head>."""
-    end = page_html.find("</head>")
-    return page_html if end < 0 else page_html[:end] + "    " + tags + page_html[end:]
+def with_app(page_html: str, link: str, script: str) -> str:
+    """The page with the app's manifest `link` at the end of its <head> and its registration `script` at the end of its
+    <body>."""
+    head, body = page_html.find("</head>"), page_html.rfind("</body>")
+    if head < 0 or body < head:
+        return page_html
+    return page_html[:head] + "    " + link + page_html[head:body] + "  " + script + page_html[body:]

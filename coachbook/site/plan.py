@@ -170,8 +170,7 @@ class SitePlan:
         """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
         folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home.
         `kit_address`: the site the kits' QR codes lead to (None: the kits carry none). `deck_size`: the print-shop
-        deck's card size (catalog.DECK_SIZES). `app`: the installable offline
-        app's settings (None: the site is no app)."""
+        deck's card size (catalog.DECK_SIZES). `app`: the installable offline app's settings (None: no app)."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
         self.kit_address, self.deck_size, self.app = kit_address, deck_size, app
         self.hand_written = sorted(hand_written)
