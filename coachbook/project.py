@@ -77,6 +77,10 @@ class CoachbookOptions(BaseModel):
             f"{name} ({' x '.join(f'{side:g}' for side in DECK_SIZES_MM[name])} mm)" for name in DECK_SIZES)
         + "; each page is the card and 3 mm of bleed.",
         f"must be {', '.join(DECK_SIZES[:-1])} or {DECK_SIZES[-1]}")
+    app: bool | None = _option(
+        None, "The installable offline app: a web app manifest and a service worker that keeps every page, asset and "
+        "search index for use offline (and each kit once opened). Default: on when `site_url` is set; never in the "
+        "offline build nor in `mkdocs serve`.", "must be true or false")
     # Branding: checked (with the logo's file) by branding.load_branding, which gives each its own message.
     organization: Any = _option(None, "The organization's name, shown in the site's footer and on every kit page.")
     logo: Any = _option(None, "An SVG or PNG logo, relative to mkdocs.yml: the site's logo and favicon, and on the kits.")
@@ -225,6 +229,13 @@ class Project:
         """Whether the config turns on Material's offline plugin (`OFFLINE=true`): a site for file://."""
         return any(name == "offline" and bool((options or {}).get("enabled", True))
                    for name, options in configured_plugins(self.config))
+
+    @property
+    def app(self) -> bool:
+        """Whether the site is an installable offline app: as the `app` option says, by default when it has a site_url;
+        never in the offline build, whose file:// pages cannot have a service worker."""
+        wanted = self.options.app if self.options.app is not None else self.site_url is not None
+        return wanted and not self.offline
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -39,6 +39,7 @@ from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
 from .progress import Progress
 from .project import load_project
+from .site.app import write_service_worker
 from .site.finishing import PageFinisher
 from .site.live import LiveSite
 from .site.plan import Section, SitePlan, Urls, hand_written_pages
@@ -57,9 +58,10 @@ HTML_LANG = re.compile(r'<html lang="[^"]*"')
 
 
 def build(config_file: Path, *, site_dir: Path | None = None, workers: int | None = None, use_cache: bool = True,
-          progress: Progress | None = None) -> Path:
+          progress: Progress | None = None, serving: bool = False) -> Path:
     """Build the site of `config_file` with Zensical into `site_dir` (default: the config's site_dir), telling
-    `progress` how its kits render; return it."""
+    `progress` how its kits render; return it. `serving`: for the live server, which makes no installable app (its
+    worker would keep answering with the pages it stored over the rebuilds), as under `mkdocs serve`."""
     if importlib.util.find_spec("zensical") is None:
         raise UsageError("Zensical is not installed: python -m pip install 'coachbook[zensical]'")
     config_file = Path(config_file).resolve()
@@ -72,7 +74,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
     docs_dir = root / config.get("docs_dir", "docs")
-    plan = SitePlan.of_project(project, library, hand_written_pages(docs_dir))
+    plan = SitePlan.of_project(project, library, hand_written_pages(docs_dir), app=project.app and not serving)
     # Zensical's offline plugin serves pages as `x.html`, as Material's does.
     urls = Urls(config.get("use_directory_urls", True) is not False and not project.offline, from_source=True)
     with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
@@ -89,6 +91,8 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
         finish_pages(staged.path, plan, projects, root,
                      plan.page_finisher(urls.directory_urls, project.site_url, language_links="alternate" not in (config.get("extra") or {})),
                      offline=project.offline)
+        if plan.app is not None:  # it lists every other file's hash: written after all of them
+            write_service_worker(staged.path, urls.directory_urls)
         if project.options.precompress and not project.offline:  # a browser reads file:// pages uncompressed
             precompress(staged.path)
     except BaseException:
@@ -259,7 +263,8 @@ def finish_pages(site: Path, plan: SitePlan, projects: list[LanguageProject], ro
         policies = csp.ThemePolicies(_theme_environment(project.config, root),
                                      {"config": project.config,
                                       "features": (project.config.get("theme") or {}).get("features") or []},
-                                     inline_styles=True, iframe_shim=csp.iframe_worker_shim() if offline else None)
+                                     inline_styles=True, iframe_shim=csp.iframe_worker_shim() if offline else None,
+                                     app=plan.app is not None)
         folder = project.section.folder
         for relative, page in pages.items():
             top = relative.split("/")[0] if "/" in relative else None
@@ -341,7 +346,7 @@ def serve(config_file: Path, *, host: str = "127.0.0.1", port: int = 8000, worke
     site = config_file.parent / SERVED_SITE
     sources = watched_sources(config_file)
     built_from = _snapshot(sources)  # taken before the build: a change saved while it runs is built next
-    build(config_file, site_dir=site, workers=workers, use_cache=use_cache, progress=progress)
+    build(config_file, site_dir=site, workers=workers, use_cache=use_cache, progress=progress, serving=True)
     live = LiveSite(site)
     server = live.start(host, port)
     changed = threading.Event()
@@ -369,7 +374,7 @@ def serve(config_file: Path, *, host: str = "127.0.0.1", port: int = 8000, worke
                 continue
             built_from = now
             try:
-                build(config_file, site_dir=site, workers=workers, use_cache=use_cache, progress=progress)
+                build(config_file, site_dir=site, workers=workers, use_cache=use_cache, progress=progress, serving=True)
             except (InvalidContent, RenderFailed, UsageError, ZensicalFailed, UnsafePath, OSError) as failure:
                 lines = problem_lines(failure)
                 for line in lines:

@@ -84,10 +84,23 @@ def chromium() -> Iterator[Browser]:
     require_browser()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        without_service_workers(browser)
         try:
             yield browser
         finally:
             browser.close()
+
+
+def without_service_workers(browser: Browser) -> None:
+    """Contexts of `browser` register no service worker unless a test asks (`service_workers="allow"`, the app's
+    tests): the playbook's worker would precache the whole site in each of the suite's contexts, seconds of CPU each,
+    and answer from its cache the requests that the other tests mean to see reach the server."""
+    for name in ("new_context", "new_page"):
+        def without_workers(new=getattr(browser, name), **options):
+            options.setdefault("service_workers", "block")
+            return new(**options)
+
+        setattr(browser, name, without_workers)
 
 
 class _SubPathHandler(SimpleHTTPRequestHandler):

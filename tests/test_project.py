@@ -173,6 +173,7 @@ def test_mkdocs_accepts_a_single_folder_and_says_nothing_of_the_options(tmp_path
     ("primary_color: blue", "primary_color", "must be a hex colour such as #1a5fb4 (got 'blue')"),
     ("deck_size: jumbo", "deck_size", "must be poker, bridge or tarot (got 'jumbo')"),
     ("deck_size: [poker]", "deck_size", "must be poker, bridge or tarot (got ['poker'])"),
+    ("app: maybe", "app", "must be true or false (got 'maybe')"),
 ])
 def test_a_bad_option_is_one_line_at_its_place(tmp_path, written, option, message):
     tiny_project(tmp_path, parent_options=f"      {written}\n")

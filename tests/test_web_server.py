@@ -111,7 +111,9 @@ def test_hashed_assets_are_kept_long_and_the_rest_is_revalidated(built_site, ser
     for path in hashed:
         for encoding in (None, "gzip"):
             assert _get(server_url + path, encoding)[0].headers["Cache-Control"] == LONG_CACHE, path
-    for path in ("", PAGES["model"], "search/search_index.json", "assets/coachbook/chooser.js", "sitemap.xml"):
+    # The app's worker among them: a phone checks it on each visit, and a new build must reach it.
+    for path in ("", PAGES["model"], "search/search_index.json", "assets/coachbook/chooser.js", "sitemap.xml",
+                 "service-worker.js"):
         for encoding in (None, "gzip"):
             assert _get(server_url + path, encoding)[0].headers["Cache-Control"] == REVALIDATE, path
 

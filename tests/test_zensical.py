@@ -295,7 +295,8 @@ def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_
     port, log = free_port(), tmp_path / "stderr.txt"
     with log.open("w") as stderr:
         server = subprocess.Popen([*COACHBOOK, "zensical", "--serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=project,
-                                  stdout=subprocess.DEVNULL, stderr=stderr, env=command_env())
+                                  stdout=subprocess.DEVNULL, stderr=stderr,
+                                  env=command_env(SITE_URL=f"http://127.0.0.1:{port}/"))
     url = f"http://127.0.0.1:{port}/models/{model.stem}/"
     context = browser.new_context(viewport=DESKTOP)
     context.add_init_script(RECORD_CSP_VIOLATIONS)
@@ -303,6 +304,9 @@ def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_
         _until(lambda: title in _served(url), "the first build served")
         html = _served(url)
         assert '<script src="/.coachbook/live-reload.js" data-build="0" defer></script>' in html  # no inline script
+        # With a site_url the built site is an installable app; the live one is not: a worker would keep answering
+        # with the pages it stored over the rebuilds.
+        assert "manifest.webmanifest" not in html and _served(f"http://127.0.0.1:{port}/service-worker.js") == ""
         page, traffic = context.new_page(), Traffic()
         traffic.watch(page)
         page.goto(url)
@@ -340,3 +344,16 @@ def test_the_live_server_shows_a_saved_change_and_keeps_the_last_good_site_on_a_
 def test_bad_serve_options_are_usage_errors(tmp_path, arguments, message):
     result = cli("zensical", *arguments, cwd=copy_site_project(tmp_path))
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_app_s_manifest_and_worker_come_from_the_core_as_in_the_mkdocs_build(zensical_site):
+    from coachbook.site.app import MANIFEST, SERVICE_WORKER, precache_list, service_worker
+
+    site, url = zensical_site
+    assert json.loads((site / MANIFEST).read_text(encoding="utf-8"))["scope"] == "./"
+    # Written after Zensical's own files and the policies: the hashes are those of the published files.
+    listed = precache_list(site, directory_urls=True)
+    assert (site / SERVICE_WORKER).read_text(encoding="utf-8") == service_worker(listed)
+    assert {"search.json", "./", f"models/{MODEL_IDS[0]}/"} <= {address for address, _ in listed}
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="manifest" href="manifest.webmanifest">' in page and "manifest-src 'self'" in page

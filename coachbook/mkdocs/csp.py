@@ -13,12 +13,12 @@ from ..site import csp
 
 class SitePolicies:
     """The theme's policies for one build, from its Jinja environment (`offline`: the offline build's search frame
-    included)."""
+    included; `app`: the installable app's manifest allowed)."""
 
-    def __init__(self, env, config: MkDocsConfig, offline: bool):
+    def __init__(self, env, config: MkDocsConfig, offline: bool, app: bool = False):
         shim = csp.iframe_worker_shim() if offline else None
         self.themes = csp.ThemePolicies(env, {"config": config, "features": config.theme.get("features") or []},
-                                        iframe_shim=shim)
+                                        iframe_shim=shim, app=app)
 
     def page(self, output: str, page) -> str:
         base_url = get_relative_url(".", page.url)

@@ -19,6 +19,7 @@ from .material import name_search_dialog
 from .options import PluginConfig, checked_project
 from .reuse import Reuse
 from .serve import FollowingKits, serve_sources
+from ..site.app import write_service_worker
 from ..site.plan import SitePlan, Urls, hand_written_pages
 from ..site.precompress import precompress
 from ..staging import StagedBuild
@@ -44,7 +45,9 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         self.project, self.model_dirs, library, self.kit_cache = checked_project(Path(config.config_file_path),
                                                                                  Path(config.site_dir),
                                                                                  self.reuse and self.reuse.files)
-        self.plan = SitePlan.of_project(self.project, library, hand_written_pages(Path(config.docs_dir)))
+        # No app for `mkdocs serve`: a worker would keep serving its cached pages over the live reloads.
+        self.plan = SitePlan.of_project(self.project, library, hand_written_pages(Path(config.docs_dir)),
+                                        app=self.project.app and not self.serving)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
@@ -66,6 +69,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
         publish = not (config.strict and self.staged and self.staged.warnings)
+        if publish and self.plan.app is not None:  # it lists every other file's hash: written after all of them
+            write_service_worker(Path(config.site_dir), config.use_directory_urls)
         if publish and self._precompressing():  # an error here discards the staged site (on_build_error)
             precompress(Path(config.site_dir), keep_existing=self.staged is not None)
         self._end_build(publish=publish)
@@ -126,7 +131,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
                                     self.page_paths)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
-        self.policies = None if self.serving else SitePolicies(env, config, self.project.offline)  # serve injects an inline live-reload script
+        # None for `mkdocs serve`, which injects an inline live-reload script.
+        self.policies = None if self.serving else SitePolicies(env, config, self.project.offline, self.plan.app is not None)
         return env
 
     @event_priority(-100)  # last: the policy must cover the page as other plugins leave it

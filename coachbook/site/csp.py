@@ -110,8 +110,9 @@ def _braced(source: str, start: str) -> str:
         position += 1
 
 
-def policy(script_hashes: Iterable[str], *, inline_styles: bool = False) -> str:
-    """The site's policy: its own origin only, and no inline script but the listed ones.
+def policy(script_hashes: Iterable[str], *, inline_styles: bool = False, app: bool = False) -> str:
+    """The site's policy: its own origin only, and no inline script but the listed ones (`app`: and the installable
+    app's manifest, from the site's own origin).
 
     'self' also covers the offline build: Chromium lets 'self' on a file:// page match the
     file: URLs beside it, so file: itself (every file on the reader's disk) is not named.
@@ -125,11 +126,12 @@ def policy(script_hashes: Iterable[str], *, inline_styles: bool = False) -> str:
         "img-src 'self' data:",  # data: for the SVG icons that Material's stylesheets carry inline
         "font-src 'self'",
         "connect-src 'self'",  # search fetches its index, the language switch each sitemap.xml
-        "worker-src 'self'",  # the search worker; no blob: worker is ever made
+        "worker-src 'self'",  # the search worker and the app's service worker; no blob: worker is ever made
         "frame-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
+        *["manifest-src 'self'"] * app,
     ]
     return "; ".join(directives)
 
@@ -152,12 +154,14 @@ class ThemePolicies:
     """Each page's policy from the theme's own inline scripts, rendered for the page's base_url once per base_url.
 
     `context`: what the theme's script templates read besides base_url (config, features). `iframe_shim`: the
-    offline build's shim source, whose frame script (for the page's search worker URL) is hashed too.
+    offline build's shim source, whose frame script (for the page's search worker URL) is hashed too. `app`: the site
+    is the installable app (its manifest allowed).
     """
 
     def __init__(self, environment: jinja2.Environment, context: dict, *, iframe_shim: str | None = None,
-                 inline_styles: bool = False):
+                 inline_styles: bool = False, app: bool = False):
         self.environment, self.context, self.iframe_shim, self.inline_styles = environment, context, iframe_shim, inline_styles
+        self.app = app
         self.worker = search_worker(environment) if iframe_shim is not None else None
         self._policies: dict[tuple[str, str | None], str] = {}
 
@@ -170,5 +174,6 @@ class ThemePolicies:
                        f"<script>{SCRIPTS_FLAG}</script>"]
             if worker is not None:  # search from file:// runs its worker in a frame, from an inline script
                 scripts.append(f"<script>{iframe_worker_script(self.iframe_shim, worker)}</script>")
-            self._policies[(base_url, worker)] = policy(script_hashes(scripts), inline_styles=self.inline_styles)
+            self._policies[(base_url, worker)] = policy(script_hashes(scripts), inline_styles=self.inline_styles,
+                                                            app=self.app)
         return with_policy(page_html, self._policies[(base_url, worker)])

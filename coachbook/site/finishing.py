@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from ..text import html_text
+from .app import page_tags
 
 X_DEFAULT = "x-default"
 # The theme's own language links in <head>: Material and Zensical write `extra.alternate` this way, each
@@ -28,6 +29,7 @@ class PageFinisher:
     `directory_urls`: pages are served at `x/` (else at `x.html`). `site_url`: where the site is published
     (None: unknown, links stay relative). `logo`: the logo's site path and size (None: no branded logo).
     `language_links`: whether the language links are ours to write (not when the configuration has its own).
+    `app`: each page links the app's manifest and loads its registration script.
     """
 
     folders: dict[str | None, str]
@@ -35,15 +37,23 @@ class PageFinisher:
     site_url: str | None = None
     logo: tuple[str, tuple[int, int]] | None = None
     language_links: bool = True
+    app: bool = False
 
     def finish(self, page_html: str, page: str, pages: Collection[str]) -> str:
         """The page at site path `page` (`models/x/index.html`) finished; `pages`: every page's site path."""
         page_html = with_scripts_flag(page_html)
+        if self.app and page != "404.html":  # the 404 page shows at any address, where relative links would miss
+            page_html = with_app(page_html, *page_tags(page, self.language_of(page)))
         if self.logo is not None:
             page_html = sized_logo(page_html, *self.logo)
         if self.language_links and len(self.folders) > 1:
             page_html = with_language_links(page_html, self.same_page(page, pages))
         return page_html
+
+    def language_of(self, page: str) -> str:
+        """The language of the page at site path `page`: its section's, by the folder it is in."""
+        first = page.split("/")[0]
+        return self.folders[first] if "/" in page and first in self.folders else self.folders[None]
 
     def same_page(self, page: str, pages: Collection[str]) -> list[tuple[str, str]]:
         """`(hreflang, href)`: the same page in each language that has it, then x-default (the originals'), as
@@ -98,3 +108,12 @@ def with_language_links(page_html: str, links: list[tuple[str, str]]) -> str:
                    for language, href in links)
     page_html = _THEME_LANGUAGE_LINK.sub("", page_html)
     return page_html[:found.start()] + ours + page_html[found.start():]
+
+
+def with_app(page_html: str, link: str, script: str) -> str:
+    """The page with the app's manifest `link` at the end of its <head> and its registration `script` at the end of its
+    <body>."""
+    head, body = page_html.find("</head>"), page_html.rfind("</body>")
+    if head < 0 or body < head:
+        return page_html
+    return page_html[:head] + "    " + link + page_html[head:body] + "  " + script + page_html[body:]

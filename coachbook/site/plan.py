@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
+from .app import App, app_name
 from .chooser import DATA_FILE as CHOOSER_DATA, chooser_data
 from .finishing import PageFinisher
 from ..i18n import DEFAULT_LANGUAGE, language_name, messages
@@ -167,13 +168,13 @@ class SitePlan:
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
                  branding: Branding | None = None, hand_written: Sequence[str] = (), kit_address: SiteAddress | None = None,
-                 deck_size: str = DEFAULT_DECK_SIZE):
+                 deck_size: str = DEFAULT_DECK_SIZE, app: App | None = None):
         """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
         folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home.
         `kit_address`: the site the kits' QR codes lead to (None: the kits carry none). `deck_size`: the print-shop
-        deck's card size (catalog.DECK_SIZES)."""
+        deck's card size (catalog.DECK_SIZES). `app`: the installable offline app's settings (None: no app)."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
-        self.kit_address, self.deck_size = kit_address, deck_size
+        self.kit_address, self.deck_size, self.app = kit_address, deck_size, app
         self.hand_written = sorted(hand_written)
         # The loader refuses a translation folder named after the originals' language: no two sections share one.
         models_by_language = {language: tuple(library.models),
@@ -184,12 +185,18 @@ class SitePlan:
                          for (lang, models), folder in zip(models_by_language.items(), folders)]
 
     @classmethod
-    def of_project(cls, project: Project, library: Library, hand_written: Sequence[str] = ()) -> SitePlan:
+    def of_project(cls, project: Project, library: Library, hand_written: Sequence[str] = (), *,
+                   app: bool | None = None) -> SitePlan:
         """The plan of a project's library, with the project's language, branding and kits and packs switches, and
-        (for a site) the docs folder's own pages."""
+        (for a site) the docs folder's own pages; `app`: whether the site is an installable app (default: as the
+        project says; `mkdocs serve` makes none)."""
+        branding = project.branding
+        logo = SITE_LOGO + branding.logo.suffix if branding and branding.logo else None
+        settings = (App(app_name(branding, project.config.get("site_name")), project.language, branding, logo)
+                    if (project.app if app is None else app) else None)
         return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
-                   branding=project.branding, hand_written=hand_written, kit_address=kit_address(project),
-                   deck_size=project.options.deck_size)
+                   branding=branding, hand_written=hand_written, kit_address=kit_address(project),
+                   deck_size=project.options.deck_size, app=settings)
 
     def folder_of(self, language: str) -> str | None:
         """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
@@ -290,7 +297,7 @@ class SitePlan:
         (`language_links`: unless the configuration has its own `extra.alternate`)."""
         logo = (self.theme_logo(), self.branding.logo.size) if self.theme_logo() else None
         return PageFinisher({section.folder: section.language for section in self.sections}, directory_urls,
-                            site_url, logo, language_links)
+                            site_url, logo, language_links, app=self.app is not None)
 
     def navigation(self) -> list:
         """The navigation for a site without its own `nav`: home, chooser, models by group, bank, kits, languages
@@ -413,6 +420,8 @@ class SitePlan:
             files[SITE_STYLESHEET] = site_stylesheet(self.branding)
         if self.theme_logo():
             files[self.theme_logo()] = self.branding.logo.data
+        if self.app is not None:
+            files.update(self.app.files())
         return files
 
     def render_pages(self, urls: Urls, kits: list[tuple[Job, int]], site_url: str | None = None) -> dict[str, str]:
