@@ -209,7 +209,9 @@ class Question(Strict):
     text: Text
     """The question as it is asked."""
     asked_by: _choice(ASKED_BY)
-    """Who asks it: `manager`, `employee`, or `self` (a reflection before or after the talk, not asked aloud)."""
+    """Who asks it: `manager`, `employee`, or `self` (a reflection before or after the talk, not asked aloud; the site
+    labels it by its stage's `when`: *Ask yourself beforehand*, *Ask yourself*, *Ask yourself afterwards*; the kits say
+    *Ask yourself*)."""
     follow_ups: TextList = []
     """Questions to go deeper into the answer."""
 

@@ -86,4 +86,5 @@ def field_reference() -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    """A description as one table cell: a docstring's line breaks would end the table's row."""
+    return " ".join(text.split()).replace("|", "\\|")
