@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections import Counter
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -266,7 +267,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
         if SLOW_FIXTURES & set(item.fixturenames):  # all of them: the site's build fills the kit cache the others read
             late_groups.add(_group(item))
-    items.sort(key=lambda item: _group(item) in late_groups)  # stable: the order within each part stays
+    # Within each part, the biggest groups first and single tests last, so that the two workers finish together
+    # instead of one running a module's group alone at the end. xdist keeps this order (--no-loadscope-reorder in
+    # pyproject's addopts; its own reordering, biggest group first over the whole run, would start with the groups
+    # that wait for the session's builds).
+    sizes = Counter(_group(item) for item in items)
+    items.sort(key=lambda item: (_group(item) in late_groups, -sizes[_group(item)]))  # stable: a group's order stays
 
 
 def _group(item) -> str:
