@@ -14,11 +14,13 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections import Counter
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -265,7 +267,12 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
         if SLOW_FIXTURES & set(item.fixturenames):  # all of them: the site's build fills the kit cache the others read
             late_groups.add(_group(item))
-    items.sort(key=lambda item: _group(item) in late_groups)  # stable: the order within each part stays
+    # Within each part, the biggest groups first and single tests last, so that the two workers finish together
+    # instead of one running a module's group alone at the end. xdist keeps this order (--no-loadscope-reorder in
+    # pyproject's addopts; its own reordering, biggest group first over the whole run, would start with the groups
+    # that wait for the session's builds).
+    sizes = Counter(_group(item) for item in items)
+    items.sort(key=lambda item: (_group(item) in late_groups, -sizes[_group(item)]))  # stable: a group's order stays
 
 
 def _group(item) -> str:
@@ -274,12 +281,19 @@ def _group(item) -> str:
     return group.args[0] if group else item.nodeid
 
 
+SESSION_SITE_URL = "http://playbook.test/playbook/"
+"""The session site's `site_url`: a sub-path, as on an intranet. Fixed, not the address a test serves it at (a free
+port), so that its kits (whose QR codes carry it) are the same every run: .ci/run renders them into the kit cache
+before the tests (a test checks that it uses this address). A `.test` host resolves nowhere: a page that fetched
+from its site_url instead of its own origin would fail, and a test's `Traffic` reports it as another host."""
+
+
 @dataclass(frozen=True)
 class BuiltSite:
     root: Path
     log: str
     url: str
-    """Where the site is meant to be served: a sub-path on a free local port, as on an intranet."""
+    """Its `site_url` (SESSION_SITE_URL), which its full addresses carry: QR codes, language links, calendar events."""
 
 
 def free_port() -> int:
@@ -383,7 +397,8 @@ def pytest_configure(config):
 
         root = config._tmp_path_factory.getbasetemp() / "built_site" / "site"  # `shared_folder` of the workers
         served = contextlib.ExitStack()
-        config.coachbook_site_url = served.enter_context(serve(root, f"http://127.0.0.1:{free_port()}/playbook/"))
+        config.coachbook_site_url = served.enter_context(
+            serve(root, f"http://127.0.0.1:{free_port()}{urlsplit(SESSION_SITE_URL).path}"))
         config.add_cleanup(served.close)
 
 
@@ -396,11 +411,10 @@ def pytest_configure_node(node):
 
 
 def _build_site(folder: Path, cache: Path) -> dict[str, str]:
-    url = _served_url or f"http://127.0.0.1:{free_port()}/playbook/"
     result = session_command([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(folder / "site")],
-                             REPO, cache, SITE_URL=url)
+                             REPO, cache, SITE_URL=SESSION_SITE_URL)
     assert result.returncode == 0, result.stderr
-    return {"log": result.stderr, "url": url}
+    return {"log": result.stderr, "url": SESSION_SITE_URL}
 
 
 @pytest.fixture(scope="session")
@@ -522,16 +536,16 @@ def browser():
 
 @pytest.fixture(scope="session")
 def site_url(browser, built_site):
-    """The session's site behind one local web server, under /playbook/ as on an intranet.
+    """The address of the session's site behind one local web server, under its site_url's path (/playbook/) on a free
+    port: its pages link relatively, so they work there as at their site_url.
 
     `browser` comes first: without one, the tests skip before waiting on the site build."""
     from browser import serve
 
     if _served_url:  # the xdist controller serves it
-        assert built_site.url == _served_url
         yield _served_url
         return
-    with serve(built_site.root, built_site.url) as url:
+    with serve(built_site.root, f"http://127.0.0.1:{free_port()}{urlsplit(SESSION_SITE_URL).path}") as url:
         yield url
 
 

@@ -73,7 +73,7 @@ def events_of(data: bytes) -> list:
 
 
 @pytest.mark.parametrize("sequence_id", sorted(SEQUENCES))
-def test_every_sequence_page_downloads_its_conversations_as_calendar_events(open_page, site_url, sequence_id):
+def test_every_sequence_page_downloads_its_conversations_as_calendar_events(open_page, site_url, built_site, sequence_id):
     page, traffic = open_page(f"sequences/{sequence_id}/")
     data = download_calendar(page)
     assert_well_formed(data)
@@ -81,7 +81,7 @@ def test_every_sequence_page_downloads_its_conversations_as_calendar_events(open
     got = [(event.decoded("DTSTART"), str(event["SUMMARY"]),
             (event.decoded("DTEND") - event.decoded("DTSTART")) // datetime.timedelta(minutes=1)) for event in events]
     assert got == expected_events(sequence_id)
-    address = f"{site_url}sequences/{sequence_id}/"
+    address = f"{built_site.url}sequences/{sequence_id}/"  # its site_url's, not where a test serves it
     for event, (entry, _) in zip(events, [(e, d) for e, days in SEQUENCES[sequence_id].schedule() for d in days]):
         description = str(event["DESCRIPTION"])
         assert normalized(plain_text(MODELS[entry.model].summary)) in normalized(description)
@@ -94,7 +94,7 @@ def test_every_sequence_page_downloads_its_conversations_as_calendar_events(open
 
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
-def test_every_model_page_downloads_one_event_with_its_cadence(open_page, site_url, model_id):
+def test_every_model_page_downloads_one_event_with_its_cadence(open_page, built_site, model_id):
     page, traffic = open_page(f"models/{model_id}/")
     data = download_calendar(page, START, "14:00")
     assert_well_formed(data)
@@ -108,7 +108,7 @@ def test_every_model_page_downloads_one_event_with_its_cadence(open_page, site_u
     assert normalized(plain_text(model.summary)) in description
     if model.cadence:
         assert normalized(plain_text(model.cadence)) in description
-    assert description.endswith(f"{site_url}models/{model_id}/")
+    assert description.endswith(f"{built_site.url}models/{model_id}/")  # its site_url's address, not where a test serves it
     assert traffic.problems() == []
 
 

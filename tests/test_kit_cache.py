@@ -72,16 +72,26 @@ def test_without_a_cache_folder_entries_live_in_a_temporary_folder_until_closed(
 
 
 @pytest.fixture
-def uncached_key_inputs(monkeypatch):
-    """The package digest and the library versions computed at every key, so a test's change shows; a fixed date."""
-    monkeypatch.setattr(kit_cache, "kit_inputs_digest", kit_cache.kit_inputs_digest.__wrapped__)
-    monkeypatch.setattr(kit_cache, "dependency_versions", kit_cache.dependency_versions.__wrapped__)
+def fixed_date(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+
+@pytest.fixture(scope="module")
+def unchanged_key(model):
+    """The key of the guide of a model loaded anew: a key is stable across loads (with this process's package digest)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        return kit_key(KitJob(load_model(MODEL_FILES[0]), "guide", "a4"))
+
+
+UNCACHED_DIGEST, UNCACHED_VERSIONS = kit_cache.kit_inputs_digest.__wrapped__, kit_cache.dependency_versions.__wrapped__
 
 
 # Each change takes a job and returns the key before the change and the job after it.
 def _edit_package_file(name: str):
     def edit(job, monkeypatch, tmp_path):
+        # The package digest computed at every key, so the edit shows (first: the cached one never sees the copy).
+        monkeypatch.setattr(kit_cache, "kit_inputs_digest", UNCACHED_DIGEST)
         package = tmp_path / "coachbook"
         shutil.copytree(REPO / "coachbook", package, ignore=shutil.ignore_patterns("__pycache__"))
         monkeypatch.setattr(kit_cache, "PACKAGE_DIR", package)
@@ -94,6 +104,7 @@ def _edit_package_file(name: str):
 
 def _upgrade(library: str):
     def upgrade(job, monkeypatch, tmp_path):
+        monkeypatch.setattr(kit_cache, "dependency_versions", UNCACHED_VERSIONS)
         before = kit_key(job)
         if library == "pango":
             monkeypatch.setattr(kit_cache, "pango_version", lambda: "99.0.0")
@@ -139,15 +150,15 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", CHANGES)
-def test_changing_an_input_changes_the_key(model, uncached_key_inputs, monkeypatch, tmp_path, change):
+def test_changing_an_input_changes_the_key(model, unchanged_key, fixed_date, monkeypatch, tmp_path, change):
+    """Each change computes anew only what it changes (the package digest, the library versions): both take a while."""
     job = KitJob(model, "guide", "a4")
-    unchanged = kit_key(KitJob(load_model(MODEL_FILES[0]), "guide", "a4"))
     before, changed = CHANGES[change](job, monkeypatch, tmp_path)
-    assert before == unchanged  # the key is stable (and a copy of the package keys like the package)
+    assert before == unchanged_key  # the key is stable (and a copy of the package keys like the package)
     assert kit_key(changed) != before
 
 
-def test_the_key_leaves_out_what_no_kit_depends_on(model, uncached_key_inputs, monkeypatch, tmp_path):
+def test_the_key_leaves_out_what_no_kit_depends_on(model, fixed_date, monkeypatch, tmp_path):
     """The site's pages, scripts and styles and the command are not kit inputs: editing them keeps every cached kit."""
     job = KitJob(model, "guide", "a4")
     for name in ("site/pages.py", "cli/main.py", "templates/site/model.md.j2", "assets/site/coachbook.css",

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, SESSION_SITE_URL
 from readme_blocks import readme_block, readme_blocks
 
 CI_RUN = REPO / ".ci" / "run"
@@ -20,6 +20,13 @@ def test_ci_runs_the_readmes_venv_build_and_test_blocks_through_the_extractor():
         assert readme_block(name).strip()
         assert f'eval "$(readme {name})"' in script, name
     assert 'readme() { python3 tests/readme_blocks.py "$1"; }' in script
+
+
+def test_ci_renders_the_kits_of_the_session_site_before_the_tests():
+    """The session site's kits come from the cache CI fills only if CI builds with the same site_url."""
+    script = CI_RUN.read_text(encoding="utf-8")
+    assert f"SITE_URL={SESSION_SITE_URL} mkdocs build" in script
+    assert script.index(f"SITE_URL={SESSION_SITE_URL}") < script.index('eval "$(readme test)"')
 
 
 def test_the_venv_block_makes_and_enters_a_virtual_environment_with_python3():

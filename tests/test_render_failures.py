@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from coachbook.kits.jobs import KitJob, PackJob
 from conftest import EXPLODING_MODEL, EXPLOSION, PLAIN_KIT_PAPERS, REPO, TRANSLATIONS, VALID, build_kits, write_exploding_model
 
 TRANSLATED, LANGUAGE = TRANSLATIONS[0]
+STEADY = "steady"
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -21,10 +21,12 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def models(tmp_path) -> Path:
-    """A shipped model, the model that explodes with its own translation, and a model about to be removed."""
+    """A model that renders, the model that explodes with its own translation, and a model about to be removed.
+
+    Small models: what is tested is that the failures change nothing, whatever the size of the kits that render."""
     models = tmp_path / "models"
     (models / LANGUAGE).mkdir(parents=True)
-    shutil.copy(REPO / "models" / f"{TRANSLATED}.yaml", models)
+    (models / f"{STEADY}.yaml").write_text(VALID.replace("id: sample", f"id: {STEADY}"))
     write_exploding_model(models)
     write_exploding_model(models / LANGUAGE)
     (models / "sample.yaml").write_text(VALID)
@@ -58,10 +60,10 @@ def test_a_failed_render_leaves_the_kits_as_they_were(tmp_path, models, explodin
 
 
 def test_a_failed_pack_is_one_line_and_writes_nothing(tmp_path, models, exploding_render_env):
-    result = build_kits("pack", "--models", str(models), "--model", TRANSLATED, "--model", EXPLODING_MODEL,
+    result = build_kits("pack", "--models", str(models), "--model", STEADY, "--model", EXPLODING_MODEL,
                         "--out", str(tmp_path / "packs"), **exploding_render_env)
     assert result.returncode == 1
-    assert _problems(result.stderr) == [f"{TRANSLATED}, pack, a4: {EXPLOSION}"]
+    assert _problems(result.stderr) == [f"{STEADY}, pack, a4: {EXPLOSION}"]
     assert not (tmp_path / "packs").exists()
 
 
