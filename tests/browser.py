@@ -188,6 +188,19 @@ document.addEventListener('securitypolicyviolation', e => window.__cspViolations
 """
 
 
+@contextmanager
+def watched_page(browser: Browser, **options) -> Iterator[tuple[Page, Traffic]]:
+    """A page in a context of its own (made with `options`), its traffic and policy violations recorded; closed after."""
+    context = browser.new_context(**options)
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    try:
+        page, traffic = context.new_page(), Traffic()
+        traffic.watch(page)
+        yield page, traffic
+    finally:
+        context.close()
+
+
 def csp_violations(page, traffic: Traffic) -> list[str]:
     """What the page's Content-Security-Policy blocked, as events and as console errors."""
     events = page.evaluate("() => window.__cspViolations || []")

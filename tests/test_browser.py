@@ -14,8 +14,8 @@ from urllib.request import url2pathname
 import pypdf
 import pytest
 
-from browser import (DESKTOP, OVERFLOWING, PHONE, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci,
-                     missing_browser, serious_violations)
+from browser import (DESKTOP, OVERFLOWING, PHONE, csp_violations, expect, in_ci, missing_browser, serious_violations,
+                     watched_page)
 from coachbook.kits.catalog import PAPERS, kit_filename
 from coachbook.model.loader import load_library, load_model
 from coachbook.kits.catalog import pack_filename
@@ -367,12 +367,7 @@ def test_offline_build_works_from_a_file_share(browser, offline_site):
     assert (site / "search" / "search_index.js").is_file()
     assert (site / "models" / f"{model_id}.html").is_file()  # no directory URLs on a file share
 
-    context = browser.new_context(viewport=DESKTOP)
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    try:
-        page = context.new_page()
-        traffic = Traffic()
-        traffic.watch(page)
+    with watched_page(browser, viewport=DESKTOP) as (page, traffic):
         page.goto((site / "index.html").as_uri(), wait_until="networkidle")
         text, element_id, step = first_question(model_id, REPO / "models")
         search_and_open(page, opening_words(text), f"models/{model_id}.html", step)
@@ -397,8 +392,6 @@ def test_offline_build_works_from_a_file_share(browser, offline_site):
         assert csp_violations(page, traffic) == []
         assert traffic.problems() == []
         assert traffic.foreign(site.as_uri() + "/") == []
-    finally:
-        context.close()
 
 
 # --- content security policy ----------------------------------------------------------------

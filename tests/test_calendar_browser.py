@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations, expect, in_ci, missing_browser, serious_violations
+from browser import DESKTOP, csp_violations, expect, in_ci, missing_browser, serious_violations, watched_page
 from coachbook.i18n import messages
 from coachbook.model.loader import load_library
 from coachbook.site.pages import DEFAULT_EVENT_MINUTES
@@ -87,7 +87,7 @@ def test_every_sequence_page_downloads_its_conversations_as_calendar_events(open
         assert normalized(plain_text(MODELS[entry.model].summary)) in normalized(description)
         assert description.endswith("\n\n" + address)
         # Its conversation mode, one tap from the calendar: the site_url's address, as the session site has one.
-        assert SITE["calendar_run"].format(url=f"{site_url}run/{entry.model}/") in description.split("\n\n")
+        assert SITE["calendar_run"].format(url=f"{built_site.url}run/{entry.model}/") in description.split("\n\n")
     assert csp_violations(page, traffic) == []
     assert traffic.problems() == []
     assert traffic.foreign(site_url) == []  # the file is made in the page: no request at all
@@ -150,12 +150,7 @@ def test_a_sequence_page_has_no_sideways_scrolling_on_a_phone(open_page):
 
 @pytest.mark.parametrize("sequence_id", sorted(SEQUENCES))
 def test_every_sequence_downloads_its_calendar_from_a_file_share(browser, offline_site, sequence_id):
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    try:
-        page = context.new_page()
-        traffic = Traffic()
-        traffic.watch(page)
+    with watched_page(browser, viewport=DESKTOP, accept_downloads=True) as (page, traffic):
         page.goto((offline_site / "sequences" / f"{sequence_id}.html").as_uri())
         # The timeline's links hold on a file share: each names a page of the offline build.
         for href in page.locator("ol.cb-timeline a").evaluate_all("links => links.map(a => a.href.split('#')[0])"):
@@ -173,8 +168,6 @@ def test_every_sequence_downloads_its_calendar_from_a_file_share(browser, offlin
         assert csp_violations(page, traffic) == []
         assert traffic.problems() == []
         assert traffic.foreign(offline_site.as_uri() + "/") == []
-    finally:
-        context.close()
 
 
 TRICKY_TEXT = "Back\\slash; semi, comma\nnew line \u00e4\u00f6\u00fc \u20ac \U0001f44b " + "\u00e9" * 80

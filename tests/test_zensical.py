@@ -140,7 +140,7 @@ def test_it_writes_the_compressed_copies_as_the_mkdocs_build_does(zensical_site)
 def test_the_offline_build_works_from_a_file_share(browser, tmp_path):
     """`OFFLINE=true coachbook zensical`, as `OFFLINE=true mkdocs build`: `.html` pages, and search from file:// through
     our copy of the iframe-worker shim, under the policy, with no request leaving the folder."""
-    from browser import DESKTOP, RECORD_CSP_VIOLATIONS, Traffic, csp_violations
+    from browser import DESKTOP, csp_violations, watched_page
     from coachbook.model.loader import load_model
 
     project = copy_site_project(tmp_path)
@@ -150,12 +150,7 @@ def test_the_offline_build_works_from_a_file_share(browser, tmp_path):
     site, model_id = project / "site", MODEL_FILES[0].stem
     assert (site / "models" / f"{model_id}.html").is_file() and not (site / "models" / model_id).exists()
     assert not list(site.rglob("*.gz"))  # a browser reads file:// pages as they are
-    context = browser.new_context(viewport=DESKTOP)
-    context.add_init_script(RECORD_CSP_VIOLATIONS)
-    try:
-        page = context.new_page()
-        traffic = Traffic()
-        traffic.watch(page)
+    with watched_page(browser, viewport=DESKTOP) as (page, traffic):
         page.goto((site / "index.html").as_uri(), wait_until="networkidle")
         _, _, question = next(iter(load_model(MODEL_FILES[0]).questions()))
         page.locator("button.md-search__button").click()
@@ -167,8 +162,6 @@ def test_the_offline_build_works_from_a_file_share(browser, tmp_path):
         assert csp_violations(page, traffic) == []
         assert traffic.problems() == []
         assert traffic.foreign(site.as_uri() + "/") == []
-    finally:
-        context.close()
 
 
 def test_an_invalid_model_leaves_the_previous_site(tmp_path):
