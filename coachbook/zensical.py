@@ -39,11 +39,9 @@ from .kits.cache import KitCache
 from .model.loader import ignored_folder_message, load_library
 from .progress import Progress
 from .project import load_project
-from .site.app import write_service_worker
 from .site.finishing import PageFinisher
 from .site.live import LiveSite
 from .site.plan import Section, SitePlan, Urls, hand_written_pages
-from .site.precompress import precompress
 from .staging import StagedFolder
 from .text import html_text
 
@@ -60,8 +58,7 @@ HTML_LANG = re.compile(r'<html lang="[^"]*"')
 def build(config_file: Path, *, site_dir: Path | None = None, workers: int | None = None, use_cache: bool = True,
           progress: Progress | None = None, serving: bool = False) -> Path:
     """Build the site of `config_file` with Zensical into `site_dir` (default: the config's site_dir), telling
-    `progress` how its kits render; return it. `serving`: for the live server, which makes no installable app (its
-    worker would keep answering with the pages it stored over the rebuilds), as under `mkdocs serve`."""
+    `progress` how its kits render; return it. `serving`: for the live server (see `SitePlan.of_project`)."""
     if importlib.util.find_spec("zensical") is None:
         raise UsageError("Zensical is not installed: python -m pip install 'coachbook[zensical]'")
     config_file = Path(config_file).resolve()
@@ -74,7 +71,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
     for folder in library.ignored_folders:  # not an error: a folder of other files may sit beside the models
         print(f"warning: {ignored_folder_message(folder)}", file=sys.stderr)
     docs_dir = root / config.get("docs_dir", "docs")
-    plan = SitePlan.of_project(project, library, hand_written_pages(docs_dir), app=project.app and not serving)
+    plan = SitePlan.of_project(project, library, hand_written_pages(docs_dir), serving=serving)
     # Zensical's offline plugin serves pages as `x.html`, as Material's does.
     urls = Urls(config.get("use_directory_urls", True) is not False and not project.offline, from_source=True)
     with KitCache(project.cache_folder(afresh=not use_cache), size_mb=project.cache_size_mb) as cache:
@@ -91,10 +88,7 @@ def build(config_file: Path, *, site_dir: Path | None = None, workers: int | Non
         finish_pages(staged.path, plan, projects, root,
                      plan.page_finisher(urls.directory_urls, project.site_url, language_links="alternate" not in (config.get("extra") or {})),
                      offline=project.offline)
-        if plan.app is not None:  # it lists every other file's hash: written after all of them
-            write_service_worker(staged.path, urls.directory_urls)
-        if project.options.precompress and not project.offline:  # a browser reads file:// pages uncompressed
-            precompress(staged.path)
+        plan.finish_site(staged.path, urls.directory_urls)
     except BaseException:
         staged.discard()
         raise

@@ -19,9 +19,7 @@ from .material import name_search_dialog
 from .options import PluginConfig, checked_project
 from .reuse import Reuse
 from .serve import FollowingKits, serve_sources
-from ..site.app import write_service_worker
 from ..site.plan import SitePlan, Urls, hand_written_pages
-from ..site.precompress import precompress
 from ..staging import StagedBuild
 
 
@@ -45,9 +43,8 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
         self.project, self.model_dirs, library, self.kit_cache = checked_project(Path(config.config_file_path),
                                                                                  Path(config.site_dir),
                                                                                  self.reuse and self.reuse.files)
-        # No app for `mkdocs serve`: a worker would keep serving its cached pages over the live reloads.
         self.plan = SitePlan.of_project(self.project, library, hand_written_pages(Path(config.docs_dir)),
-                                        app=self.project.app and not self.serving)
+                                        serving=self.serving)
         # The language switch's links are set in on_files, once the offline plugin has chosen the form of URLs.
         self.own_alternate = "alternate" not in config.extra
         # With the navigation ours, each language's pages get their own part of it (mkdocs_languages).
@@ -69,16 +66,9 @@ class CoachbookPlugin(BasePlugin[PluginConfig]):
     @event_priority(-100)  # after every other plugin has written its files (search index, offline assets)
     def on_post_build(self, config: MkDocsConfig) -> None:
         publish = not (config.strict and self.staged and self.staged.warnings)
-        if publish and self.plan.app is not None:  # it lists every other file's hash: written after all of them
-            write_service_worker(Path(config.site_dir), config.use_directory_urls)
-        if publish and self._precompressing():  # an error here discards the staged site (on_build_error)
-            precompress(Path(config.site_dir), keep_existing=self.staged is not None)
+        if publish:  # an error here discards the staged site (on_build_error)
+            self.plan.finish_site(Path(config.site_dir), config.use_directory_urls, keep_existing=self.staged is not None)
         self._end_build(publish=publish)
-
-    def _precompressing(self) -> bool:
-        """Whether the build writes compressed copies: not for `mkdocs serve` (its server never sends them, and each
-        rebuild would pay for them) nor for the offline build (a browser reads file:// pages uncompressed)."""
-        return self.project.options.precompress and not self.serving and not self.project.offline
 
     def on_build_error(self, error: Exception) -> None:
         self._end_build(publish=False)

@@ -10,11 +10,12 @@ from importlib import resources
 from pathlib import Path
 
 from ..branding import SITE_LOGO, SITE_STYLESHEET, Branding, site_stylesheet
-from .app import App, app_name
+from .app import App, app_name, write_service_worker
 from .chooser import DATA_FILE as CHOOSER_DATA, chooser_data
 from .finishing import PageFinisher
 from ..i18n import DEFAULT_LANGUAGE, language_name, messages
 from ..model.loader import Library
+from .precompress import precompress
 from .pages import (
     CHOOSER_PAGE,
     HOME_PAGE,
@@ -168,13 +169,14 @@ class SitePlan:
 
     def __init__(self, library: Library, language: str = DEFAULT_LANGUAGE, *, kits: bool = True, packs: bool = True,
                  branding: Branding | None = None, hand_written: Sequence[str] = (), kit_address: SiteAddress | None = None,
-                 deck_size: str = DEFAULT_DECK_SIZE, app: App | None = None):
+                 deck_size: str = DEFAULT_DECK_SIZE, app: App | None = None, compress: bool = False):
         """`hand_written`: the docs folder's own Markdown pages, as source paths; a page under a translation's
         folder (`en/about.md`) belongs to that language's section, and its `<folder>/index.md` is that section's home.
         `kit_address`: the site the kits' QR codes lead to (None: the kits carry none). `deck_size`: the print-shop
-        deck's card size (catalog.DECK_SIZES). `app`: the installable offline app's settings (None: no app)."""
+        deck's card size (catalog.DECK_SIZES). `app`: the installable offline app's settings (None: no app).
+        `compress`: whether the built site gets a gzip and a brotli copy beside each text file."""
         self.library, self.language, self.kits, self.packs, self.branding = library, language, kits, packs, branding
-        self.kit_address, self.deck_size, self.app = kit_address, deck_size, app
+        self.kit_address, self.deck_size, self.app, self.compress = kit_address, deck_size, app, compress
         self.hand_written = sorted(hand_written)
         # The loader refuses a translation folder named after the originals' language: no two sections share one.
         models_by_language = {language: tuple(library.models),
@@ -186,17 +188,28 @@ class SitePlan:
 
     @classmethod
     def of_project(cls, project: Project, library: Library, hand_written: Sequence[str] = (), *,
-                   app: bool | None = None) -> SitePlan:
+                   serving: bool = False) -> SitePlan:
         """The plan of a project's library, with the project's language, branding and kits and packs switches, and
-        (for a site) the docs folder's own pages; `app`: whether the site is an installable app (default: as the
-        project says; `mkdocs serve` makes none)."""
+        (for a site) the docs folder's own pages. `serving`: for a live server (`mkdocs serve`, `coachbook zensical
+        --serve`), which makes no installable app (its worker would keep answering with the pages it stored over the
+        rebuilds) and no compressed copies (the server never sends them, and each rebuild would pay for them); the
+        offline build has neither (file:// pages can have no worker, and a browser reads them uncompressed)."""
         branding = project.branding
         logo = SITE_LOGO + branding.logo.suffix if branding and branding.logo else None
         settings = (App(app_name(branding, project.config.get("site_name")), project.language, branding, logo)
-                    if (project.app if app is None else app) else None)
+                    if project.app and not serving else None)
         return cls(library, project.language, kits=project.options.kits, packs=project.options.packs,
                    branding=branding, hand_written=hand_written, kit_address=kit_address(project),
-                   deck_size=project.options.deck_size, app=settings)
+                   deck_size=project.options.deck_size, app=settings,
+                   compress=project.options.precompress and not project.offline and not serving)
+
+    def finish_site(self, site: Path, directory_urls: bool, *, keep_existing: bool = True) -> None:
+        """What every front end writes into its built `site` after every other file: the service worker, which lists
+        their hashes, then the compressed copies, the worker's among them (`keep_existing`: see `precompress`)."""
+        if self.app is not None:
+            write_service_worker(site, directory_urls)
+        if self.compress:
+            precompress(site, keep_existing=keep_existing)
 
     def folder_of(self, language: str) -> str | None:
         """Where a language's pages and kit names go: the originals at the top (None), a translation in its folder."""
